@@ -1,0 +1,261 @@
+/**
+ * The account's ledger: every deployment's sleeve plus the latest marks, folded from the journal.
+ *
+ * Entry points: `newLedger`, `eventProblem` (what is wrong with an event before it is journaled),
+ * `applyEvent` (fold one event; returns what changed, for the projections).
+ * Invariants: an event key is applied at most once (duplicates change nothing); a journaled event
+ * always applies (`applyEvent` throws `LedgerInvariantError` on an event `eventProblem` rejects,
+ * because that means the journal is corrupt); cash changes only through capital, trades, fees and
+ * dividends, so cash + Σ qty × mark = initial + flows + realized + unrealized − fees + dividends.
+ */
+import { type Dec, ZERO, div, mul, mulDiv } from './decimal.js';
+import { type LedgerEvent, type CostMethod, type FillBooked, type Side, type FeeCurrency, eventKey } from './events.js';
+import type { DeploymentId, FillId, Symbol } from './ids.js';
+import { type PositionState, type RoundTrip, applyDividend, applySplit, applyTrade, newPosition } from './position.js';
+
+export interface Sleeve {
+  readonly deployment: DeploymentId;
+  readonly initialCapital: Dec;
+  readonly costMethod: CostMethod;
+  readonly openedAt: string;
+  flows: Dec;
+  cash: Dec;
+  readonly positions: Map<Symbol, PositionState>;
+}
+
+export interface Mark {
+  /** The price as observed (before any later split). */
+  readonly price: Dec;
+  readonly ts: string;
+  readonly source: string;
+  /** Product of the split ratios applied since the observation; the current price is price ÷ this. */
+  readonly splitDivisor?: Dec;
+}
+
+export interface Ledger {
+  readonly sleeves: Map<DeploymentId, Sleeve>;
+  readonly marks: Map<Symbol, Mark>;
+  readonly applied: Set<string>;
+}
+
+/** One fill leg as booked to one deployment: a `deployment_trades` row. */
+export interface TradeBooked {
+  readonly fillId: FillId;
+  readonly leg: number;
+  readonly deployment: DeploymentId;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly price: Dec;
+  readonly fee: Dec;
+  readonly feeCurrency: FeeCurrency;
+  readonly feeExpense: Dec;
+  readonly realizedAverage: Dec;
+  readonly realizedFifo: Dec;
+  /** Realized P&L by the deployment's own cost method. */
+  readonly realizedPnl: Dec;
+  readonly ts: string;
+}
+
+export interface Applied {
+  readonly duplicate: boolean;
+  readonly trades: readonly TradeBooked[];
+  readonly roundTrips: readonly (RoundTrip & { deployment: DeploymentId })[];
+  /** Sleeves whose cash or positions changed, with the symbols that changed. */
+  readonly touched: ReadonlyMap<DeploymentId, ReadonlySet<Symbol>>;
+  /** Symbols whose mark changed. */
+  readonly marked: readonly Symbol[];
+}
+
+export class LedgerInvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerInvariantError';
+  }
+}
+
+export function newLedger(): Ledger {
+  return { sleeves: new Map(), marks: new Map(), applied: new Set() };
+}
+
+/** A problem with an event: which field, and why. */
+export interface EventProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * What prevents `event` from applying to `ledger` (unknown deployment, non-positive quantity...),
+ * or undefined. Duplicates are not problems: they are skipped.
+ */
+export function eventProblem(ledger: Ledger, event: LedgerEvent): EventProblem | undefined {
+  switch (event.type) {
+    case 'deployment':
+      if (event.initialCapital < 0n) return { field: 'initial_capital', message: 'must not be negative' };
+      return undefined;
+    case 'fill': {
+      if (event.price <= 0n) return { field: 'price', message: 'must be greater than 0' };
+      if (event.legs.length === 0) return { field: 'legs', message: 'a fill needs at least one leg' };
+      for (const [i, leg] of event.legs.entries()) {
+        const at = event.legs.length === 1 ? '' : `legs[${i}].`;
+        if (!ledger.sleeves.has(leg.deployment)) {
+          return { field: `${at}deployment`, message: `unknown deployment '${leg.deployment}' (create it first)` };
+        }
+        if (leg.qty <= 0n) return { field: `${at}qty`, message: 'must be greater than 0' };
+        if (leg.fee < 0n) return { field: `${at}fee`, message: 'must not be negative' };
+      }
+      return undefined;
+    }
+    case 'capital_flow':
+      if (!ledger.sleeves.has(event.deployment)) {
+        return { field: 'deployment', message: `unknown deployment '${event.deployment}' (create it first)` };
+      }
+      if (event.amount === 0n) return { field: 'amount', message: 'must not be 0' };
+      return undefined;
+    case 'split':
+      if (event.ratio <= 0n) return { field: 'ratio', message: 'must be greater than 0' };
+      return undefined;
+    case 'dividend':
+      if (event.amountPerShare <= 0n) return { field: 'amount_per_share', message: 'must be greater than 0' };
+      return undefined;
+    case 'mark':
+      if (event.price <= 0n) return { field: 'price', message: 'must be greater than 0' };
+      return undefined;
+  }
+}
+
+const NOTHING: Applied = { duplicate: true, trades: [], roundTrips: [], touched: new Map(), marked: [] };
+
+/**
+ * Folds one event into the ledger. A key already applied is a duplicate and changes nothing.
+ * Throws `LedgerInvariantError` for an event `eventProblem` rejects.
+ */
+export function applyEvent(ledger: Ledger, event: LedgerEvent): Applied {
+  const key = eventKey(event);
+  if (ledger.applied.has(key)) return NOTHING;
+  const problem = eventProblem(ledger, event);
+  if (problem) throw new LedgerInvariantError(`cannot apply ${key}: ${problem.field} ${problem.message}`);
+  ledger.applied.add(key);
+  const touched = new Map<DeploymentId, Set<Symbol>>();
+  const touch = (deployment: DeploymentId, symbol?: Symbol) => {
+    let set = touched.get(deployment);
+    if (!set) touched.set(deployment, (set = new Set()));
+    if (symbol) set.add(symbol);
+  };
+  switch (event.type) {
+    case 'deployment':
+      ledger.sleeves.set(event.deployment, {
+        deployment: event.deployment,
+        initialCapital: event.initialCapital,
+        costMethod: event.costMethod,
+        openedAt: event.ts,
+        flows: ZERO,
+        cash: event.initialCapital,
+        positions: new Map(),
+      });
+      touch(event.deployment);
+      return { duplicate: false, trades: [], roundTrips: [], touched, marked: [] };
+    case 'fill':
+      return applyFill(ledger, event, touch, touched);
+    case 'capital_flow': {
+      const sleeve = ledger.sleeves.get(event.deployment)!;
+      sleeve.flows = (sleeve.flows + event.amount) as Dec;
+      sleeve.cash = (sleeve.cash + event.amount) as Dec;
+      touch(event.deployment);
+      return { duplicate: false, trades: [], roundTrips: [], touched, marked: [] };
+    }
+    case 'split': {
+      for (const sleeve of ledger.sleeves.values()) {
+        const pos = sleeve.positions.get(event.symbol);
+        if (pos && pos.qty !== 0n) {
+          applySplit(pos, event.ratio);
+          touch(sleeve.deployment, event.symbol);
+        }
+      }
+      const mark = ledger.marks.get(event.symbol);
+      if (mark) {
+        // A price observed before the split is in old shares: restate it, keeping the divisor
+        // apart so that qty × price ÷ divisor is rounded once (exact value, not a rounded price).
+        const splitDivisor = mark.splitDivisor ? mul(mark.splitDivisor, event.ratio) : event.ratio;
+        ledger.marks.set(event.symbol, { ...mark, splitDivisor, source: mark.source.endsWith('(split-adjusted)') ? mark.source : `${mark.source} (split-adjusted)` });
+      }
+      return { duplicate: false, trades: [], roundTrips: [], touched, marked: mark ? [event.symbol] : [] };
+    }
+    case 'dividend': {
+      for (const sleeve of ledger.sleeves.values()) {
+        const pos = sleeve.positions.get(event.symbol);
+        if (pos && pos.qty !== 0n) {
+          sleeve.cash = (sleeve.cash + applyDividend(pos, event.amountPerShare)) as Dec;
+          touch(sleeve.deployment, event.symbol);
+        }
+      }
+      return { duplicate: false, trades: [], roundTrips: [], touched, marked: [] };
+    }
+    case 'mark': {
+      const marked = recordMark(ledger, event.symbol, { price: event.price, ts: event.ts, source: event.source });
+      return { duplicate: false, trades: [], roundTrips: [], touched, marked: marked ? [event.symbol] : [] };
+    }
+  }
+}
+
+/** Keeps the newest mark per symbol (by event time; later journal order wins ties). */
+function recordMark(ledger: Ledger, symbol: Symbol, mark: Mark): boolean {
+  const current = ledger.marks.get(symbol);
+  if (current && current.ts > mark.ts) return false;
+  ledger.marks.set(symbol, mark);
+  return true;
+}
+
+function applyFill(
+  ledger: Ledger,
+  event: FillBooked,
+  touch: (deployment: DeploymentId, symbol?: Symbol) => void,
+  touched: Map<DeploymentId, Set<Symbol>>,
+): Applied {
+  const trades: TradeBooked[] = [];
+  const roundTrips: (RoundTrip & { deployment: DeploymentId })[] = [];
+  event.legs.forEach((leg, index) => {
+    const sleeve = ledger.sleeves.get(leg.deployment)!;
+    let pos = sleeve.positions.get(event.symbol);
+    if (!pos) sleeve.positions.set(event.symbol, (pos = newPosition(event.symbol)));
+    const outcome = applyTrade(pos, leg.side, leg.qty, event.price, leg.fee, leg.feeCurrency, event.ts);
+    sleeve.cash = (sleeve.cash + outcome.cashDelta) as Dec;
+    touch(leg.deployment, event.symbol);
+    trades.push({
+      fillId: event.id,
+      leg: index,
+      deployment: leg.deployment,
+      symbol: event.symbol,
+      side: leg.side,
+      qty: leg.qty,
+      price: event.price,
+      fee: leg.fee,
+      feeCurrency: leg.feeCurrency,
+      feeExpense: outcome.feeExpense,
+      realizedAverage: outcome.realizedAverage,
+      realizedFifo: outcome.realizedFifo,
+      realizedPnl: sleeve.costMethod === 'fifo' ? outcome.realizedFifo : outcome.realizedAverage,
+      ts: event.ts,
+    });
+    for (const trip of outcome.closedTrips) roundTrips.push({ ...trip, deployment: leg.deployment });
+  });
+  const marked = recordMark(ledger, event.symbol, { price: event.price, ts: event.ts, source: 'fill' });
+  return { duplicate: false, trades, roundTrips, touched, marked: marked ? [event.symbol] : [] };
+}
+
+/** The account's net quantity of `symbol`: Σ over sleeves. */
+export function netQuantity(ledger: Ledger, symbol: Symbol): Dec {
+  let total = 0n;
+  for (const sleeve of ledger.sleeves.values()) total += sleeve.positions.get(symbol)?.qty ?? 0n;
+  return total as Dec;
+}
+
+/** Value of `qty` at a mark (shared by valuation and reconciliation). */
+export function valueAtMark(qty: Dec, mark: Mark): Dec {
+  return mark.splitDivisor ? mulDiv(qty, mark.price, mark.splitDivisor) : mul(qty, mark.price);
+}
+
+/** The mark's current price (split-adjusted), for display. */
+export function markPrice(mark: Mark): Dec {
+  return mark.splitDivisor ? div(mark.price, mark.splitDivisor) : mark.price;
+}

@@ -1,0 +1,104 @@
+/**
+ * A sleeve's numbers at the current marks, under either cost method (DESIGN.md §4).
+ *
+ * Entry points: `valuePosition`, `valueSleeve`.
+ * Guarantees: equity = cash + positions value = capital + total P&L, where
+ * capital = initial + flows and total P&L = realized + unrealized − fees + dividends, exactly.
+ * A position without any mark is valued at its cost (unrealized 0) and reported with `mark: null`.
+ */
+import { type Dec, quotientString } from './decimal.js';
+import type { CostMethod } from './events.js';
+import type { Symbol } from './ids.js';
+import { type Mark, type Sleeve, valueAtMark } from './ledger.js';
+import { type PositionState, lotsCost } from './position.js';
+
+export interface PositionValue {
+  readonly symbol: Symbol;
+  readonly qty: Dec;
+  /** Cost basis under the method (signed, qty × average cost). */
+  readonly costBasis: Dec;
+  /** Average cost as an exact quotient string (≥ 20 significant digits), "0" when flat. */
+  readonly avgCost: string;
+  readonly mark: Mark | null;
+  readonly marketValue: Dec;
+  readonly realized: Dec;
+  readonly unrealized: Dec;
+  readonly fees: Dec;
+  readonly dividends: Dec;
+}
+
+export interface SleeveValue {
+  readonly method: CostMethod;
+  readonly initialCapital: Dec;
+  readonly flows: Dec;
+  /** initial + flows: the capital the return is measured against. */
+  readonly capital: Dec;
+  readonly cash: Dec;
+  readonly positionsValue: Dec;
+  readonly equity: Dec;
+  readonly realized: Dec;
+  readonly unrealized: Dec;
+  readonly fees: Dec;
+  readonly dividends: Dec;
+  /** realized + unrealized − fees + dividends. */
+  readonly totalPnl: Dec;
+  readonly positions: readonly PositionValue[];
+}
+
+export function valuePosition(pos: PositionState, mark: Mark | undefined, method: CostMethod): PositionValue {
+  const costBasis = method === 'fifo' ? lotsCost(pos) : pos.cost;
+  const marketValue = mark ? valueAtMark(pos.qty, mark) : costBasis;
+  return {
+    symbol: pos.symbol,
+    qty: pos.qty,
+    costBasis,
+    avgCost: pos.qty === 0n ? '0' : quotientString(costBasis, pos.qty),
+    mark: mark ?? null,
+    marketValue,
+    realized: method === 'fifo' ? pos.realizedFifo : pos.realizedAverage,
+    unrealized: (marketValue - costBasis) as Dec,
+    fees: pos.fees,
+    dividends: pos.dividends,
+  };
+}
+
+/** Values a sleeve at `marks` under `method` (default: the deployment's own). */
+export function valueSleeve(
+  sleeve: Sleeve,
+  marks: ReadonlyMap<Symbol, Mark>,
+  method: CostMethod = sleeve.costMethod,
+): SleeveValue {
+  let positionsValue = 0n;
+  let realized = 0n;
+  let unrealized = 0n;
+  let fees = 0n;
+  let dividends = 0n;
+  const positions: PositionValue[] = [];
+  for (const pos of sleeve.positions.values()) {
+    const value = valuePosition(pos, marks.get(pos.symbol), method);
+    positions.push(value);
+    positionsValue += value.marketValue;
+    realized += value.realized;
+    unrealized += value.unrealized;
+    fees += value.fees;
+    dividends += value.dividends;
+  }
+  positions.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  const capital = (sleeve.initialCapital + sleeve.flows) as Dec;
+  return {
+    method,
+    initialCapital: sleeve.initialCapital,
+    flows: sleeve.flows,
+    capital,
+    cash: sleeve.cash,
+    positionsValue: positionsValue as Dec,
+    equity: (sleeve.cash + positionsValue) as Dec,
+    realized: realized as Dec,
+    unrealized: unrealized as Dec,
+    fees: fees as Dec,
+    dividends: dividends as Dec,
+    totalPnl: (realized + unrealized - fees + dividends) as Dec,
+    positions,
+  };
+}
+
