@@ -85,12 +85,14 @@ export interface EventProblem {
 }
 
 /**
- * What prevents `event` from applying to `ledger` (unknown deployment, non-positive quantity...),
- * or undefined. Duplicates are not problems: they are skipped.
+ * What prevents `event` from applying (unknown deployment, non-positive quantity...), or
+ * undefined. `hasDeployment` says which deployments exist at that point of the journal.
+ * Duplicates are not problems: they are skipped.
  */
-export function eventProblem(ledger: Ledger, event: LedgerEvent): EventProblem | undefined {
+export function eventProblem(hasDeployment: (id: DeploymentId) => boolean, event: LedgerEvent): EventProblem | undefined {
   switch (event.type) {
     case 'deployment':
+      if (hasDeployment(event.deployment)) return { field: 'deployment', message: `'${event.deployment}' already exists` };
       if (event.initialCapital < 0n) return { field: 'initial_capital', message: 'must not be negative' };
       return undefined;
     case 'fill': {
@@ -98,7 +100,7 @@ export function eventProblem(ledger: Ledger, event: LedgerEvent): EventProblem |
       if (event.legs.length === 0) return { field: 'legs', message: 'a fill needs at least one leg' };
       for (const [i, leg] of event.legs.entries()) {
         const at = event.legs.length === 1 ? '' : `legs[${i}].`;
-        if (!ledger.sleeves.has(leg.deployment)) {
+        if (!hasDeployment(leg.deployment)) {
           return { field: `${at}deployment`, message: `unknown deployment '${leg.deployment}' (create it first)` };
         }
         if (leg.qty <= 0n) return { field: `${at}qty`, message: 'must be greater than 0' };
@@ -107,7 +109,7 @@ export function eventProblem(ledger: Ledger, event: LedgerEvent): EventProblem |
       return undefined;
     }
     case 'capital_flow':
-      if (!ledger.sleeves.has(event.deployment)) {
+      if (!hasDeployment(event.deployment)) {
         return { field: 'deployment', message: `unknown deployment '${event.deployment}' (create it first)` };
       }
       if (event.amount === 0n) return { field: 'amount', message: 'must not be 0' };
@@ -133,7 +135,7 @@ const NOTHING: Applied = { duplicate: true, trades: [], roundTrips: [], touched:
 export function applyEvent(ledger: Ledger, event: LedgerEvent): Applied {
   const key = eventKey(event);
   if (ledger.applied.has(key)) return NOTHING;
-  const problem = eventProblem(ledger, event);
+  const problem = eventProblem((id) => ledger.sleeves.has(id), event);
   if (problem) throw new LedgerInvariantError(`cannot apply ${key}: ${problem.field} ${problem.message}`);
   ledger.applied.add(key);
   const touched = new Map<DeploymentId, Set<Symbol>>();

@@ -1,0 +1,144 @@
+/**
+ * Schema migrations, one list for SQLite and PostgreSQL, run on start (`migrateToLatest`).
+ * Append new migrations; never edit one that has shipped.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+const text = 'text' as const;
+
+const migrations: Record<string, Migration> = {
+  '0001_journal_and_projections': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('journal')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('key', text, (c) => c.notNull().unique())
+        .addColumn('type', text, (c) => c.notNull())
+        .addColumn('payload', text, (c) => c.notNull())
+        .addColumn('ts_event', text, (c) => c.notNull())
+        .addColumn('ts_recorded', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('deployments')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('name', text, (c) => c.notNull())
+        .addColumn('strategy', text, (c) => c.notNull())
+        .addColumn('initial_capital', text, (c) => c.notNull())
+        .addColumn('cost_method', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('limits', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('deployment_balances')
+        .addColumn('deployment_id', text, (c) => c.primaryKey())
+        .addColumn('cash', text, (c) => c.notNull())
+        .addColumn('capital_flows', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('deployment_positions')
+        .addColumn('deployment_id', text, (c) => c.notNull())
+        .addColumn('symbol', text, (c) => c.notNull())
+        .addColumn('qty', text, (c) => c.notNull())
+        .addColumn('cost_basis', text, (c) => c.notNull())
+        .addColumn('avg_cost', text, (c) => c.notNull())
+        .addColumn('realized_pnl_average', text, (c) => c.notNull())
+        .addColumn('realized_pnl_fifo', text, (c) => c.notNull())
+        .addColumn('fees', text, (c) => c.notNull())
+        .addColumn('dividends', text, (c) => c.notNull())
+        .addColumn('lots', text, (c) => c.notNull())
+        .addColumn('trip', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('deployment_positions_pk', ['deployment_id', 'symbol'])
+        .execute();
+      await db.schema
+        .createTable('deployment_trades')
+        .addColumn('fill_id', text, (c) => c.notNull())
+        .addColumn('leg', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('deployment_id', text, (c) => c.notNull())
+        .addColumn('symbol', text, (c) => c.notNull())
+        .addColumn('side', text, (c) => c.notNull())
+        .addColumn('qty', text, (c) => c.notNull())
+        .addColumn('price', text, (c) => c.notNull())
+        .addColumn('fee', text, (c) => c.notNull())
+        .addColumn('fee_currency', text, (c) => c.notNull())
+        .addColumn('fee_expense', text, (c) => c.notNull())
+        .addColumn('realized_pnl', text, (c) => c.notNull())
+        .addColumn('realized_pnl_average', text, (c) => c.notNull())
+        .addColumn('realized_pnl_fifo', text, (c) => c.notNull())
+        .addColumn('ts', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('deployment_trades_pk', ['fill_id', 'leg'])
+        .execute();
+      await db.schema
+        .createIndex('deployment_trades_by_deployment')
+        .on('deployment_trades')
+        .columns(['deployment_id', 'seq', 'leg'])
+        .execute();
+      await db.schema
+        .createTable('marks')
+        .addColumn('symbol', text, (c) => c.primaryKey())
+        .addColumn('price', text, (c) => c.notNull())
+        .addColumn('split_divisor', text)
+        .addColumn('ts', text, (c) => c.notNull())
+        .addColumn('source', text, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('round_trips')
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('deployment_id', text, (c) => c.notNull())
+        .addColumn('symbol', text, (c) => c.notNull())
+        .addColumn('opened_at', text, (c) => c.notNull())
+        .addColumn('closed_at', text, (c) => c.notNull())
+        .addColumn('realized_pnl', text, (c) => c.notNull())
+        .addColumn('fees', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('round_trips_pk', ['seq', 'idx'])
+        .execute();
+      await db.schema
+        .createTable('deployment_metrics')
+        .addColumn('deployment_id', text, (c) => c.notNull())
+        .addColumn('ts', text, (c) => c.notNull())
+        .addColumn('cash', text, (c) => c.notNull())
+        .addColumn('positions_value', text, (c) => c.notNull())
+        .addColumn('equity', text, (c) => c.notNull())
+        .addColumn('realized_pnl', text, (c) => c.notNull())
+        .addColumn('unrealized_pnl', text, (c) => c.notNull())
+        .addColumn('fees', text, (c) => c.notNull())
+        .addColumn('dividends', text, (c) => c.notNull())
+        .addColumn('total_pnl', text, (c) => c.notNull())
+        .addColumn('return_pct', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('deployment_metrics_pk', ['deployment_id', 'ts'])
+        .execute();
+      await db.schema
+        .createTable('cursors')
+        .addColumn('name', text, (c) => c.primaryKey())
+        .addColumn('value', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+        .execute();
+    },
+  },
+};
+
+/** Exported so later migrations (other issues) append here. */
+export const migrationList = migrations;
+
+class InCodeProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+/** Brings the schema to the latest version; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<void> {
+  // With a schema, Kysely must keep its bookkeeping tables there too: it looks for them by name
+  // across all schemas otherwise and would find another schema's.
+  const migrator = new Migrator({ db, provider: new InCodeProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`schema migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}

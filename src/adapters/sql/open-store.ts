@@ -1,0 +1,64 @@
+/**
+ * Opens the store named by `--db`: a SQLite file path (the embedded default) or a
+ * `postgres://` URL (optionally `?schema=name` to use a schema other than `public`).
+ * Runs the migrations before returning. SQLite runs in WAL mode with synchronous=FULL so a
+ * committed fill survives a crash or power loss once `commit` returns.
+ */
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import { SqlStore } from './sql-store.js';
+
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//.test(target);
+}
+
+/** The URL with any password hidden, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+export async function openStore(target: string): Promise<SqlStore> {
+  return isPostgresUrl(target) ? openPostgres(target) : openSqlite(target);
+}
+
+async function openSqlite(path: string): Promise<SqlStore> {
+  let database: Sqlite.Database;
+  try {
+    database = new Sqlite(path);
+  } catch (error) {
+    throw new Error(`cannot open the SQLite database '${path}': ${(error as Error).message}`, { cause: error });
+  }
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  await migrateToLatest(db as Kysely<unknown>);
+  return new SqlStore(db, 'sqlite', path);
+}
+
+async function openPostgres(url: string): Promise<SqlStore> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`invalid schema name '${schema}' in the PostgreSQL URL (lowercase letters, digits, _)`);
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    await migrateToLatest(db as Kysely<unknown>, schema ?? undefined);
+  } catch (error) {
+    await db.destroy();
+    throw new Error(`cannot use the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+  }
+  return new SqlStore(db, 'postgres', redactUrl(url));
+}

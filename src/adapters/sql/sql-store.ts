@@ -1,0 +1,396 @@
+/**
+ * The store port on Kysely: one implementation for SQLite (better-sqlite3) and PostgreSQL (pg).
+ *
+ * `commit` runs one transaction: journal rows are plain INSERTs (a duplicate key or seq aborts the
+ * whole transaction and surfaces as `JournalConflictError`), projection rows are upserts, trades
+ * and round trips inserts. Rows go in multi-row statements of at most `CHUNK` rows, below both
+ * SQLite's and PostgreSQL's bound-parameter limits.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import {
+  type BalanceRow,
+  type DeploymentRow,
+  type JournalRecord,
+  type MarkRow,
+  type MetricsRow,
+  type PositionRow,
+  type Projections,
+  type RoundTripRow,
+  type StorePort,
+  type TradeQuery,
+  type TradeRow,
+  JournalConflictError,
+} from '../../app/store-port.js';
+import type { Database } from './schema.js';
+
+const CHUNK = 500;
+
+function chunks<T>(rows: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/** SQLite and PostgreSQL unique-violation errors. */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+const toJournal = (r: Database['journal']): JournalRecord => ({
+  seq: Number(r.seq),
+  key: r.key,
+  type: r.type,
+  payload: r.payload,
+  tsEvent: r.ts_event,
+  tsRecorded: r.ts_recorded,
+});
+
+const toDeployment = (r: Database['deployments']): DeploymentRow => ({
+  id: r.id,
+  name: r.name,
+  strategy: r.strategy,
+  initialCapital: r.initial_capital,
+  costMethod: r.cost_method,
+  status: r.status,
+  limits: r.limits,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toPosition = (r: Database['deployment_positions']): PositionRow => ({
+  deploymentId: r.deployment_id,
+  symbol: r.symbol,
+  qty: r.qty,
+  costBasis: r.cost_basis,
+  avgCost: r.avg_cost,
+  realizedPnlAverage: r.realized_pnl_average,
+  realizedPnlFifo: r.realized_pnl_fifo,
+  fees: r.fees,
+  dividends: r.dividends,
+  lots: r.lots,
+  trip: r.trip,
+});
+
+const toTrade = (r: Database['deployment_trades']): TradeRow => ({
+  fillId: r.fill_id,
+  leg: Number(r.leg),
+  seq: Number(r.seq),
+  deploymentId: r.deployment_id,
+  symbol: r.symbol,
+  side: r.side,
+  qty: r.qty,
+  price: r.price,
+  fee: r.fee,
+  feeCurrency: r.fee_currency,
+  feeExpense: r.fee_expense,
+  realizedPnl: r.realized_pnl,
+  realizedPnlAverage: r.realized_pnl_average,
+  realizedPnlFifo: r.realized_pnl_fifo,
+  ts: r.ts,
+});
+
+const toMetrics = (r: Database['deployment_metrics']): MetricsRow => ({
+  deploymentId: r.deployment_id,
+  ts: r.ts,
+  cash: r.cash,
+  positionsValue: r.positions_value,
+  equity: r.equity,
+  realizedPnl: r.realized_pnl,
+  unrealizedPnl: r.unrealized_pnl,
+  fees: r.fees,
+  dividends: r.dividends,
+  totalPnl: r.total_pnl,
+  returnPct: r.return_pct,
+});
+
+const fromDeployment = (r: DeploymentRow): Database['deployments'] => ({
+  id: r.id,
+  name: r.name,
+  strategy: r.strategy,
+  initial_capital: r.initialCapital,
+  cost_method: r.costMethod,
+  status: r.status,
+  limits: r.limits,
+  created_at: r.createdAt,
+  updated_at: r.updatedAt,
+});
+
+const fromPosition = (r: PositionRow): Database['deployment_positions'] => ({
+  deployment_id: r.deploymentId,
+  symbol: r.symbol,
+  qty: r.qty,
+  cost_basis: r.costBasis,
+  avg_cost: r.avgCost,
+  realized_pnl_average: r.realizedPnlAverage,
+  realized_pnl_fifo: r.realizedPnlFifo,
+  fees: r.fees,
+  dividends: r.dividends,
+  lots: r.lots,
+  trip: r.trip,
+});
+
+const fromTrade = (r: TradeRow): Database['deployment_trades'] => ({
+  fill_id: r.fillId,
+  leg: r.leg,
+  seq: r.seq,
+  deployment_id: r.deploymentId,
+  symbol: r.symbol,
+  side: r.side,
+  qty: r.qty,
+  price: r.price,
+  fee: r.fee,
+  fee_currency: r.feeCurrency,
+  fee_expense: r.feeExpense,
+  realized_pnl: r.realizedPnl,
+  realized_pnl_average: r.realizedPnlAverage,
+  realized_pnl_fifo: r.realizedPnlFifo,
+  ts: r.ts,
+});
+
+const fromMetrics = (r: MetricsRow): Database['deployment_metrics'] => ({
+  deployment_id: r.deploymentId,
+  ts: r.ts,
+  cash: r.cash,
+  positions_value: r.positionsValue,
+  equity: r.equity,
+  realized_pnl: r.realizedPnl,
+  unrealized_pnl: r.unrealizedPnl,
+  fees: r.fees,
+  dividends: r.dividends,
+  total_pnl: r.totalPnl,
+  return_pct: r.returnPct,
+});
+
+export class SqlStore implements StorePort {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly kind: string,
+    readonly location: string,
+  ) {}
+
+  async commit(journal: readonly JournalRecord[], projections: Projections): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        for (const part of chunks(journal)) {
+          await tx
+            .insertInto('journal')
+            .values(
+              part.map((r) => ({
+                seq: r.seq,
+                key: r.key,
+                type: r.type,
+                payload: r.payload,
+                ts_event: r.tsEvent,
+                ts_recorded: r.tsRecorded,
+              })),
+            )
+            .execute();
+        }
+        await writeProjections(tx, projections);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new JournalConflictError(
+          `the journal already holds one of these ${journal.length} entries (another writer, or a duplicate): ${(error as Error).message}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async readJournal(afterSeq: number, limit: number): Promise<JournalRecord[]> {
+    const rows = await this.db.selectFrom('journal').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return rows.map(toJournal);
+  }
+
+  async journalStats(): Promise<{ count: number; lastSeq: number }> {
+    const row = await this.db
+      .selectFrom('journal')
+      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.max('seq').as('last')])
+      .executeTakeFirst();
+    return { count: Number(row?.count ?? 0), lastSeq: Number(row?.last ?? 0) };
+  }
+
+  async journalEntry(key: string): Promise<JournalRecord | undefined> {
+    const row = await this.db.selectFrom('journal').selectAll().where('key', '=', key).executeTakeFirst();
+    return row ? toJournal(row) : undefined;
+  }
+
+  async deployments(): Promise<DeploymentRow[]> {
+    return (await this.db.selectFrom('deployments').selectAll().orderBy('id').execute()).map(toDeployment);
+  }
+
+  async balances(): Promise<BalanceRow[]> {
+    const rows = await this.db.selectFrom('deployment_balances').selectAll().orderBy('deployment_id').execute();
+    return rows.map((r) => ({ deploymentId: r.deployment_id, cash: r.cash, capitalFlows: r.capital_flows }));
+  }
+
+  async positions(deploymentId?: string): Promise<PositionRow[]> {
+    let q = this.db.selectFrom('deployment_positions').selectAll();
+    if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
+    return (await q.orderBy('deployment_id').orderBy('symbol').execute()).map(toPosition);
+  }
+
+  async trades(query: TradeQuery): Promise<TradeRow[]> {
+    let q = this.db.selectFrom('deployment_trades').selectAll();
+    if (query.deploymentId !== undefined) q = q.where('deployment_id', '=', query.deploymentId);
+    if (query.symbol !== undefined) q = q.where('symbol', '=', query.symbol);
+    if (query.from !== undefined) q = q.where('ts', '>=', query.from);
+    if (query.to !== undefined) q = q.where('ts', '<', query.to);
+    const after = query.after;
+    if (after) {
+      q = q.where((eb) => eb.or([eb('seq', '>', after.seq), eb.and([eb('seq', '=', after.seq), eb('leg', '>', after.leg)])]));
+    }
+    const rows = await q.orderBy('seq').orderBy('leg').limit(query.limit).execute();
+    return rows.map(toTrade);
+  }
+
+  async marks(): Promise<MarkRow[]> {
+    const rows = await this.db.selectFrom('marks').selectAll().orderBy('symbol').execute();
+    return rows.map((r) => ({ symbol: r.symbol, price: r.price, splitDivisor: r.split_divisor, ts: r.ts, source: r.source }));
+  }
+
+  async roundTrips(deploymentId?: string): Promise<RoundTripRow[]> {
+    let q = this.db.selectFrom('round_trips').selectAll();
+    if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
+    const rows = await q.orderBy('seq').orderBy('idx').execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      idx: Number(r.idx),
+      deploymentId: r.deployment_id,
+      symbol: r.symbol,
+      openedAt: r.opened_at,
+      closedAt: r.closed_at,
+      realizedPnl: r.realized_pnl,
+      fees: r.fees,
+    }));
+  }
+
+  async metrics(deploymentId: string, from?: string, to?: string): Promise<MetricsRow[]> {
+    let q = this.db.selectFrom('deployment_metrics').selectAll().where('deployment_id', '=', deploymentId);
+    if (from !== undefined) q = q.where('ts', '>=', from);
+    if (to !== undefined) q = q.where('ts', '<', to);
+    return (await q.orderBy('ts').execute()).map(toMetrics);
+  }
+
+  async replaceProjections(projections: Projections): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const table of [
+        'deployments',
+        'deployment_balances',
+        'deployment_positions',
+        'deployment_trades',
+        'marks',
+        'round_trips',
+      ] as const) {
+        await tx.deleteFrom(table).execute();
+      }
+      await writeProjections(tx, { ...projections, metrics: [] });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+async function writeProjections(tx: Transaction<Database>, p: Projections): Promise<void> {
+  for (const part of chunks(p.deployments)) {
+    await tx
+      .insertInto('deployments')
+      .values(part.map(fromDeployment))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          strategy: eb.ref('excluded.strategy'),
+          status: eb.ref('excluded.status'),
+          limits: eb.ref('excluded.limits'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks(p.balances)) {
+    await tx
+      .insertInto('deployment_balances')
+      .values(part.map((r) => ({ deployment_id: r.deploymentId, cash: r.cash, capital_flows: r.capitalFlows })))
+      .onConflict((oc) =>
+        oc.column('deployment_id').doUpdateSet((eb) => ({ cash: eb.ref('excluded.cash'), capital_flows: eb.ref('excluded.capital_flows') })),
+      )
+      .execute();
+  }
+  for (const part of chunks(p.positions)) {
+    await tx
+      .insertInto('deployment_positions')
+      .values(part.map(fromPosition))
+      .onConflict((oc) =>
+        oc.columns(['deployment_id', 'symbol']).doUpdateSet((eb) => ({
+          qty: eb.ref('excluded.qty'),
+          cost_basis: eb.ref('excluded.cost_basis'),
+          avg_cost: eb.ref('excluded.avg_cost'),
+          realized_pnl_average: eb.ref('excluded.realized_pnl_average'),
+          realized_pnl_fifo: eb.ref('excluded.realized_pnl_fifo'),
+          fees: eb.ref('excluded.fees'),
+          dividends: eb.ref('excluded.dividends'),
+          lots: eb.ref('excluded.lots'),
+          trip: eb.ref('excluded.trip'),
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks(p.trades)) {
+    await tx.insertInto('deployment_trades').values(part.map(fromTrade)).execute();
+  }
+  for (const part of chunks(p.marks)) {
+    await tx
+      .insertInto('marks')
+      .values(part.map((r) => ({ symbol: r.symbol, price: r.price, split_divisor: r.splitDivisor, ts: r.ts, source: r.source })))
+      .onConflict((oc) =>
+        oc.column('symbol').doUpdateSet((eb) => ({
+          price: eb.ref('excluded.price'),
+          split_divisor: eb.ref('excluded.split_divisor'),
+          ts: eb.ref('excluded.ts'),
+          source: eb.ref('excluded.source'),
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks(p.roundTrips)) {
+    await tx
+      .insertInto('round_trips')
+      .values(
+        part.map((r) => ({
+          seq: r.seq,
+          idx: r.idx,
+          deployment_id: r.deploymentId,
+          symbol: r.symbol,
+          opened_at: r.openedAt,
+          closed_at: r.closedAt,
+          realized_pnl: r.realizedPnl,
+          fees: r.fees,
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks(p.metrics)) {
+    await tx
+      .insertInto('deployment_metrics')
+      .values(part.map(fromMetrics))
+      .onConflict((oc) =>
+        oc.columns(['deployment_id', 'ts']).doUpdateSet((eb) => ({
+          cash: eb.ref('excluded.cash'),
+          positions_value: eb.ref('excluded.positions_value'),
+          equity: eb.ref('excluded.equity'),
+          realized_pnl: eb.ref('excluded.realized_pnl'),
+          unrealized_pnl: eb.ref('excluded.unrealized_pnl'),
+          fees: eb.ref('excluded.fees'),
+          dividends: eb.ref('excluded.dividends'),
+          total_pnl: eb.ref('excluded.total_pnl'),
+          return_pct: eb.ref('excluded.return_pct'),
+        })),
+      )
+      .execute();
+  }
+}
+

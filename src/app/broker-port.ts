@@ -1,0 +1,130 @@
+/**
+ * The broker port: the smallest surface the order router and the fill path need (DESIGN.md §2).
+ * Implemented by the paper broker (src/adapters/paper) and the Alpaca adapter (src/adapters/alpaca).
+ * Every implementation passes the one broker contract suite (test/contracts/broker.contract.ts).
+ *
+ * Numbers are `Dec`; times are ISO-8601 strings in UTC. Execution reports arrive through
+ * `subscribe`, in the order the broker produced them; a report may be delivered more than once
+ * (reconnects, backfill), so consumers deduplicate on `execution.id`.
+ */
+import type { Dec } from '../core/decimal.js';
+import type { Side } from '../core/events.js';
+import type { BrokerOrderId, ClientOrderId, FillId, Symbol } from '../core/ids.js';
+
+export type OrderType = 'market' | 'limit';
+export type TimeInForce = 'day' | 'gtc' | 'ioc';
+export type OrderStatus =
+  | 'pending_new'
+  | 'new'
+  | 'partially_filled'
+  | 'filled'
+  | 'canceled'
+  | 'rejected'
+  | 'expired';
+
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired']);
+
+export interface OrderRequest {
+  readonly clientOrderId: ClientOrderId;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly type: OrderType;
+  readonly limitPrice?: Dec;
+  readonly timeInForce: TimeInForce;
+}
+
+export interface BrokerOrder {
+  readonly brokerOrderId: BrokerOrderId;
+  readonly clientOrderId: ClientOrderId;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly type: OrderType;
+  readonly limitPrice?: Dec;
+  readonly timeInForce: TimeInForce;
+  readonly status: OrderStatus;
+  readonly filledQty: Dec;
+  /** Average fill price so far, when anything filled. */
+  readonly filledAvgPrice?: Dec;
+  readonly submittedAt: string;
+  readonly updatedAt: string;
+  /** The broker's words when it rejected or canceled the order. */
+  readonly reason?: string;
+}
+
+export interface Execution {
+  /** The broker's execution id: unique forever, the fill's identity in the journal. */
+  readonly id: FillId;
+  readonly qty: Dec;
+  readonly price: Dec;
+  /** Fee in money (quote currency); 0 when the broker charges none. */
+  readonly fee: Dec;
+  readonly ts: string;
+}
+
+export type ReportKind = 'new' | 'fill' | 'partial_fill' | 'canceled' | 'rejected' | 'expired' | 'replaced';
+
+/** What the broker says happened to an order (Alpaca: a `trade_updates` event). */
+export interface ExecutionReport {
+  readonly kind: ReportKind;
+  readonly order: BrokerOrder;
+  /** Present on `fill` and `partial_fill`. */
+  readonly execution?: Execution;
+  readonly ts: string;
+}
+
+export interface BrokerPosition {
+  readonly symbol: Symbol;
+  /** Signed: negative when short. */
+  readonly qty: Dec;
+  readonly avgEntryPrice: Dec;
+}
+
+export interface BrokerAccount {
+  readonly cash: Dec;
+  readonly buyingPower: Dec;
+  readonly equity: Dec;
+}
+
+/** A rejection by the broker: `code` is Subledger's, `brokerMessage` the broker's own words. */
+export class BrokerRejection extends Error {
+  constructor(
+    readonly code: string,
+    readonly brokerMessage: string,
+    readonly retryable = false,
+  ) {
+    super(brokerMessage);
+    this.name = 'BrokerRejection';
+  }
+}
+
+export interface BrokerPort {
+  /** Sends an order. Resolves with the broker's view of it; throws `BrokerRejection` when refused. */
+  submit(order: OrderRequest): Promise<BrokerOrder>;
+  /** Requests cancellation; the outcome arrives as a report. */
+  cancel(brokerOrderId: BrokerOrderId): Promise<void>;
+  /** Looks an order up by our id (resolves an unknown outcome after a timeout). */
+  orderByClientId(clientOrderId: ClientOrderId): Promise<BrokerOrder | undefined>;
+  openOrders(): Promise<BrokerOrder[]>;
+  positions(): Promise<BrokerPosition[]>;
+  account(): Promise<BrokerAccount>;
+  /** Delivers every execution report to `handler`; returns an unsubscribe function. */
+  subscribe(handler: (report: ExecutionReport) => Promise<void>): () => void;
+  close(): Promise<void>;
+}
+
+export interface Quote {
+  readonly symbol: Symbol;
+  readonly bid?: Dec;
+  readonly ask?: Dec;
+  readonly last?: Dec;
+  readonly ts: string;
+  /** Where the price came from, shown to users ("simulated", "bars.csv", "alpaca"). */
+  readonly source: string;
+}
+
+export interface MarketDataPort {
+  /** Latest quotes for many symbols in one call; symbols without data are absent from the map. */
+  latest(symbols: readonly Symbol[]): Promise<Map<Symbol, Quote>>;
+}

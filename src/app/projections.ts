@@ -1,0 +1,123 @@
+/**
+ * Projection rows from the ledger: the seed's tables as the store keeps them. Pure functions of
+ * the ledger state, so a replay of the journal produces exactly the rows the live path wrote.
+ */
+import { type Dec, percentString, toPlain } from '../core/decimal.js';
+import type { DeploymentId, Symbol } from '../core/ids.js';
+import type { Ledger, Sleeve, TradeBooked } from '../core/ledger.js';
+import type { PositionState, RoundTrip } from '../core/position.js';
+import { valuePosition, valueSleeve } from '../core/valuation.js';
+import type { DeploymentSettings } from './journal-codec.js';
+import type { BalanceRow, DeploymentRow, MarkRow, MetricsRow, PositionRow, RoundTripRow, TradeRow } from './store-port.js';
+
+export type DeploymentStatus = 'active' | 'paused' | 'stopped';
+
+export interface DeploymentInfo extends DeploymentSettings {
+  readonly status: DeploymentStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function deploymentRow(sleeve: Sleeve, info: DeploymentInfo): DeploymentRow {
+  return {
+    id: sleeve.deployment,
+    name: info.name,
+    strategy: info.strategy,
+    initialCapital: toPlain(sleeve.initialCapital),
+    costMethod: sleeve.costMethod,
+    status: info.status,
+    limits: JSON.stringify(info.limits),
+    createdAt: info.createdAt,
+    updatedAt: info.updatedAt,
+  };
+}
+
+export function balanceRow(sleeve: Sleeve): BalanceRow {
+  return { deploymentId: sleeve.deployment, cash: toPlain(sleeve.cash), capitalFlows: toPlain(sleeve.flows) };
+}
+
+export function positionRow(deployment: DeploymentId, pos: PositionState): PositionRow {
+  return {
+    deploymentId: deployment,
+    symbol: pos.symbol,
+    qty: toPlain(pos.qty),
+    costBasis: toPlain(pos.cost),
+    avgCost: valuePosition(pos, undefined, 'average').avgCost,
+    realizedPnlAverage: toPlain(pos.realizedAverage),
+    realizedPnlFifo: toPlain(pos.realizedFifo),
+    fees: toPlain(pos.fees),
+    dividends: toPlain(pos.dividends),
+    lots: JSON.stringify(pos.lots.map((l) => [toPlain(l.qty), toPlain(l.cost), l.ts])),
+    trip:
+      pos.tripOpenedAt === null
+        ? 'null'
+        : JSON.stringify({ openedAt: pos.tripOpenedAt, realized: toPlain(pos.tripRealized), fees: toPlain(pos.tripFees) }),
+  };
+}
+
+export function tradeRow(trade: TradeBooked, seq: number): TradeRow {
+  return {
+    fillId: trade.fillId,
+    leg: trade.leg,
+    seq,
+    deploymentId: trade.deployment,
+    symbol: trade.symbol,
+    side: trade.side,
+    qty: toPlain(trade.qty),
+    price: toPlain(trade.price),
+    fee: toPlain(trade.fee),
+    feeCurrency: trade.feeCurrency,
+    feeExpense: toPlain(trade.feeExpense),
+    realizedPnl: toPlain(trade.realizedPnl),
+    realizedPnlAverage: toPlain(trade.realizedAverage),
+    realizedPnlFifo: toPlain(trade.realizedFifo),
+    ts: trade.ts,
+  };
+}
+
+export function markRow(ledger: Ledger, symbol: Symbol): MarkRow {
+  const mark = ledger.marks.get(symbol)!;
+  return {
+    symbol,
+    price: toPlain(mark.price),
+    splitDivisor: mark.splitDivisor === undefined ? null : toPlain(mark.splitDivisor),
+    ts: mark.ts,
+    source: mark.source,
+  };
+}
+
+export function roundTripRow(trip: RoundTrip & { deployment: DeploymentId }, seq: number, idx: number): RoundTripRow {
+  return {
+    seq,
+    idx,
+    deploymentId: trip.deployment,
+    symbol: trip.symbol,
+    openedAt: trip.openedAt,
+    closedAt: trip.closedAt,
+    realizedPnl: toPlain(trip.realized),
+    fees: toPlain(trip.fees),
+  };
+}
+
+/** A `deployment_metrics` snapshot of a sleeve at the current marks, by its own cost method. */
+export function metricsRow(ledger: Ledger, sleeve: Sleeve, ts: string): MetricsRow {
+  const v = valueSleeve(sleeve, ledger.marks);
+  return {
+    deploymentId: sleeve.deployment,
+    ts,
+    cash: toPlain(v.cash),
+    positionsValue: toPlain(v.positionsValue),
+    equity: toPlain(v.equity),
+    realizedPnl: toPlain(v.realized),
+    unrealizedPnl: toPlain(v.unrealized),
+    fees: toPlain(v.fees),
+    dividends: toPlain(v.dividends),
+    totalPnl: toPlain(v.totalPnl),
+    returnPct: returnPercent(v.totalPnl, v.capital),
+  };
+}
+
+/** Return % = total P&L ÷ capital × 100, to 4 dp ("0.7500"); "0.0000" when capital is 0. */
+export function returnPercent(totalPnl: Dec, capital: Dec): string {
+  return percentString(totalPnl, capital, 4);
+}

@@ -1,0 +1,173 @@
+/**
+ * The store port: the durable journal and the projections folded from it (DESIGN.md §6).
+ * Implemented by src/adapters/sql (SQLite file, the embedded default; PostgreSQL for scale-out).
+ * One contract suite (test/contracts/store.contract.ts) runs against every implementation.
+ *
+ * Decimals are stored as exact decimal strings (never binary floats). The journal is append-only
+ * and unique on `key`; `commit` writes journal rows and projection rows in ONE durable transaction
+ * and throws `JournalConflictError` (writing nothing) when a key or seq already exists.
+ * Seqs are assigned by the single writer (one writer per account, see DESIGN.md §6).
+ */
+
+export interface JournalRecord {
+  readonly seq: number;
+  readonly key: string;
+  readonly type: string;
+  /** Canonical JSON of the event, decimals as strings. */
+  readonly payload: string;
+  readonly tsEvent: string;
+  readonly tsRecorded: string;
+}
+
+export interface DeploymentRow {
+  readonly id: string;
+  readonly name: string;
+  readonly strategy: string;
+  readonly initialCapital: string;
+  readonly costMethod: string;
+  readonly status: string;
+  /** JSON object of the deployment's limits. */
+  readonly limits: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface BalanceRow {
+  readonly deploymentId: string;
+  readonly cash: string;
+  readonly capitalFlows: string;
+}
+
+export interface PositionRow {
+  readonly deploymentId: string;
+  readonly symbol: string;
+  readonly qty: string;
+  /** Average-cost basis (qty × average cost), signed. */
+  readonly costBasis: string;
+  readonly avgCost: string;
+  readonly realizedPnlAverage: string;
+  readonly realizedPnlFifo: string;
+  readonly fees: string;
+  readonly dividends: string;
+  /** JSON array of FIFO lots: [qty, cost, ts]. */
+  readonly lots: string;
+  /** JSON of the open round trip: { openedAt, realized, fees } or null. */
+  readonly trip: string;
+}
+
+export interface TradeRow {
+  readonly fillId: string;
+  readonly leg: number;
+  readonly seq: number;
+  readonly deploymentId: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly qty: string;
+  readonly price: string;
+  readonly fee: string;
+  readonly feeCurrency: string;
+  readonly feeExpense: string;
+  readonly realizedPnl: string;
+  readonly realizedPnlAverage: string;
+  readonly realizedPnlFifo: string;
+  readonly ts: string;
+}
+
+export interface MarkRow {
+  readonly symbol: string;
+  readonly price: string;
+  readonly splitDivisor: string | null;
+  readonly ts: string;
+  readonly source: string;
+}
+
+export interface RoundTripRow {
+  readonly seq: number;
+  readonly idx: number;
+  readonly deploymentId: string;
+  readonly symbol: string;
+  readonly openedAt: string;
+  readonly closedAt: string;
+  readonly realizedPnl: string;
+  readonly fees: string;
+}
+
+export interface MetricsRow {
+  readonly deploymentId: string;
+  readonly ts: string;
+  readonly cash: string;
+  readonly positionsValue: string;
+  readonly equity: string;
+  readonly realizedPnl: string;
+  readonly unrealizedPnl: string;
+  readonly fees: string;
+  readonly dividends: string;
+  readonly totalPnl: string;
+  readonly returnPct: string;
+}
+
+/** Rows to upsert (deployments, balances, positions, marks, metrics) or insert (trades, round trips). */
+export interface Projections {
+  readonly deployments: readonly DeploymentRow[];
+  readonly balances: readonly BalanceRow[];
+  readonly positions: readonly PositionRow[];
+  readonly trades: readonly TradeRow[];
+  readonly marks: readonly MarkRow[];
+  readonly roundTrips: readonly RoundTripRow[];
+  readonly metrics: readonly MetricsRow[];
+}
+
+export const emptyProjections = (): Projections => ({
+  deployments: [],
+  balances: [],
+  positions: [],
+  trades: [],
+  marks: [],
+  roundTrips: [],
+  metrics: [],
+});
+
+export interface TradeQuery {
+  readonly deploymentId?: string;
+  readonly symbol?: string;
+  /** Inclusive lower bound on ts (ISO-8601). */
+  readonly from?: string;
+  /** Exclusive upper bound on ts. */
+  readonly to?: string;
+  /** Return trades with seq/leg after this cursor ("seq:leg"). */
+  readonly after?: { seq: number; leg: number };
+  readonly limit: number;
+}
+
+export class JournalConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JournalConflictError';
+  }
+}
+
+export interface StorePort {
+  /** 'sqlite' or 'postgres', for messages. */
+  readonly kind: string;
+  /** Where the data lives, for messages (a path, or a URL without password). */
+  readonly location: string;
+  /** Appends journal rows and writes projection rows in one durable transaction. */
+  commit(journal: readonly JournalRecord[], projections: Projections): Promise<void>;
+  /** Journal rows with seq > afterSeq, in seq order, at most `limit`. */
+  readJournal(afterSeq: number, limit: number): Promise<JournalRecord[]>;
+  journalStats(): Promise<{ count: number; lastSeq: number }>;
+  journalEntry(key: string): Promise<JournalRecord | undefined>;
+  deployments(): Promise<DeploymentRow[]>;
+  balances(): Promise<BalanceRow[]>;
+  positions(deploymentId?: string): Promise<PositionRow[]>;
+  trades(query: TradeQuery): Promise<TradeRow[]>;
+  marks(): Promise<MarkRow[]>;
+  roundTrips(deploymentId?: string): Promise<RoundTripRow[]>;
+  metrics(deploymentId: string, from?: string, to?: string): Promise<MetricsRow[]>;
+  /**
+   * Replaces every projection derived from the journal with `projections`, in one transaction.
+   * The journal and the metrics snapshots (valuations taken at a time) are kept.
+   */
+  replaceProjections(projections: Projections): Promise<void>;
+  close(): Promise<void>;
+}

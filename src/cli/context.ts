@@ -1,0 +1,59 @@
+/**
+ * Shared CLI plumbing: the `--db` option, opening the store, progress bars, and turning errors
+ * into one clear line on stderr with a non-zero exit code (never a stack trace for user errors).
+ */
+import { SingleBar } from 'cli-progress';
+import { openStore } from '../adapters/sql/open-store.js';
+import type { StorePort } from '../app/store-port.js';
+import { AppError } from '../app/errors.js';
+
+export const DEFAULT_DB = process.env.SUBLEDGER_DB ?? './subledger.db';
+export const DB_HELP = 'store: a SQLite file path or a postgres:// URL (env SUBLEDGER_DB)';
+
+export async function withStore<T>(db: string, work: (store: StorePort) => Promise<T>): Promise<T> {
+  const store = await openStore(db);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A progress bar on stderr (plain lines when not a terminal), or nothing when `quiet`. */
+export function progressBar(label: string, quiet = false): { update(done: number, total: number): void; stop(): void } {
+  if (quiet) return { update() {}, stop() {} };
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% | {value}/{total}`,
+    stream: process.stderr,
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+    hideCursor: true,
+  });
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started && total < 1000 && !process.stderr.isTTY) return; // small jobs: no noise in logs
+      if (!started) bar.start(Math.max(total, 1), 0), (started = true);
+      bar.setTotal(Math.max(total, 1));
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** Runs a command action, printing a one-line error and exiting non-zero on failure. */
+export function action<A extends unknown[]>(run: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await run(...args);
+      process.exitCode = typeof code === 'number' ? code : 0;
+    } catch (error) {
+      if (error instanceof AppError) console.error(`error: ${error.code}: ${error.message}`);
+      else console.error(`error: ${(error as Error).message}`);
+      if (process.env.SUBLEDGER_DEBUG) console.error(error);
+      process.exitCode = 1;
+    }
+  };
+}

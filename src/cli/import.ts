@@ -1,0 +1,37 @@
+/** `subledger import FILE`: load a JSON-lines journal, all or nothing. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { importJournal } from '../app/import-journal.js';
+import { LedgerService } from '../app/ledger-service.js';
+import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.js';
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('load a JSON-lines journal (deployments, fills, capital flows, splits, dividends, marks); all or nothing, re-importing adds nothing')
+    .argument('<file>', 'JSON-lines file, one event per line ("-" for stdin)')
+    .option('--db <target>', DB_HELP, DEFAULT_DB)
+    .option('--quiet', 'no progress output')
+    .action(
+      action(async (file: string, opts: { db: string; quiet?: boolean }) => {
+        let text: string;
+        try {
+          text = readFileSync(file === '-' ? 0 : file, 'utf8');
+        } catch (error) {
+          throw new Error(`cannot read '${file}': ${(error as Error).message}`);
+        }
+        return withStore(opts.db, async (store) => {
+          const bar = progressBar('loading journal', opts.quiet);
+          const service = await LedgerService.load(store, { onProgress: bar.update });
+          bar.stop();
+          const result = await importJournal(service, text);
+          if (!result.ok) {
+            for (const p of result.problems) console.error(`${file}:${p.line}: ${p.field}: ${p.message}`);
+            console.error(`import refused: ${result.problems.length} problem(s); nothing was written`);
+            return 1;
+          }
+          console.log(`imported ${result.appended} event(s) from ${result.lines} line(s) into ${store.location}; ${result.duplicates} already journaled`);
+        });
+      }),
+    );
+}

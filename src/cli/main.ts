@@ -1,0 +1,23 @@
+/**
+ * The `subledger` command line. One file per command; each registers itself here.
+ */
+import { Command } from 'commander';
+import { registerBooks } from './books.js';
+import { registerImport } from './import.js';
+import { registerReplay } from './replay.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('subledger')
+    .description('Per-bot sub-accounts (sleeves) on one brokerage account: exact P&L per deployment that always adds up to the broker.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  registerImport(program);
+  registerBooks(program);
+  registerReplay(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

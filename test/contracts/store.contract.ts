@@ -1,0 +1,173 @@
+/**
+ * The store contract: every StorePort implementation runs this suite against its real back-end
+ * (a SQLite file, a PostgreSQL database). It also exercises the ledger service and replay on top,
+ * since "a fill is committed once, with its projections, or not at all" is the store's promise.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { LedgerService } from '../../src/app/ledger-service.js';
+import { parseJournalLine, type JournalEvent } from '../../src/app/journal-codec.js';
+import { replay } from '../../src/app/replay.js';
+import { emptyProjections, JournalConflictError, type StorePort } from '../../src/app/store-port.js';
+import { AppError } from '../../src/app/errors.js';
+import { journal } from '../helpers/arbitrary.js';
+
+export interface StoreHarness {
+  /** A fresh, empty, migrated store. */
+  open(): Promise<StorePort>;
+  /** Reopens the same database (to prove durability and idempotent migrations). */
+  reopen(): Promise<StorePort>;
+  cleanup(): Promise<void>;
+}
+
+const lines = (...objects: object[]): JournalEvent[] =>
+  objects.map((o) => {
+    const r = parseJournalLine(JSON.stringify(o));
+    if ('problems' in r) throw new Error(JSON.stringify(r.problems));
+    return r.event;
+  });
+
+const seed = lines(
+  { type: 'deployment', deployment: 'alpha', initial_capital: '10000' },
+  { type: 'deployment', deployment: 'beta', initial_capital: '10000', cost_method: 'fifo' },
+  { type: 'fill', id: 'f1', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '10', price: '150', ts: '2025-01-02T15:00:00Z' },
+  { type: 'fill', id: 'f2', deployment: 'beta', symbol: 'AAPL', side: 'buy', qty: '5', price: '150', ts: '2025-01-02T15:00:01Z' },
+  { type: 'fill', id: 'f3', deployment: 'alpha', symbol: 'AAPL', side: 'sell', qty: '4', price: '151.2', fee: '0.000000000000000001', ts: '2025-01-02T15:01:00Z' },
+  { type: 'mark', symbol: 'AAPL', price: '152.345678901', ts: '2025-01-02T16:00:00Z' },
+);
+
+export function storeContract(name: string, harness: () => StoreHarness, skip?: string) {
+  describe(`store contract: ${name}`, { skip }, () => {
+    let h: StoreHarness;
+    let store: StorePort;
+    before(async () => {
+      h = harness();
+      store = await h.open();
+    });
+    after(async () => {
+      await store?.close();
+      await h?.cleanup();
+    });
+
+    it('journals events with their projections and reads them back exactly', async () => {
+      const service = await LedgerService.load(store, { now: () => new Date('2025-01-03T00:00:00Z') });
+      const result = await service.append(seed);
+      assert.equal(result.appended, 6);
+      assert.deepEqual(await store.journalStats(), { count: 6, lastSeq: 6 });
+      assert.deepEqual(
+        (await store.balances()).map((b) => [b.deploymentId, b.cash]),
+        [
+          ['alpha', '9104.799999999999999999'],
+          ['beta', '9250'],
+        ],
+      );
+      const [alphaAapl] = await store.positions('alpha');
+      assert.equal(alphaAapl!.qty, '6');
+      assert.equal(alphaAapl!.realizedPnlAverage, '4.8');
+      assert.deepEqual(JSON.parse(alphaAapl!.lots), [['6', '900', '2025-01-02T15:00:00Z']]);
+      const trades = await store.trades({ deploymentId: 'alpha', limit: 10 });
+      assert.deepEqual(
+        trades.map((t) => [t.fillId, t.side, t.qty, t.price, t.fee, t.realizedPnl]),
+        [
+          ['f1', 'buy', '10', '150', '0', '0'],
+          ['f3', 'sell', '4', '151.2', '0.000000000000000001', '4.8'],
+        ],
+      );
+      assert.deepEqual(await store.marks(), [{ symbol: 'AAPL', price: '152.345678901', splitDivisor: null, ts: '2025-01-02T16:00:00.000Z', source: 'import' }].map((m) => ({ ...m, ts: m.ts.replace('.000Z', 'Z') })));
+      assert.equal((await store.deployments()).find((d) => d.id === 'beta')!.costMethod, 'fifo');
+    });
+
+    it('filters and pages trades by deployment, symbol, time and cursor', async () => {
+      assert.equal((await store.trades({ deploymentId: 'beta', limit: 10 })).length, 1);
+      assert.equal((await store.trades({ symbol: 'MSFT', limit: 10 })).length, 0);
+      assert.deepEqual((await store.trades({ from: '2025-01-02T15:00:01Z', limit: 10 })).map((t) => t.fillId), ['f2', 'f3']);
+      assert.deepEqual((await store.trades({ to: '2025-01-02T15:00:01Z', limit: 10 })).map((t) => t.fillId), ['f1']);
+      const first = await store.trades({ limit: 2 });
+      const rest = await store.trades({ limit: 2, after: { seq: first[1]!.seq, leg: first[1]!.leg } });
+      assert.deepEqual([...first, ...rest].map((t) => t.fillId), ['f1', 'f2', 'f3']);
+    });
+
+    it('treats a re-sent identical event as a duplicate and changes nothing', async () => {
+      const service = await LedgerService.load(store);
+      const result = await service.append(seed);
+      assert.equal(result.appended, 0);
+      assert.equal(result.duplicates, 6);
+      assert.equal((await store.journalStats()).count, 6);
+    });
+
+    it('refuses a known fill id with different content, writing nothing', async () => {
+      const service = await LedgerService.load(store);
+      const altered = lines(
+        { type: 'fill', id: 'f9', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '1', price: '1', ts: '2025-01-02T17:00:00Z' },
+        { type: 'fill', id: 'f1', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '11', price: '150', ts: '2025-01-02T15:00:00Z' },
+      );
+      await assert.rejects(service.append(altered), (e: AppError) => e.code === 'JOURNAL_CONFLICT' && /event 2: id: fill:f1/.test(e.message));
+      assert.equal((await store.journalStats()).count, 6);
+      assert.equal(service.ledger.sleeves.get('alpha' as never)!.cash, (await LedgerService.load(store)).ledger.sleeves.get('alpha' as never)!.cash);
+    });
+
+    it('rejects a whole batch when one event is invalid, naming it', async () => {
+      const service = await LedgerService.load(store);
+      const bad = lines(
+        { type: 'fill', id: 'g1', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '1', price: '1', ts: '2025-01-02T17:00:00Z' },
+        { type: 'fill', id: 'g2', deployment: 'ghost', symbol: 'AAPL', side: 'buy', qty: '1', price: '1', ts: '2025-01-02T17:00:00Z' },
+        { type: 'fill', id: 'g3', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '0', price: '1', ts: '2025-01-02T17:00:00Z' },
+      );
+      const problems = await service.check(bad);
+      assert.deepEqual(problems, [
+        { index: 1, field: 'deployment', message: "unknown deployment 'ghost' (create it first)" },
+        { index: 2, field: 'qty', message: 'must be greater than 0' },
+      ]);
+      await assert.rejects(service.append(bad), (e: AppError) => e.code === 'VALIDATION_FAILED');
+      assert.equal((await store.journalStats()).count, 6);
+      assert.equal((await store.trades({ limit: 100 })).length, 3);
+    });
+
+    it('raises JournalConflictError and writes nothing when a seq is already taken (a second writer)', async () => {
+      const existing = (await store.readJournal(0, 1))[0]!;
+      await assert.rejects(
+        store.commit([{ ...existing, key: 'other-key' }], { ...emptyProjections(), balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }] }),
+        JournalConflictError,
+      );
+      assert.notEqual((await store.balances()).find((b) => b.deploymentId === 'alpha')!.cash, '1');
+    });
+
+    it('survives a reopen: migrations are idempotent and committed data is there', async () => {
+      await store.close();
+      store = await h.reopen();
+      assert.equal((await store.journalStats()).count, 6);
+      const report = await replay(store, { dryRun: true });
+      assert.deepEqual(report.differences, []);
+    });
+
+    it('replay finds and repairs a tampered projection', async () => {
+      await store.commit([], { ...emptyProjections(), balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }] });
+      const report = await replay(store);
+      assert.deepEqual(
+        report.differences.map((d) => [d.table, d.key]),
+        [['balances', 'alpha']],
+      );
+      assert.deepEqual((await replay(store, { dryRun: true })).differences, []);
+    });
+
+    it('keeps the journal and the live ledger in step for any journal (replay = live)', async () => {
+      await fc.assert(
+        fc.asyncProperty(journal, async (events) => {
+          const fresh = await h.open();
+          try {
+            const service = await LedgerService.load(fresh);
+            const mid = Math.floor(events.length / 2);
+            await service.append(events.slice(0, mid) as JournalEvent[]);
+            await service.append(events.slice(mid) as JournalEvent[]);
+            const report = await replay(fresh, { dryRun: true });
+            assert.deepEqual(report.differences, []);
+          } finally {
+            await fresh.close();
+          }
+        }),
+        { numRuns: 15 },
+      );
+    });
+  });
+}
