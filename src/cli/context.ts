@@ -33,7 +33,10 @@ export function progressBar(label: string, quiet = false): { update(done: number
   return {
     update(done, total) {
       if (!started && total < 1000 && !process.stderr.isTTY) return; // small jobs: no noise in logs
-      if (!started) bar.start(Math.max(total, 1), 0), (started = true);
+      if (!started) {
+        bar.start(Math.max(total, 1), 0);
+        started = true;
+      }
       bar.setTotal(Math.max(total, 1));
       bar.update(done);
     },

@@ -18,7 +18,7 @@ export function registerImport(program: Command): void {
         try {
           text = readFileSync(file === '-' ? 0 : file, 'utf8');
         } catch (error) {
-          throw new Error(`cannot read '${file}': ${(error as Error).message}`);
+          throw new Error(`cannot read '${file}': ${(error as Error).message}`, { cause: error });
         }
         return withStore(opts.db, async (store) => {
           const bar = progressBar('loading journal', opts.quiet);

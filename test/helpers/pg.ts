@@ -17,7 +17,7 @@ export async function pgSkipReason(): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     const reason = `PostgreSQL suites skipped: no server at ${PG_URL} (${(error as Error).message}); set SUBLEDGER_TEST_PG_URL to run them`;
-    if (process.env.SUBLEDGER_TEST_REQUIRE_PG === '1') throw new Error(reason.replace('skipped', 'required (SUBLEDGER_TEST_REQUIRE_PG=1)'));
+    if (process.env.SUBLEDGER_TEST_REQUIRE_PG === '1') throw new Error(reason.replace('skipped', 'required (SUBLEDGER_TEST_REQUIRE_PG=1)'), { cause: error });
     return reason;
   } finally {
     await client.end().catch(() => undefined);
