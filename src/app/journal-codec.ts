@@ -128,7 +128,10 @@ function problemsOf(error: z.ZodError): FieldProblem[] {
       message = 'unknown field';
     }
     const text = `${field}: ${message}`;
-    if (!seen.has(text)) (out.push({ field, message }), seen.add(text));
+    if (!seen.has(text)) {
+      out.push({ field, message });
+      seen.add(text);
+    }
   }
   return out;
 }
