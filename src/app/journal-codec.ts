@@ -8,7 +8,9 @@
  */
 import { z } from 'zod';
 import { decimalProblem, parseDec, toPlain } from '../core/decimal.js';
-import type { CostMethod, DeploymentOpened, LedgerEvent } from '../core/events.js';
+import { type CostMethod, type DeploymentOpened, type LedgerEvent, type Side, eventKey } from '../core/events.js';
+import type { OrderStatus } from '../core/orders.js';
+import type { Dec } from '../core/decimal.js';
 import { type DeploymentId, type FillId, type Symbol, deploymentIdProblem, symbolProblem } from '../core/ids.js';
 
 /** A deployment's settings beyond what the ledger needs (kept in the same journal event). */
@@ -21,7 +23,63 @@ export interface DeploymentSettings {
 /** The `deployment` event as journaled: the ledger's part plus its settings. */
 export type DeploymentCreated = DeploymentOpened & DeploymentSettings;
 
-export type JournalEvent = Exclude<LedgerEvent, DeploymentOpened> | DeploymentCreated;
+export interface DeploymentStatusChanged {
+  readonly type: 'deployment_status';
+  readonly id: string;
+  readonly deployment: DeploymentId;
+  readonly status: 'active' | 'paused' | 'stopped';
+  readonly ts: string;
+}
+
+export interface OrderSubmitted {
+  readonly type: 'order_submitted';
+  /** Our client order id. */
+  readonly id: string;
+  readonly deployment: DeploymentId;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly orderType: 'market' | 'limit';
+  readonly limitPrice: Dec | null;
+  readonly timeInForce: 'day' | 'gtc' | 'ioc';
+  readonly reservePrice: Dec;
+  readonly idempotencyKey: string | null;
+  readonly ts: string;
+}
+
+export interface OrderUpdated {
+  readonly type: 'order_updated';
+  readonly id: string;
+  readonly status: OrderStatus;
+  readonly filledQty: Dec;
+  readonly filledAvgPrice: Dec | null;
+  readonly brokerOrderId: string | null;
+  readonly reason: string | null;
+  readonly ts: string;
+}
+
+/** Events the app journals beside the ledger's: they change no money, only state around it. */
+export type AppEvent = DeploymentStatusChanged | OrderSubmitted | OrderUpdated;
+
+export type LedgerJournalEvent = Exclude<LedgerEvent, DeploymentOpened> | DeploymentCreated;
+export type JournalEvent = LedgerJournalEvent | AppEvent;
+
+export const isAppEvent = (event: JournalEvent): event is AppEvent =>
+  event.type === 'deployment_status' || event.type === 'order_submitted' || event.type === 'order_updated';
+
+/** The journal's uniqueness key of any event. */
+export function journalKey(event: JournalEvent): string {
+  switch (event.type) {
+    case 'deployment_status':
+      return `deployment_status:${event.id}`;
+    case 'order_submitted':
+      return `order:${event.id}`;
+    case 'order_updated':
+      return `order_updated:${event.id}:${event.status}:${toPlain(event.filledQty)}`;
+    default:
+      return eventKey(event);
+  }
+}
 
 /** A deployment event's settings, with defaults for events built without them (name = id). */
 export function deploymentSettings(event: DeploymentOpened & Partial<DeploymentSettings>): DeploymentSettings {
@@ -82,6 +140,7 @@ const schemas = {
     price: decimal,
     ts: isoTime,
     legs: z.array(leg).min(1),
+    order_id: z.string().min(1).max(128).optional(),
   }),
   fill: z.strictObject({
     type: z.literal('fill'),
@@ -94,6 +153,7 @@ const schemas = {
     fee: decimal.optional(),
     fee_currency: feeCurrency.optional(),
     ts: isoTime,
+    order_id: z.string().min(1).max(128).optional(),
   }),
   capital_flow: z.strictObject({
     type: z.literal('capital_flow'),
@@ -111,9 +171,40 @@ const schemas = {
     ts: isoTime,
     source: z.string().min(1).max(64).optional(),
   }),
+  deployment_status: z.strictObject({
+    type: z.literal('deployment_status'),
+    id: z.string().min(1).max(128),
+    deployment: deploymentId,
+    status: z.enum(['active', 'paused', 'stopped']),
+    ts: isoTime,
+  }),
+  order_submitted: z.strictObject({
+    type: z.literal('order_submitted'),
+    id: z.string().min(1).max(48),
+    deployment: deploymentId,
+    symbol,
+    side,
+    qty: decimal,
+    order_type: z.enum(['market', 'limit']),
+    limit_price: decimal.nullable(),
+    time_in_force: z.enum(['day', 'gtc', 'ioc']),
+    reserve_price: decimal,
+    idempotency_key: z.string().max(128).nullable(),
+    ts: isoTime,
+  }),
+  order_updated: z.strictObject({
+    type: z.literal('order_updated'),
+    id: z.string().min(1).max(128),
+    status: z.enum(['pending_new', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']),
+    filled_qty: decimal,
+    filled_avg_price: decimal.nullable(),
+    broker_order_id: z.string().max(128).nullable(),
+    reason: z.string().max(2000).nullable(),
+    ts: isoTime,
+  }),
 };
 
-const TYPES = ['deployment', 'fill', 'capital_flow', 'split', 'dividend', 'mark'] as const;
+const TYPES = ['deployment', 'fill', 'capital_flow', 'split', 'dividend', 'mark', 'deployment_status', 'order_submitted', 'order_updated'] as const;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 /** Turns zod issues into field problems ("legs.0.qty: must be a decimal string"). */
@@ -207,6 +298,7 @@ function toEvent(data: Parsed): JournalEvent {
           fee: parseDec(l.fee ?? '0'),
           feeCurrency: l.fee_currency ?? 'quote',
         })),
+        ...(data.order_id !== undefined ? { orderId: data.order_id } : {}),
       };
     }
     case 'capital_flow':
@@ -233,6 +325,34 @@ function toEvent(data: Parsed): JournalEvent {
         price: parseDec(data.price),
         ts: data.ts,
         source: data.source ?? 'import',
+      };
+    case 'deployment_status':
+      return { type: 'deployment_status', id: data.id, deployment: data.deployment as DeploymentId, status: data.status, ts: data.ts };
+    case 'order_submitted':
+      return {
+        type: 'order_submitted',
+        id: data.id,
+        deployment: data.deployment as DeploymentId,
+        symbol: data.symbol as Symbol,
+        side: data.side,
+        qty: parseDec(data.qty),
+        orderType: data.order_type,
+        limitPrice: data.limit_price === null ? null : parseDec(data.limit_price),
+        timeInForce: data.time_in_force,
+        reservePrice: parseDec(data.reserve_price),
+        idempotencyKey: data.idempotency_key,
+        ts: data.ts,
+      };
+    case 'order_updated':
+      return {
+        type: 'order_updated',
+        id: data.id,
+        status: data.status,
+        filledQty: parseDec(data.filled_qty),
+        filledAvgPrice: data.filled_avg_price === null ? null : parseDec(data.filled_avg_price),
+        brokerOrderId: data.broker_order_id,
+        reason: data.reason,
+        ts: data.ts,
       };
   }
 }
@@ -263,6 +383,7 @@ export function encodeEvent(event: JournalEvent): string {
           fee: toPlain(l.fee),
           fee_currency: l.feeCurrency,
         })),
+        ...(event.orderId !== undefined ? { order_id: event.orderId } : {}),
       });
     case 'capital_flow':
       return JSON.stringify({
@@ -288,6 +409,34 @@ export function encodeEvent(event: JournalEvent): string {
         price: toPlain(event.price),
         ts: event.ts,
         source: event.source,
+      });
+    case 'deployment_status':
+      return JSON.stringify({ type: 'deployment_status', id: event.id, deployment: event.deployment, status: event.status, ts: event.ts });
+    case 'order_submitted':
+      return JSON.stringify({
+        type: 'order_submitted',
+        id: event.id,
+        deployment: event.deployment,
+        symbol: event.symbol,
+        side: event.side,
+        qty: toPlain(event.qty),
+        order_type: event.orderType,
+        limit_price: event.limitPrice === null ? null : toPlain(event.limitPrice),
+        time_in_force: event.timeInForce,
+        reserve_price: toPlain(event.reservePrice),
+        idempotency_key: event.idempotencyKey,
+        ts: event.ts,
+      });
+    case 'order_updated':
+      return JSON.stringify({
+        type: 'order_updated',
+        id: event.id,
+        status: event.status,
+        filled_qty: toPlain(event.filledQty),
+        filled_avg_price: event.filledAvgPrice === null ? null : toPlain(event.filledAvgPrice),
+        broker_order_id: event.brokerOrderId,
+        reason: event.reason,
+        ts: event.ts,
       });
   }
 }

@@ -8,7 +8,8 @@ import type { Ledger, Sleeve, TradeBooked } from '../core/ledger.js';
 import type { PositionState, RoundTrip } from '../core/position.js';
 import { valuePosition, valueSleeve } from '../core/valuation.js';
 import type { DeploymentSettings } from './journal-codec.js';
-import type { BalanceRow, DeploymentRow, MarkRow, MetricsRow, PositionRow, RoundTripRow, TradeRow } from './store-port.js';
+import type { OrderState } from '../core/orders.js';
+import type { BalanceRow, DeploymentRow, MarkRow, MetricsRow, OrderRow, PositionRow, RoundTripRow, TradeRow } from './store-port.js';
 
 export type DeploymentStatus = 'active' | 'paused' | 'stopped';
 
@@ -71,7 +72,30 @@ export function tradeRow(trade: TradeBooked, seq: number): TradeRow {
     realizedPnl: toPlain(trade.realizedPnl),
     realizedPnlAverage: toPlain(trade.realizedAverage),
     realizedPnlFifo: toPlain(trade.realizedFifo),
+    orderId: trade.orderId,
     ts: trade.ts,
+  };
+}
+
+export function orderRow(o: OrderState): OrderRow {
+  return {
+    id: o.id,
+    deploymentId: o.deployment,
+    brokerOrderId: o.brokerOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    qty: toPlain(o.qty),
+    orderType: o.orderType,
+    limitPrice: o.limitPrice === null ? null : toPlain(o.limitPrice),
+    timeInForce: o.timeInForce,
+    reservePrice: toPlain(o.reservePrice),
+    status: o.status,
+    filledQty: toPlain(o.filledQty),
+    filledAvgPrice: o.filledAvgPrice === null ? null : toPlain(o.filledAvgPrice),
+    reason: o.reason,
+    idempotencyKey: o.idempotencyKey,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { DeploymentId } from '../core/ids.js';
 import { foldJournal, type LoadProgress } from './ledger-service.js';
-import { balanceRow, deploymentRow, markRow, positionRow, roundTripRow, tradeRow } from './projections.js';
+import { balanceRow, deploymentRow, markRow, orderRow, positionRow, roundTripRow, tradeRow } from './projections.js';
 import type { Projections, StorePort, TradeRow, RoundTripRow } from './store-port.js';
 
 export interface Difference {
@@ -25,10 +25,12 @@ export interface ReplayReport {
 export async function rebuildProjections(store: StorePort, onProgress?: LoadProgress): Promise<{ projections: Projections; events: number }> {
   const trades: TradeRow[] = [];
   const roundTrips: RoundTripRow[] = [];
-  const { ledger, infos, lastSeq } = await foldJournal(store, onProgress, (applied, seq) => {
-    for (const t of applied.trades) trades.push(tradeRow(t, seq));
-    applied.roundTrips.forEach((trip, idx) => roundTrips.push(roundTripRow(trip, seq, idx)));
+  const { state, lastSeq } = await foldJournal(store, onProgress, (effects, seq) => {
+    if (!effects.applied) return;
+    for (const t of effects.applied.trades) trades.push(tradeRow(t, seq));
+    effects.applied.roundTrips.forEach((trip, idx) => roundTrips.push(roundTripRow(trip, seq, idx)));
   });
+  const { ledger, infos } = state;
   const sleeves = [...ledger.sleeves.values()];
   return {
     events: lastSeq,
@@ -40,6 +42,7 @@ export async function rebuildProjections(store: StorePort, onProgress?: LoadProg
       marks: [...ledger.marks.keys()].map((symbol) => markRow(ledger, symbol)),
       roundTrips,
       metrics: [],
+      orders: [...state.orders.values()].map(orderRow),
     },
   };
 }
@@ -62,6 +65,7 @@ async function storedProjections(store: StorePort): Promise<Projections> {
     marks: await store.marks(),
     roundTrips: await store.roundTrips(),
     metrics: [],
+    orders: await store.orders(),
   };
 }
 
@@ -72,6 +76,7 @@ const KEYS: Record<Exclude<keyof Projections, 'metrics'>, (row: never) => string
   trades: (r: { fillId: string; leg: number }) => `${r.fillId}#${r.leg}`,
   marks: (r: { symbol: string }) => r.symbol,
   roundTrips: (r: { seq: number; idx: number }) => `${r.seq}#${r.idx}`,
+  orders: (r: { id: string }) => r.id,
 };
 
 /** Every row that differs between two projection sets, keyed per table. */

@@ -70,7 +70,28 @@ export interface TradeRow {
   readonly realizedPnl: string;
   readonly realizedPnlAverage: string;
   readonly realizedPnlFifo: string;
+  readonly orderId: string | null;
   readonly ts: string;
+}
+
+export interface OrderRow {
+  readonly id: string;
+  readonly deploymentId: string;
+  readonly brokerOrderId: string | null;
+  readonly symbol: string;
+  readonly side: string;
+  readonly qty: string;
+  readonly orderType: string;
+  readonly limitPrice: string | null;
+  readonly timeInForce: string;
+  readonly reservePrice: string;
+  readonly status: string;
+  readonly filledQty: string;
+  readonly filledAvgPrice: string | null;
+  readonly reason: string | null;
+  readonly idempotencyKey: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
 export interface MarkRow {
@@ -115,9 +136,11 @@ export interface Projections {
   readonly marks: readonly MarkRow[];
   readonly roundTrips: readonly RoundTripRow[];
   readonly metrics: readonly MetricsRow[];
+  readonly orders: readonly OrderRow[];
 }
 
 export const emptyProjections = (): Projections => ({
+  orders: [],
   deployments: [],
   balances: [],
   positions: [],
@@ -164,6 +187,7 @@ export interface StorePort {
   marks(): Promise<MarkRow[]>;
   roundTrips(deploymentId?: string): Promise<RoundTripRow[]>;
   metrics(deploymentId: string, from?: string, to?: string): Promise<MetricsRow[]>;
+  orders(deploymentId?: string): Promise<OrderRow[]>;
   /**
    * Replaces every projection derived from the journal with `projections`, in one transaction.
    * The journal and the metrics snapshots (valuations taken at a time) are kept.

@@ -37,6 +37,8 @@ export interface FillBooked {
   readonly price: Dec;
   readonly ts: string;
   readonly legs: readonly FillLeg[];
+  /** Our id of the order this execution belongs to (the broker's `client_order_id`), if any. */
+  readonly orderId?: string;
 }
 
 export interface CapitalFlowed {

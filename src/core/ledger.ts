@@ -54,6 +54,7 @@ export interface TradeBooked {
   readonly realizedFifo: Dec;
   /** Realized P&L by the deployment's own cost method. */
   readonly realizedPnl: Dec;
+  readonly orderId: string | null;
   readonly ts: string;
 }
 
@@ -237,6 +238,7 @@ function applyFill(
       realizedAverage: outcome.realizedAverage,
       realizedFifo: outcome.realizedFifo,
       realizedPnl: sleeve.costMethod === 'fifo' ? outcome.realizedFifo : outcome.realizedAverage,
+      orderId: event.orderId ?? null,
       ts: event.ts,
     });
     for (const trip of outcome.closedTrips) roundTrips.push({ ...trip, deployment: leg.deployment });

@@ -118,6 +118,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_orders': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('deployment_trades').addColumn('order_id', text).execute();
+      await db.schema
+        .createTable('orders')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('deployment_id', text, (c) => c.notNull())
+        .addColumn('broker_order_id', text)
+        .addColumn('symbol', text, (c) => c.notNull())
+        .addColumn('side', text, (c) => c.notNull())
+        .addColumn('qty', text, (c) => c.notNull())
+        .addColumn('order_type', text, (c) => c.notNull())
+        .addColumn('limit_price', text)
+        .addColumn('time_in_force', text, (c) => c.notNull())
+        .addColumn('reserve_price', text, (c) => c.notNull())
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('filled_qty', text, (c) => c.notNull())
+        .addColumn('filled_avg_price', text)
+        .addColumn('reason', text)
+        .addColumn('idempotency_key', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('orders_by_deployment').on('orders').columns(['deployment_id', 'created_at']).execute();
+    },
+  },
 };
 
 /** Exported so later migrations (other issues) append here. */

@@ -63,7 +63,28 @@ export interface TradesTable {
   realized_pnl: string;
   realized_pnl_average: string;
   realized_pnl_fifo: string;
+  order_id: string | null;
   ts: string;
+}
+
+export interface OrdersTable {
+  id: string;
+  deployment_id: string;
+  broker_order_id: string | null;
+  symbol: string;
+  side: string;
+  qty: string;
+  order_type: string;
+  limit_price: string | null;
+  time_in_force: string;
+  reserve_price: string;
+  status: string;
+  filled_qty: string;
+  filled_avg_price: string | null;
+  reason: string | null;
+  idempotency_key: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface MarksTable {
@@ -115,4 +136,5 @@ export interface Database {
   round_trips: RoundTripsTable;
   deployment_metrics: MetricsTable;
   cursors: KeyValueTable;
+  orders: OrdersTable;
 }

@@ -13,6 +13,7 @@ import {
   type JournalRecord,
   type MarkRow,
   type MetricsRow,
+  type OrderRow,
   type PositionRow,
   type Projections,
   type RoundTripRow,
@@ -87,6 +88,7 @@ const toTrade = (r: Database['deployment_trades']): TradeRow => ({
   realizedPnl: r.realized_pnl,
   realizedPnlAverage: r.realized_pnl_average,
   realizedPnlFifo: r.realized_pnl_fifo,
+  orderId: r.order_id,
   ts: r.ts,
 });
 
@@ -145,7 +147,48 @@ const fromTrade = (r: TradeRow): Database['deployment_trades'] => ({
   realized_pnl: r.realizedPnl,
   realized_pnl_average: r.realizedPnlAverage,
   realized_pnl_fifo: r.realizedPnlFifo,
+  order_id: r.orderId,
   ts: r.ts,
+});
+
+const fromOrder = (r: OrderRow): Database['orders'] => ({
+  id: r.id,
+  deployment_id: r.deploymentId,
+  broker_order_id: r.brokerOrderId,
+  symbol: r.symbol,
+  side: r.side,
+  qty: r.qty,
+  order_type: r.orderType,
+  limit_price: r.limitPrice,
+  time_in_force: r.timeInForce,
+  reserve_price: r.reservePrice,
+  status: r.status,
+  filled_qty: r.filledQty,
+  filled_avg_price: r.filledAvgPrice,
+  reason: r.reason,
+  idempotency_key: r.idempotencyKey,
+  created_at: r.createdAt,
+  updated_at: r.updatedAt,
+});
+
+const toOrder = (r: Database['orders']): OrderRow => ({
+  id: r.id,
+  deploymentId: r.deployment_id,
+  brokerOrderId: r.broker_order_id,
+  symbol: r.symbol,
+  side: r.side,
+  qty: r.qty,
+  orderType: r.order_type,
+  limitPrice: r.limit_price,
+  timeInForce: r.time_in_force,
+  reservePrice: r.reserve_price,
+  status: r.status,
+  filledQty: r.filled_qty,
+  filledAvgPrice: r.filled_avg_price,
+  reason: r.reason,
+  idempotencyKey: r.idempotency_key,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 const fromMetrics = (r: MetricsRow): Database['deployment_metrics'] => ({
@@ -274,6 +317,12 @@ export class SqlStore implements StorePort {
     return (await q.orderBy('ts').execute()).map(toMetrics);
   }
 
+  async orders(deploymentId?: string): Promise<OrderRow[]> {
+    let q = this.db.selectFrom('orders').selectAll();
+    if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(toOrder);
+  }
+
   async replaceProjections(projections: Projections): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       for (const table of [
@@ -283,6 +332,7 @@ export class SqlStore implements StorePort {
         'deployment_trades',
         'marks',
         'round_trips',
+        'orders',
       ] as const) {
         await tx.deleteFrom(table).execute();
       }
@@ -369,6 +419,22 @@ async function writeProjections(tx: Transaction<Database>, p: Projections): Prom
           closed_at: r.closedAt,
           realized_pnl: r.realizedPnl,
           fees: r.fees,
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks(p.orders)) {
+    await tx
+      .insertInto('orders')
+      .values(part.map(fromOrder))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          broker_order_id: eb.ref('excluded.broker_order_id'),
+          status: eb.ref('excluded.status'),
+          filled_qty: eb.ref('excluded.filled_qty'),
+          filled_avg_price: eb.ref('excluded.filled_avg_price'),
+          reason: eb.ref('excluded.reason'),
+          updated_at: eb.ref('excluded.updated_at'),
         })),
       )
       .execute();

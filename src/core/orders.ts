@@ -1,0 +1,78 @@
+/**
+ * Orders as the sleeves see them: what each open order reserves (DESIGN.md §5 "Reservations").
+ * An open buy reserves cash (remaining qty × its reserve price: the limit price, or the reference
+ * price plus a safety margin for a market order); an open sell reserves the shares it sells.
+ * Reservations vanish when the order reaches a terminal status (filled, canceled, rejected,
+ * expired) — there is no separate release step to forget.
+ *
+ * Entry points: `newOrder`, `applyOrderUpdate`, `reservedCash`, `reservedQty`, `isOpen`.
+ * Invariant: an update never moves an order backwards (filled qty never shrinks, a terminal
+ * status is final), so reports arriving late or twice change nothing.
+ */
+import { type Dec, ZERO, mul } from './decimal.js';
+import type { Side } from './events.js';
+import type { DeploymentId, Symbol } from './ids.js';
+
+export type OrderStatus = 'pending_new' | 'new' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'expired';
+const TERMINAL: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired']);
+
+export interface OrderState {
+  readonly id: string;
+  readonly deployment: DeploymentId;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly orderType: 'market' | 'limit';
+  readonly limitPrice: Dec | null;
+  readonly timeInForce: 'day' | 'gtc' | 'ioc';
+  /** Price per unit used to reserve cash for a buy. */
+  readonly reservePrice: Dec;
+  readonly idempotencyKey: string | null;
+  readonly createdAt: string;
+  status: OrderStatus;
+  filledQty: Dec;
+  filledAvgPrice: Dec | null;
+  brokerOrderId: string | null;
+  reason: string | null;
+  updatedAt: string;
+}
+
+export interface OrderUpdate {
+  readonly status: OrderStatus;
+  readonly filledQty: Dec;
+  readonly filledAvgPrice: Dec | null;
+  readonly brokerOrderId: string | null;
+  readonly reason: string | null;
+  readonly ts: string;
+}
+
+export const isTerminal = (status: OrderStatus) => TERMINAL.has(status);
+export const isOpen = (order: OrderState) => !TERMINAL.has(order.status);
+export const remainingQty = (order: OrderState): Dec => (order.qty - order.filledQty) as Dec;
+
+/** Cash an open buy holds back: remaining × reserve price. */
+export function reservedCash(order: OrderState): Dec {
+  return order.side === 'buy' && isOpen(order) ? mul(remainingQty(order), order.reservePrice) : ZERO;
+}
+
+/** Units an open sell holds back. */
+export function reservedQty(order: OrderState): Dec {
+  return order.side === 'sell' && isOpen(order) ? remainingQty(order) : ZERO;
+}
+
+/**
+ * Applies a status report if it moves the order forward; returns whether anything changed.
+ * Late or repeated reports (lower filled qty, or after a terminal status) are ignored.
+ */
+export function applyOrderUpdate(order: OrderState, update: OrderUpdate): boolean {
+  if (isTerminal(order.status)) return false;
+  if (update.filledQty < order.filledQty) return false;
+  if (update.filledQty === order.filledQty && update.status === order.status && update.brokerOrderId === order.brokerOrderId) return false;
+  order.status = update.status;
+  order.filledQty = update.filledQty;
+  if (update.filledAvgPrice !== null) order.filledAvgPrice = update.filledAvgPrice;
+  if (update.brokerOrderId !== null) order.brokerOrderId = update.brokerOrderId;
+  if (update.reason !== null) order.reason = update.reason;
+  order.updatedAt = update.ts;
+  return true;
+}
