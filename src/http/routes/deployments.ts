@@ -1,0 +1,107 @@
+/**
+ * Deployments: GET /deployments (admin: all; a deployment token: only its own),
+ * POST /deployments (admin), GET /deployments/{id}, POST /deployments/{id}/pause | resume | stop
+ * (admin). The facade throws NOT_FOUND for unknown ids and CONFLICT for an existing id or a
+ * transition the status does not allow.
+ */
+import type { CreateDeploymentInput, DeploymentStatus, Limits } from '../../app/api.js';
+import { type App, type RouteDeps, bearer } from '../app-types.js';
+import { deploymentParams } from '../schemas/common.js';
+import { createDeploymentBody } from '../schemas/inputs.js';
+import { deploymentSchema, errorResponses } from '../schemas/outputs.js';
+import type { z } from 'zod';
+
+function toLimits(limits: z.output<typeof createDeploymentBody>['limits']): Limits | undefined {
+  if (!limits) return undefined;
+  return {
+    maxOrderNotional: limits.max_order_notional,
+    maxPositionValue: limits.max_position_value,
+    maxPositionPct: limits.max_position_pct,
+    allowedSymbols: limits.allowed_symbols,
+    allowShort: limits.allow_short,
+  };
+}
+
+const TRANSITIONS: { path: string; status: DeploymentStatus; summary: string }[] = [
+  { path: 'pause', status: 'paused', summary: 'Pause: new orders may only reduce or close positions' },
+  { path: 'resume', status: 'active', summary: 'Resume trading' },
+  { path: 'stop', status: 'stopped', summary: 'Stop the deployment for good' },
+];
+
+export function deploymentRoutes(app: App, { api }: RouteDeps): void {
+  app.get(
+    '/deployments',
+    {
+      config: { access: 'token' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Deployments (a deployment token sees only its own)',
+        security: bearer,
+        response: { 200: deploymentSchema.array(), ...errorResponses },
+      },
+    },
+    (request) => {
+      const all = api.listDeployments();
+      const principal = request.principal;
+      return principal?.kind === 'deployment' ? all.filter((d) => d.id === principal.deployment) : all;
+    },
+  );
+
+  app.post(
+    '/deployments',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Create a deployment (a sleeve with its own capital and limits)',
+        security: bearer,
+        body: createDeploymentBody,
+        response: { 201: deploymentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const input: CreateDeploymentInput = {
+        id: body.id,
+        name: body.name,
+        strategy: body.strategy,
+        initialCapital: body.initial_capital,
+        costMethod: body.cost_method,
+        limits: toLimits(body.limits),
+      };
+      return reply.code(201).send(await api.createDeployment(input));
+    },
+  );
+
+  app.get(
+    '/deployments/:id',
+    {
+      config: { access: 'own' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'One deployment',
+        security: bearer,
+        params: deploymentParams,
+        response: { 200: deploymentSchema, ...errorResponses },
+      },
+    },
+    (request) => api.getDeployment(request.params.id),
+  );
+
+  for (const transition of TRANSITIONS) {
+    app.post(
+      `/deployments/:id/${transition.path}`,
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['deployments'],
+          summary: transition.summary,
+          security: bearer,
+          params: deploymentParams,
+          response: { 200: deploymentSchema, ...errorResponses },
+        },
+      },
+      (request) => api.setDeploymentStatus(request.params.id, transition.status),
+    );
+  }
+}
