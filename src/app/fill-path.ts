@@ -1,0 +1,64 @@
+/**
+ * The fill path: execution report → attribution by client order id (orders we did not send go to
+ * the house) → journal (idempotent by execution id) → sleeve updated → the order's reservation
+ * released by its new status → `realized_pnl` stored on the trade that closed. One transaction per
+ * report, under the service's lock, so a report is either fully booked or not at all.
+ */
+import type { Dec } from '../core/decimal.js';
+import { type DeploymentId, type FillId, HOUSE } from '../core/ids.js';
+import type { ExecutionReport } from './broker-port.js';
+import { deploymentOfClientOrderId } from './client-order-id.js';
+import type { JournalEvent } from './journal-codec.js';
+import type { AppendResult, LedgerService } from './ledger-service.js';
+
+export async function bookReport(service: LedgerService, report: ExecutionReport): Promise<AppendResult> {
+  return service.exclusive(async () => {
+    const { order } = report;
+    const id = order.clientOrderId as string;
+    const events: JournalEvent[] = [];
+    let known = service.state.orders.get(id);
+    if (!known) {
+      const named = deploymentOfClientOrderId(id);
+      const deployment: DeploymentId = named && service.ledger.sleeves.has(named) ? named : HOUSE;
+      events.push({
+        type: 'order_submitted',
+        id,
+        deployment,
+        symbol: order.symbol,
+        side: order.side,
+        qty: order.qty,
+        orderType: order.type,
+        limitPrice: order.limitPrice ?? null,
+        timeInForce: order.timeInForce,
+        reservePrice: (order.limitPrice ?? 0n) as Dec,
+        idempotencyKey: null,
+        ts: order.submittedAt,
+      });
+    }
+    const deployment = known?.deployment ?? (events[0] as { deployment: DeploymentId }).deployment;
+    if (report.execution) {
+      const x = report.execution;
+      events.push({
+        type: 'fill',
+        id: x.id as FillId,
+        symbol: order.symbol,
+        price: x.price,
+        ts: x.ts,
+        orderId: id,
+        legs: [{ deployment, side: order.side, qty: x.qty, fee: x.fee, feeCurrency: 'quote' }],
+      });
+    }
+    events.push({
+      type: 'order_updated',
+      id,
+      status: order.status,
+      filledQty: order.filledQty,
+      filledAvgPrice: order.filledAvgPrice ?? null,
+      brokerOrderId: order.brokerOrderId,
+      reason: order.reason ?? null,
+      ts: report.ts,
+    });
+    known = undefined;
+    return service.append(events);
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * The order router: submit = validate → risk check against the sleeve → journal the order with its
+ * client order id → send to the broker → record the broker's answer. Cancel works only on the
+ * deployment's own orders. A POST whose outcome is unknown (timeout, network) is resolved by
+ * looking the order up by client order id — never by sending it again.
+ */
+import { randomInt } from 'node:crypto';
+import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul } from '../core/decimal.js';
+import type { ClientOrderId, DeploymentId, Symbol } from '../core/ids.js';
+import { symbolProblem } from '../core/ids.js';
+import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
+import { checkOrder } from '../core/risk.js';
+import { valueSleeve } from '../core/valuation.js';
+import type { SubmitOrderInput } from './api.js';
+import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort } from './broker-port.js';
+import type { Clock } from './clock-port.js';
+import { makeClientOrderId } from './client-order-id.js';
+import { idempotencyIndex } from './account-state.js';
+import { AppError } from './errors.js';
+import type { JournalEvent } from './journal-codec.js';
+import type { LedgerService } from './ledger-service.js';
+import { limitsOf } from './limits.js';
+
+export interface RouterOptions {
+  /** Safety margin on the reference price when reserving cash for a market buy. Default 0.02. */
+  readonly marketMargin: Dec;
+  /** Smallest quantity unit when a notional is turned into a quantity. Default 0.000000001. */
+  readonly qtyIncrement: Dec;
+}
+
+export const DEFAULT_ROUTER_OPTIONS: RouterOptions = { marketMargin: dec('0.02'), qtyIncrement: dec('0.000000001') };
+
+export class OrderRouter {
+  constructor(
+    private readonly service: LedgerService,
+    private readonly broker: BrokerPort,
+    private readonly market: MarketDataPort,
+    private readonly clock: Clock,
+    private readonly options: RouterOptions = DEFAULT_ROUTER_OPTIONS,
+  ) {}
+
+  async submit(deployment: DeploymentId, input: SubmitOrderInput): Promise<OrderState> {
+    const symbolIssue = symbolProblem(input.symbol);
+    if (symbolIssue) throw new AppError('VALIDATION_FAILED', `symbol: ${symbolIssue}`, { fields: [{ field: 'symbol', message: symbolIssue }] });
+    const info = this.service.deploymentInfo(deployment);
+    if (!info) throw new AppError('NOT_FOUND', `no deployment '${deployment}'`);
+    const existing = this.byIdempotencyKey(deployment, input);
+    if (existing) return existing;
+    const symbol = input.symbol as Symbol;
+    const quote = (await this.market.latest([symbol])).get(symbol);
+    const reference = quote?.last ?? (quote?.bid !== undefined && quote.ask !== undefined ? ((quote.bid + quote.ask) / 2n) as Dec : undefined);
+    if (!quote || reference === undefined) {
+      throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}; it cannot be priced or traded here`, { symbol });
+    }
+    const qty = input.qty ?? floorToIncrement(div(input.notional!, reference), this.options.qtyIncrement);
+    if (qty <= 0n) throw new AppError('VALIDATION_FAILED', 'notional: too small to buy one quantity increment at the current price', { fields: [{ field: 'notional', message: 'too small' }] });
+    const price = input.limitPrice ?? reference;
+    const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
+
+    const order = await this.service.exclusive(async () => {
+      const again = this.byIdempotencyKey(deployment, input);
+      if (again) return again;
+      const state = this.service.state;
+      const sleeve = state.ledger.sleeves.get(deployment)!;
+      const current = this.service.deploymentInfo(deployment)!;
+      const risk = checkOrder({
+        deployment,
+        active: current.status === 'active',
+        limits: limitsOf(current.limits),
+        cash: sleeve.cash,
+        equity: valueSleeve(sleeve, state.ledger.marks).equity,
+        heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
+        openOrders: (state.ordersByDeployment.get(deployment) ?? []).filter(isOpen),
+        symbol,
+        side: input.side,
+        qty,
+        price,
+        reservePrice,
+      });
+      if (!risk.ok) throw new AppError(risk.code, risk.message, risk.details);
+      const now = this.clock.now();
+      const id = makeClientOrderId(deployment, now.getTime(), randomInt(2 ** 40));
+      const event: JournalEvent = {
+        type: 'order_submitted',
+        id,
+        deployment,
+        symbol,
+        side: input.side,
+        qty,
+        orderType: input.type,
+        limitPrice: input.limitPrice ?? null,
+        timeInForce: input.timeInForce,
+        reservePrice: input.side === 'buy' ? reservePrice : price,
+        idempotencyKey: input.idempotencyKey ?? null,
+        ts: now.toISOString(),
+      };
+      await this.service.append([event]);
+      return this.service.state.orders.get(id)!;
+    });
+    if (order.status !== 'pending_new') return order; // an idempotent retry of an order already sent
+    await this.send(order);
+    return order;
+  }
+
+  private byIdempotencyKey(deployment: DeploymentId, input: SubmitOrderInput): OrderState | undefined {
+    if (!input.idempotencyKey) return undefined;
+    const id = this.service.state.idempotency.get(idempotencyIndex(deployment, input.idempotencyKey));
+    if (!id) return undefined;
+    const order = this.service.state.orders.get(id)!;
+    const same =
+      order.symbol === input.symbol &&
+      order.side === input.side &&
+      order.orderType === input.type &&
+      (input.qty === undefined || order.qty === input.qty) &&
+      (order.limitPrice ?? undefined) === input.limitPrice;
+    if (!same) {
+      throw new AppError('IDEMPOTENCY_CONFLICT', `idempotency key '${input.idempotencyKey}' was already used for order ${order.id}, a different request`, {
+        order_id: order.id,
+      });
+    }
+    return order;
+  }
+
+  private async send(order: OrderState): Promise<void> {
+    const request = {
+      clientOrderId: order.id as ClientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      qty: order.qty,
+      type: order.orderType,
+      ...(order.limitPrice !== null ? { limitPrice: order.limitPrice } : {}),
+      timeInForce: order.timeInForce,
+    };
+    let answer: BrokerOrder | undefined;
+    try {
+      answer = await this.broker.submit(request);
+    } catch (error) {
+      if (error instanceof BrokerRejection) {
+        await this.record(order, 'rejected', error.brokerMessage);
+        throw new AppError('BROKER_REJECTED', `BROKER_REJECTED: the broker refused the order: ${error.brokerMessage}`, {
+          broker_code: error.code,
+          broker_message: error.brokerMessage,
+          order_id: order.id,
+        });
+      }
+      // Unknown outcome: ask the broker whether the order exists before anything else.
+      try {
+        answer = await this.broker.orderByClientId(order.id as ClientOrderId);
+      } catch {
+        throw new AppError('BROKER_UNAVAILABLE', `BROKER_UNAVAILABLE: could not reach the broker (${(error as Error).message}); order ${order.id} is pending until the broker confirms it`, {
+          order_id: order.id,
+        });
+      }
+      if (!answer) {
+        await this.record(order, 'rejected', `not accepted by the broker: ${(error as Error).message}`);
+        throw new AppError('BROKER_UNAVAILABLE', `BROKER_UNAVAILABLE: the broker did not take order ${order.id} (${(error as Error).message}); nothing was sent, retry later`, {
+          order_id: order.id,
+        });
+      }
+    }
+    await this.service.append([
+      {
+        type: 'order_updated',
+        id: order.id,
+        status: answer.status,
+        filledQty: answer.filledQty,
+        filledAvgPrice: answer.filledAvgPrice ?? null,
+        brokerOrderId: answer.brokerOrderId,
+        reason: answer.reason ?? null,
+        ts: answer.updatedAt,
+      },
+    ]);
+  }
+
+  private async record(order: OrderState, status: 'rejected', reason: string): Promise<void> {
+    await this.service.append([
+      { type: 'order_updated', id: order.id, status, filledQty: order.filledQty, filledAvgPrice: order.filledAvgPrice, brokerOrderId: order.brokerOrderId, reason, ts: this.clock.now().toISOString() },
+    ]);
+  }
+
+  /** Cancels one of `deployment`'s own open orders. */
+  async cancel(deployment: DeploymentId, orderId: string): Promise<OrderState> {
+    const order = this.service.state.orders.get(orderId);
+    if (!order || order.deployment !== deployment) throw new AppError('NOT_FOUND', `deployment '${deployment}' has no order '${orderId}'`);
+    if (isTerminal(order.status)) {
+      throw new AppError('ORDER_NOT_CANCELABLE', `order ${orderId} is already ${order.status}`, { status: order.status });
+    }
+    if (order.brokerOrderId === null) {
+      await this.record(order, 'rejected', 'canceled before the broker confirmed it');
+      return order;
+    }
+    try {
+      await this.broker.cancel(order.brokerOrderId as never);
+    } catch (error) {
+      if (error instanceof BrokerRejection) {
+        throw new AppError('ORDER_NOT_CANCELABLE', `the broker refused to cancel order ${orderId}: ${error.brokerMessage}`, { broker_message: error.brokerMessage });
+      }
+      throw error;
+    }
+    return order;
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * `Subledger`: the application (implements `SubledgerApi`). Wires the ledger service, the order
+ * router, the fill path and the broker: deployments and capital, orders, the seed's metrics /
+ * positions / trades views, and the account view (broker vs Σ sleeves + house).
+ *
+ * The house sleeve is the account's own: created on first start with the broker's cash (and any
+ * positions already held, booked at their average entry price), it funds every deployment's
+ * capital, so Σ deployments + house = broker holds for cash as well as for every symbol.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
+import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
+import { type OrderState, isOpen, reservedCash } from '../core/orders.js';
+import type {
+  AccountView,
+  CapitalFlowView,
+  CreateDeploymentInput,
+  DeploymentStatus,
+  DeploymentView,
+  HealthView,
+  MetricsView,
+  OrderView,
+  SubledgerApi,
+  SubmitOrderInput,
+  TradePage,
+  TradeQueryInput,
+} from './api.js';
+import type { BrokerPort, MarketDataPort } from './broker-port.js';
+import type { Clock } from './clock-port.js';
+import { AppError } from './errors.js';
+import { bookReport } from './fill-path.js';
+import type { JournalEvent } from './journal-codec.js';
+import type { LedgerService } from './ledger-service.js';
+import { limitsToJson, limitsView } from './limits.js';
+import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './order-router.js';
+import { type PositionView, sleeveView } from './views.js';
+
+export interface SubledgerOptions {
+  readonly service: LedgerService;
+  readonly broker: BrokerPort;
+  readonly market: MarketDataPort;
+  readonly clock: Clock;
+  readonly router?: RouterOptions;
+  /** Told when booking a report fails (the report is retried by reconciliation later). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export class Subledger implements SubledgerApi {
+  readonly service: LedgerService;
+  readonly router: OrderRouter;
+  private readonly broker: BrokerPort;
+  private readonly clock: Clock;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly options: SubledgerOptions) {
+    this.service = options.service;
+    this.broker = options.broker;
+    this.clock = options.clock;
+    this.router = new OrderRouter(options.service, options.broker, options.market, options.clock, options.router ?? DEFAULT_ROUTER_OPTIONS);
+  }
+
+  /** Opens the house sleeve if needed and starts booking the broker's execution reports. */
+  async start(): Promise<void> {
+    await this.ensureHouse();
+    this.unsubscribe = this.broker.subscribe(async (report) => {
+      try {
+        await bookReport(this.service, report);
+      } catch (error) {
+        (this.options.onError ?? ((e) => console.error('subledger: could not book a report:', e)))(error);
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+  }
+
+  private async ensureHouse(): Promise<void> {
+    if (this.service.ledger.sleeves.has(HOUSE)) return;
+    const [account, positions] = await Promise.all([this.broker.account(), this.broker.positions()]);
+    const ts = this.clock.now().toISOString();
+    const held = positions.reduce((sum, p) => sum + mul(p.qty, p.avgEntryPrice), 0n);
+    const events: JournalEvent[] = [
+      { type: 'deployment', deployment: HOUSE, initialCapital: (account.cash + held) as Dec, costMethod: 'average', name: 'House', strategy: 'house', limits: { allow_short: true }, ts },
+      ...positions.map(
+        (p): JournalEvent => ({
+          type: 'fill',
+          id: `opening:${p.symbol}:${ts}` as FillId,
+          symbol: p.symbol,
+          price: p.avgEntryPrice,
+          ts,
+          legs: [{ deployment: HOUSE, side: p.qty > 0n ? 'buy' : 'sell', qty: abs(p.qty), fee: ZERO, feeCurrency: 'quote' }],
+        }),
+      ),
+    ];
+    await this.service.append(events);
+  }
+
+  /**
+   * Re-prices every symbol any sleeve holds, in one batched market-data call, journaling the marks.
+   * A symbol without a price keeps its last mark (never zeroed). Returns the symbols marked.
+   */
+  async markToMarket(): Promise<Symbol[]> {
+    const held = new Set<Symbol>();
+    for (const s of this.service.ledger.sleeves.values()) for (const [symbol, p] of s.positions) if (p.qty !== 0n) held.add(symbol);
+    if (held.size === 0) return [];
+    const quotes = await this.options.market.latest([...held]);
+    const events: JournalEvent[] = [];
+    for (const [symbol, q] of quotes) {
+      const price = q.last ?? (q.bid !== undefined && q.ask !== undefined ? (((q.bid + q.ask) / 2n) as Dec) : undefined);
+      if (price !== undefined && price > 0n) events.push({ type: 'mark', symbol, price, ts: q.ts, source: q.source });
+    }
+    await this.service.append(events);
+    return events.map((e) => (e as { symbol: Symbol }).symbol);
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  private requireDeployment(id: DeploymentId) {
+    const info = this.service.deploymentInfo(id);
+    if (!info || id === HOUSE) throw new AppError('NOT_FOUND', `no deployment '${id}'`);
+    return info;
+  }
+
+  /** Cash not held back by open buys. */
+  private freeCash(id: DeploymentId): { cash: Dec; reserved: Dec; free: Dec; openBuys: number } {
+    const cash = this.service.ledger.sleeves.get(id)!.cash;
+    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter((o) => reservedCash(o) > 0n);
+    const reserved = open.reduce((s, o) => s + reservedCash(o), 0n) as Dec;
+    return { cash, reserved, free: (cash - reserved) as Dec, openBuys: open.length };
+  }
+
+  private requireHouseCash(amount: Dec): void {
+    if (!this.service.ledger.sleeves.has(HOUSE)) return;
+    const { free } = this.freeCash(HOUSE);
+    if (amount > free) {
+      throw new AppError('INSUFFICIENT_FREE_CASH', `INSUFFICIENT_FREE_CASH: the account has $${formatMoney(free)} unallocated (house sleeve); $${formatMoney(amount)} was asked`, {
+        available: toPlain(free),
+        requested: toPlain(amount),
+      });
+    }
+  }
+
+  deploymentView(id: DeploymentId): DeploymentView {
+    const info = this.requireDeployment(id);
+    const sleeve = this.service.ledger.sleeves.get(id)!;
+    return {
+      id,
+      name: info.name,
+      strategy: info.strategy,
+      status: info.status,
+      cost_method: sleeve.costMethod,
+      initial_capital: toPlain(sleeve.initialCapital),
+      limits: limitsView(info.limits),
+      created_at: info.createdAt,
+      updated_at: info.updatedAt,
+    };
+  }
+
+  async createDeployment(input: CreateDeploymentInput): Promise<DeploymentView> {
+    const problem = deploymentIdProblem(input.id);
+    if (problem || input.id === HOUSE) {
+      const message = problem ?? `"${HOUSE}" is reserved for the account's own sleeve`;
+      throw new AppError('VALIDATION_FAILED', `id: ${message}`, { fields: [{ field: 'id', message }] });
+    }
+    if (input.initialCapital < 0n) throw new AppError('VALIDATION_FAILED', 'initial_capital: must not be negative', { fields: [{ field: 'initial_capital', message: 'must not be negative' }] });
+    await this.service.exclusive(async () => {
+      if (this.service.ledger.sleeves.has(input.id)) throw new AppError('CONFLICT', `deployment '${input.id}' already exists`);
+      this.requireHouseCash(input.initialCapital);
+      const ts = this.now();
+      const events: JournalEvent[] = [
+        {
+          type: 'deployment',
+          deployment: input.id,
+          initialCapital: input.initialCapital,
+          costMethod: input.costMethod ?? 'average',
+          name: input.name ?? input.id,
+          strategy: input.strategy ?? input.id,
+          limits: limitsToJson(input.limits),
+          ts,
+        },
+      ];
+      if (this.service.ledger.sleeves.has(HOUSE) && input.initialCapital > 0n) {
+        events.push({ type: 'capital_flow', id: `allocate:${input.id}`, deployment: HOUSE, amount: -input.initialCapital as Dec, ts });
+      }
+      await this.service.append(events);
+    });
+    return this.deploymentView(input.id);
+  }
+
+  listDeployments(): DeploymentView[] {
+    return this.service.deploymentIds().filter((id) => id !== HOUSE).map((id) => this.deploymentView(id));
+  }
+
+  getDeployment(id: DeploymentId): DeploymentView {
+    return this.deploymentView(id);
+  }
+
+  async setDeploymentStatus(id: DeploymentId, status: DeploymentStatus): Promise<DeploymentView> {
+    const info = this.requireDeployment(id);
+    if (info.status !== status) {
+      await this.service.append([{ type: 'deployment_status', id: randomUUID(), deployment: id, status, ts: this.now() }]);
+    }
+    if (status === 'stopped') {
+      for (const order of (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen)) {
+        await this.router.cancel(id, order.id).catch(() => undefined);
+      }
+    }
+    return this.deploymentView(id);
+  }
+
+  async moveCapital(id: DeploymentId, amount: Dec, idempotencyKey?: string): Promise<CapitalFlowView> {
+    this.requireDeployment(id);
+    if (amount === 0n) throw new AppError('VALIDATION_FAILED', 'amount: must not be 0', { fields: [{ field: 'amount', message: 'must not be 0' }] });
+    const flowId = idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID();
+    await this.service.exclusive(async () => {
+      const existing = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId);
+      if (existing) {
+        if (existing.amount !== amount) throw new AppError('IDEMPOTENCY_CONFLICT', `idempotency key '${idempotencyKey}' was already used for a capital flow of ${toPlain(existing.amount)}`);
+        return;
+      }
+      if (amount < 0n) {
+        const { cash, reserved, free, openBuys } = this.freeCash(id);
+        if (-amount > free) {
+          throw new AppError(
+            'INSUFFICIENT_FREE_CASH',
+            `INSUFFICIENT_FREE_CASH: deployment '${id}' has $${formatMoney(free)} free (cash $${formatMoney(cash)} − $${formatMoney(reserved)} reserved by ${openBuys} open order${openBuys === 1 ? '' : 's'}); $${formatMoney(-amount as Dec)} was asked back`,
+            { available: toPlain(free), requested: toPlain(-amount as Dec) },
+          );
+        }
+      } else {
+        this.requireHouseCash(amount);
+      }
+      const ts = this.now();
+      const events: JournalEvent[] = [{ type: 'capital_flow', id: flowId, deployment: id, amount, ts }];
+      if (this.service.ledger.sleeves.has(HOUSE)) events.push({ type: 'capital_flow', id: `${flowId}:house`, deployment: HOUSE, amount: -amount as Dec, ts });
+      await this.service.append(events);
+    });
+    const flow = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId)!;
+    return { id: flow.id, deployment_id: id, amount: toPlain(flow.amount), ts: flow.ts };
+  }
+
+  capitalFlows(id: DeploymentId): CapitalFlowView[] {
+    this.requireDeployment(id);
+    return (this.service.state.flows.get(id) ?? []).map((f) => ({ id: f.id, deployment_id: id, amount: toPlain(f.amount), ts: f.ts }));
+  }
+
+  metrics(id: DeploymentId): MetricsView {
+    const info = this.requireDeployment(id);
+    const { positions: _positions, ...view } = sleeveView(this.service.ledger, id, info);
+    const { reserved, free } = this.freeCash(id);
+    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen).length;
+    return { ...view, buying_power: toPlain(free), reserved_cash: toPlain(reserved), open_orders: open, as_of: this.now() };
+  }
+
+  positions(id: DeploymentId): PositionView[] {
+    const info = this.requireDeployment(id);
+    return sleeveView(this.service.ledger, id, info).positions.filter((p) => p.qty !== '0');
+  }
+
+  async trades(id: DeploymentId, query: TradeQueryInput): Promise<TradePage> {
+    this.requireDeployment(id);
+    let after: { seq: number; leg: number } | undefined;
+    if (query.cursor !== undefined) {
+      const match = /^(\d+)\.(\d+)$/.exec(query.cursor);
+      if (!match) throw new AppError('VALIDATION_FAILED', 'cursor: not a cursor returned by this API', { fields: [{ field: 'cursor', message: 'invalid' }] });
+      after = { seq: Number(match[1]), leg: Number(match[2]) };
+    }
+    const rows = await this.service.store.trades({
+      deploymentId: id,
+      ...(query.symbol !== undefined ? { symbol: query.symbol } : {}),
+      ...(query.from !== undefined ? { from: query.from } : {}),
+      ...(query.to !== undefined ? { to: query.to } : {}),
+      ...(after ? { after } : {}),
+      limit: query.limit,
+    });
+    const last = rows.at(-1);
+    return {
+      trades: rows.map((r) => ({
+        fill_id: r.fillId,
+        order_id: r.orderId,
+        symbol: r.symbol,
+        side: r.side as 'buy' | 'sell',
+        qty: r.qty,
+        price: r.price,
+        fee: r.feeExpense,
+        realized_pnl: r.realizedPnl,
+        ts: r.ts,
+      })),
+      next_cursor: rows.length === query.limit && last ? `${last.seq}.${last.leg}` : null,
+    };
+  }
+
+  async submitOrder(id: DeploymentId, input: SubmitOrderInput): Promise<OrderView> {
+    this.requireDeployment(id);
+    return orderView(await this.router.submit(id, input));
+  }
+
+  async cancelOrder(id: DeploymentId, orderId: string): Promise<OrderView> {
+    this.requireDeployment(id);
+    return orderView(await this.router.cancel(id, orderId));
+  }
+
+  listOrders(id: DeploymentId, query: { status: 'open' | 'closed' | 'all'; limit: number }): OrderView[] {
+    this.requireDeployment(id);
+    const all = this.service.state.ordersByDeployment.get(id) ?? [];
+    const chosen = all.filter((o) => query.status === 'all' || (query.status === 'open') === isOpen(o));
+    return chosen.slice(-query.limit).reverse().map(orderView);
+  }
+
+  async account(): Promise<AccountView> {
+    const [broker, brokerPositions] = await Promise.all([this.broker.account(), this.broker.positions()]);
+    const ledger = this.service.ledger;
+    const symbols = new Set<Symbol>(brokerPositions.map((p) => p.symbol));
+    for (const s of ledger.sleeves.values()) for (const [symbol, p] of s.positions) if (p.qty !== 0n) symbols.add(symbol);
+    const sorted = [...symbols].sort();
+    const qtyOf = (filter: (d: DeploymentId) => boolean, symbol: Symbol) => {
+      let q = 0n;
+      for (const s of ledger.sleeves.values()) if (filter(s.deployment)) q += s.positions.get(symbol)?.qty ?? 0n;
+      return q as Dec;
+    };
+    const cashOf = (filter: (d: DeploymentId) => boolean) => {
+      let c = 0n;
+      for (const s of ledger.sleeves.values()) if (filter(s.deployment)) c += s.cash;
+      return c as Dec;
+    };
+    const isHouse = (d: DeploymentId) => d === HOUSE;
+    const notHouse = (d: DeploymentId) => d !== HOUSE;
+    const positionsOf = (filter: (d: DeploymentId) => boolean) =>
+      sorted.map((symbol) => ({ symbol, qty: toPlain(qtyOf(filter, symbol)) })).filter((p) => p.qty !== '0');
+    const differences: AccountView['differences'] = [];
+    const booksCash = cashOf(() => true);
+    differences.push({ item: 'cash', broker: toPlain(broker.cash), books: toPlain(booksCash), difference: toPlain((broker.cash - booksCash) as Dec) });
+    for (const symbol of sorted) {
+      const b = brokerPositions.find((p) => p.symbol === symbol)?.qty ?? ZERO;
+      const books = qtyOf(() => true, symbol);
+      differences.push({ item: symbol, broker: toPlain(b), books: toPlain(books), difference: toPlain((b - books) as Dec) });
+    }
+    return {
+      broker: { cash: toPlain(broker.cash), equity: toPlain(broker.equity), positions: brokerPositions.map((p) => ({ symbol: p.symbol, qty: toPlain(p.qty) })) },
+      sleeves: { cash: toPlain(cashOf(notHouse)), positions: positionsOf(notHouse) },
+      house: { cash: toPlain(cashOf(isHouse)), positions: positionsOf(isHouse) },
+      differences,
+      reconciled: differences.every((d) => d.difference === '0'),
+      as_of: this.now(),
+    };
+  }
+
+  async health(): Promise<HealthView> {
+    const stats = await this.service.store.journalStats();
+    let broker = 'ok';
+    try {
+      await this.broker.account();
+    } catch (error) {
+      broker = `unreachable: ${(error as Error).message}`;
+    }
+    return { status: broker === 'ok' ? 'ok' : 'degraded', store: `${this.service.store.kind} ok`, broker, journal_events: stats.count, time: this.now() };
+  }
+}
+
+export function orderView(o: OrderState): OrderView {
+  return {
+    id: o.id,
+    deployment_id: o.deployment,
+    broker_order_id: o.brokerOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    qty: toPlain(o.qty),
+    type: o.orderType,
+    limit_price: o.limitPrice === null ? null : toPlain(o.limitPrice),
+    time_in_force: o.timeInForce,
+    status: o.status,
+    filled_qty: toPlain(o.filledQty),
+    filled_avg_price: o.filledAvgPrice === null ? null : toPlain(o.filledAvgPrice),
+    reserved_cash: toPlain(reservedCash(o)),
+    reserved_qty: toPlain(o.side === 'sell' && isOpen(o) ? ((o.qty - o.filledQty) as Dec) : ZERO),
+    reason: o.reason,
+    idempotency_key: o.idempotencyKey,
+    created_at: o.createdAt,
+    updated_at: o.updatedAt,
+  };
+}
+
