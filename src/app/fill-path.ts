@@ -16,7 +16,7 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
     const { order } = report;
     const id = order.clientOrderId as string;
     const events: JournalEvent[] = [];
-    let known = service.state.orders.get(id);
+    const known = service.state.orders.get(id);
     if (!known) {
       const named = deploymentOfClientOrderId(id);
       const deployment: DeploymentId = named && service.ledger.sleeves.has(named) ? named : HOUSE;
@@ -58,7 +58,6 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
       reason: order.reason ?? null,
       ts: report.ts,
     });
-    known = undefined;
     return service.append(events);
   });
 }
