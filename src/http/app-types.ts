@@ -2,7 +2,13 @@
  * Types shared by the server and the route modules: the Fastify instance with the zod type
  * provider, the per-route `access` config and the authenticated `principal` on each request.
  */
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Principal, SubledgerApi } from '../app/api.js';
 import type { Access } from './auth.js';

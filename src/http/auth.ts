@@ -65,13 +65,21 @@ export function authenticate(header: string | undefined, config: AuthConfig): Pr
 export function authorize(principal: Principal, access: Access, pathId: string | undefined): void {
   if (principal.kind === 'admin' || access === 'public' || access === 'token') return;
   if (access === 'admin') {
-    throw new AppError('FORBIDDEN', 'This route needs the admin token; a deployment token may only use its own sleeve.', {
-      deployment_id: principal.deployment,
-    });
+    throw new AppError(
+      'FORBIDDEN',
+      'This route needs the admin token; a deployment token may only use its own sleeve.',
+      {
+        deployment_id: principal.deployment,
+      },
+    );
   }
   if (pathId !== principal.deployment) {
-    throw new AppError('FORBIDDEN', `This token belongs to deployment '${principal.deployment}' and may not use deployment '${pathId}'.`, {
-      deployment_id: principal.deployment,
-    });
+    throw new AppError(
+      'FORBIDDEN',
+      `This token belongs to deployment '${principal.deployment}' and may not use deployment '${pathId}'.`,
+      {
+        deployment_id: principal.deployment,
+      },
+    );
   }
 }

@@ -8,7 +8,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, ERROR_CODES, type ErrorCode } from '../app/errors.js';
 import { fieldErrorsOf } from './validation.js';
 
-export const INTERNAL = { code: 'INTERNAL', status: 500, summary: 'An unexpected error; the server log has it under the request id in `details`.' } as const;
+export const INTERNAL = {
+  code: 'INTERNAL',
+  status: 500,
+  summary: 'An unexpected error; the server log has it under the request id in `details`.',
+} as const;
 
 export interface ErrorBody {
   code: ErrorCode | typeof INTERNAL.code;
@@ -54,7 +58,11 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Any other client error Fastify detects (bad header, URL, ...): the request is malformed.
-    return send(reply, 400, { code: 'VALIDATION_FAILED', message: `request: ${error.message}`, details: { fields: [] } });
+    return send(reply, 400, {
+      code: 'VALIDATION_FAILED',
+      message: `request: ${error.message}`,
+      details: { fields: [] },
+    });
   }
   request.log.error({ err: error }, 'unexpected error');
   return send(reply, 500, {

@@ -49,7 +49,14 @@ function toItems(issues: readonly z.core.$ZodIssue[], part: string): ValidationI
     const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...base, key]) : [base];
     for (const path of paths) {
       const field = path.length ? path.join('.') : part === 'body' ? 'body' : part;
-      items.push({ field, message: issue.message, keyword: issue.code, instancePath: '/' + path.join('/'), schemaPath: '#', params: {} });
+      items.push({
+        field,
+        message: issue.message,
+        keyword: issue.code,
+        instancePath: '/' + path.join('/'),
+        schemaPath: '#',
+        params: {},
+      });
     }
   }
   return items;

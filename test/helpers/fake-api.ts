@@ -23,7 +23,18 @@ import type {
 } from '../../src/app/api.js';
 import { AppError } from '../../src/app/errors.js';
 import type { PositionView } from '../../src/app/views.js';
-import { type Dec, ZERO, abs, dec, div, mul, percentString, quotientString, sum, toPlain } from '../../src/core/decimal.js';
+import {
+  type Dec,
+  ZERO,
+  abs,
+  dec,
+  div,
+  mul,
+  percentString,
+  quotientString,
+  sum,
+  toPlain,
+} from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 
 const s = toPlain;
@@ -55,6 +66,8 @@ export class FakeApi implements SubledgerApi {
   private readonly sleeves = new Map<string, Sleeve>();
   private readonly keys = new Map<string, { request: string; result: OrderView | CapitalFlowView }>();
   private seq = 0;
+  /** Writes a journal would hold (deployments, status changes, flows, orders, fills, cancels). */
+  private events = 0;
 
   private log(method: keyof SubledgerApi, ...args: unknown[]) {
     this.calls.push({ method, args });
@@ -71,12 +84,18 @@ export class FakeApi implements SubledgerApi {
   }
 
   /** Replays an idempotent request, or undefined when the key is new. */
-  private replay<T extends OrderView | CapitalFlowView>(scope: string, key: string | undefined, request: unknown): T | undefined {
+  private replay<T extends OrderView | CapitalFlowView>(
+    scope: string,
+    key: string | undefined,
+    request: unknown,
+  ): T | undefined {
     if (key === undefined) return undefined;
     const seen = this.keys.get(`${scope}/${key}`);
     if (!seen) return undefined;
     if (seen.request !== JSON.stringify(request, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))) {
-      throw new AppError('IDEMPOTENCY_CONFLICT', `Idempotency key '${key}' was used for a different request.`, { idempotency_key: key });
+      throw new AppError('IDEMPOTENCY_CONFLICT', `Idempotency key '${key}' was used for a different request.`, {
+        idempotency_key: key,
+      });
     }
     return seen.result as T;
   }
@@ -89,7 +108,8 @@ export class FakeApi implements SubledgerApi {
 
   async createDeployment(input: CreateDeploymentInput): Promise<DeploymentView> {
     this.log('createDeployment', input);
-    if (this.sleeves.has(input.id)) throw new AppError('CONFLICT', `Deployment '${input.id}' already exists.`, { deployment_id: input.id });
+    if (this.sleeves.has(input.id))
+      throw new AppError('CONFLICT', `Deployment '${input.id}' already exists.`, { deployment_id: input.id });
     const l = input.limits ?? {};
     const view: DeploymentView = {
       id: input.id,
@@ -109,7 +129,17 @@ export class FakeApi implements SubledgerApi {
       updated_at: this.now,
     };
     const capital = input.initialCapital;
-    this.sleeves.set(input.id, { view, capital, flows: [], cash: capital, realized: ZERO, holdings: new Map(), trades: [], orders: [] });
+    this.events++;
+    this.sleeves.set(input.id, {
+      view,
+      capital,
+      flows: [],
+      cash: capital,
+      realized: ZERO,
+      holdings: new Map(),
+      trades: [],
+      orders: [],
+    });
     return view;
   }
 
@@ -127,8 +157,12 @@ export class FakeApi implements SubledgerApi {
     this.log('setDeploymentStatus', id, status);
     const sleeve = this.sleeve(id);
     if (sleeve.view.status === 'stopped' && status !== 'stopped') {
-      throw new AppError('CONFLICT', `Deployment '${id}' is stopped; it cannot become ${status}.`, { deployment_id: id, status: 'stopped' });
+      throw new AppError('CONFLICT', `Deployment '${id}' is stopped; it cannot become ${status}.`, {
+        deployment_id: id,
+        status: 'stopped',
+      });
     }
+    this.events++;
     sleeve.view = { ...sleeve.view, status, updated_at: this.now };
     return sleeve.view;
   }
@@ -144,12 +178,17 @@ export class FakeApi implements SubledgerApi {
     if (replayed) return replayed;
     const free = sleeve.cash - this.reservedCash(sleeve);
     if (amount < 0n && -amount > free) {
-      throw new AppError('INSUFFICIENT_FREE_CASH', `Deployment '${id}' has ${s(free as Dec)} free cash; cannot withdraw ${s(abs(amount))}.`, {
-        deployment_id: id,
-        free_cash: s(free as Dec),
-      });
+      throw new AppError(
+        'INSUFFICIENT_FREE_CASH',
+        `Deployment '${id}' has ${s(free as Dec)} free cash; cannot withdraw ${s(abs(amount))}.`,
+        {
+          deployment_id: id,
+          free_cash: s(free as Dec),
+        },
+      );
     }
     const flow: CapitalFlowView = { id: `cf-${++this.seq}`, deployment_id: id, amount: s(amount), ts: this.now };
+    this.events++;
     sleeve.flows.push(flow);
     sleeve.cash = (sleeve.cash + amount) as Dec;
     this.remember(`flow/${id}`, idempotencyKey, { amount }, flow);
@@ -200,7 +239,12 @@ export class FakeApi implements SubledgerApi {
     const reserved = this.reservedCash(sleeve);
     const { id: _id, name, strategy, status, cost_method, initial_capital } = sleeve.view;
     return {
-      id, name, strategy, status, cost_method, initial_capital,
+      id,
+      name,
+      strategy,
+      status,
+      cost_method,
+      initial_capital,
       capital_flows: s(flows),
       virtual_cash: s(sleeve.cash),
       virtual_positions_value: s(value),
@@ -221,11 +265,16 @@ export class FakeApi implements SubledgerApi {
   async trades(id: DeploymentId, query: TradeQueryInput): Promise<TradePage> {
     this.log('trades', id, query);
     const all = this.sleeve(id).trades.filter(
-      (t) => (!query.symbol || t.symbol === query.symbol) && (!query.from || t.ts >= query.from) && (!query.to || t.ts <= query.to),
+      (t) =>
+        (!query.symbol || t.symbol === query.symbol) &&
+        (!query.from || t.ts >= query.from) &&
+        (!query.to || t.ts <= query.to),
     );
     const start = query.cursor === undefined ? 0 : Number(query.cursor);
     if (!Number.isInteger(start) || start < 0 || start > all.length) {
-      throw new AppError('VALIDATION_FAILED', 'cursor: is not a cursor from a previous page', { fields: [{ field: 'cursor', message: 'is not a cursor from a previous page' }] });
+      throw new AppError('VALIDATION_FAILED', 'cursor: is not a cursor from a previous page', {
+        fields: [{ field: 'cursor', message: 'is not a cursor from a previous page' }],
+      });
     }
     const end = start + query.limit;
     return { trades: all.slice(start, end), next_cursor: end < all.length ? String(end) : null };
@@ -240,7 +289,8 @@ export class FakeApi implements SubledgerApi {
     const reject = (code: ConstructorParameters<typeof AppError>[0], message: string) => {
       throw new AppError(code, message, { deployment_id: id, symbol: input.symbol });
     };
-    if (limits.allowed_symbols && !limits.allowed_symbols.includes(input.symbol)) reject('SYMBOL_NOT_ALLOWED', `${input.symbol} is not allowed for '${id}'.`);
+    if (limits.allowed_symbols && !limits.allowed_symbols.includes(input.symbol))
+      reject('SYMBOL_NOT_ALLOWED', `${input.symbol} is not allowed for '${id}'.`);
     const market = this.prices.get(input.symbol);
     if (market === undefined) return reject('UNKNOWN_SYMBOL', `No market data for ${input.symbol}.`);
     const price = input.type === 'limit' ? input.limitPrice! : market;
@@ -248,10 +298,17 @@ export class FakeApi implements SubledgerApi {
     const notional = mul(qty, price);
     const held = sleeve.holdings.get(input.symbol)?.qty ?? ZERO;
     const reducing = input.side === 'sell' ? held > 0n && qty <= held : held < 0n && qty <= -held;
-    if (sleeve.view.status !== 'active' && !reducing) reject('DEPLOYMENT_NOT_ACTIVE', `Deployment '${id}' is ${sleeve.view.status}.`);
-    if (limits.max_order_notional && notional > dec(limits.max_order_notional)) reject('MAX_ORDER_NOTIONAL_EXCEEDED', `Order notional ${s(notional)} exceeds ${limits.max_order_notional}.`);
-    if (input.side === 'buy' && notional > sleeve.cash - this.reservedCash(sleeve)) reject('INSUFFICIENT_BUYING_POWER', `Order needs ${s(notional)}; buying power is ${s((sleeve.cash - this.reservedCash(sleeve)) as Dec)}.`);
-    if (input.side === 'sell' && !limits.allow_short && qty > held) reject('INSUFFICIENT_POSITION', `Selling ${s(qty)} ${input.symbol} but only ${s(held)} held.`);
+    if (sleeve.view.status !== 'active' && !reducing)
+      reject('DEPLOYMENT_NOT_ACTIVE', `Deployment '${id}' is ${sleeve.view.status}.`);
+    if (limits.max_order_notional && notional > dec(limits.max_order_notional))
+      reject('MAX_ORDER_NOTIONAL_EXCEEDED', `Order notional ${s(notional)} exceeds ${limits.max_order_notional}.`);
+    if (input.side === 'buy' && notional > sleeve.cash - this.reservedCash(sleeve))
+      reject(
+        'INSUFFICIENT_BUYING_POWER',
+        `Order needs ${s(notional)}; buying power is ${s((sleeve.cash - this.reservedCash(sleeve)) as Dec)}.`,
+      );
+    if (input.side === 'sell' && !limits.allow_short && qty > held)
+      reject('INSUFFICIENT_POSITION', `Selling ${s(qty)} ${input.symbol} but only ${s(held)} held.`);
     const resting = input.type === 'limit';
     const order: OrderView = {
       id: `ord-${++this.seq}`,
@@ -273,6 +330,7 @@ export class FakeApi implements SubledgerApi {
       created_at: this.now,
       updated_at: this.now,
     };
+    this.events++;
     sleeve.orders.push(order);
     if (!resting) this.book(sleeve, order, qty, price);
     this.remember(`order/${id}`, input.idempotencyKey, input, order);
@@ -296,12 +354,20 @@ export class FakeApi implements SubledgerApi {
       const rest = (signed - closing) as Dec;
       if (rest !== 0n) Object.assign(h, { qty: rest, cost: mul(rest, price) });
     }
+    this.events++;
     sleeve.holdings.set(order.symbol, h);
     sleeve.cash = (sleeve.cash - mul(signed, price)) as Dec;
     sleeve.realized = (sleeve.realized + realized) as Dec;
     sleeve.trades.push({
-      fill_id: `fill-${++this.seq}`, order_id: order.id, symbol: order.symbol, side: order.side,
-      qty: s(qty), price: s(price), fee: '0', realized_pnl: s(realized), ts: this.now,
+      fill_id: `fill-${++this.seq}`,
+      order_id: order.id,
+      symbol: order.symbol,
+      side: order.side,
+      qty: s(qty),
+      price: s(price),
+      fee: '0',
+      realized_pnl: s(realized),
+      ts: this.now,
     });
   }
 
@@ -310,11 +376,19 @@ export class FakeApi implements SubledgerApi {
     const sleeve = this.sleeve(id);
     const index = sleeve.orders.findIndex((o) => o.id === orderId);
     const order = sleeve.orders[index];
-    if (!order) throw new AppError('NOT_FOUND', `No order '${orderId}' of deployment '${id}'.`, { deployment_id: id, order_id: orderId });
+    if (!order)
+      throw new AppError('NOT_FOUND', `No order '${orderId}' of deployment '${id}'.`, {
+        deployment_id: id,
+        order_id: orderId,
+      });
     if (order.status !== 'new') {
-      throw new AppError('ORDER_NOT_CANCELABLE', `Order '${orderId}' is already ${order.status}.`, { order_id: orderId, status: order.status });
+      throw new AppError('ORDER_NOT_CANCELABLE', `Order '${orderId}' is already ${order.status}.`, {
+        order_id: orderId,
+        status: order.status,
+      });
     }
     const canceled = { ...order, status: 'canceled', reserved_cash: '0', reserved_qty: '0', updated_at: this.now };
+    this.events++;
     sleeve.orders[index] = canceled;
     return canceled;
   }
@@ -332,7 +406,8 @@ export class FakeApi implements SubledgerApi {
     const sleeves = [...this.sleeves.values()];
     const cash = s(sum(sleeves.map((x) => x.cash)));
     const qty = new Map<string, Dec>();
-    for (const x of sleeves) for (const [symbol, h] of x.holdings) qty.set(symbol, ((qty.get(symbol) ?? ZERO) + h.qty) as Dec);
+    for (const x of sleeves)
+      for (const [symbol, h] of x.holdings) qty.set(symbol, ((qty.get(symbol) ?? ZERO) + h.qty) as Dec);
     const positions = [...qty].filter(([, q]) => q !== 0n).map(([symbol, q]) => ({ symbol, qty: s(q) }));
     return {
       broker: { cash, equity: cash, positions },
@@ -346,6 +421,6 @@ export class FakeApi implements SubledgerApi {
 
   async health(): Promise<HealthView> {
     this.log('health');
-    return { status: 'ok', store: 'memory', broker: 'fake', journal_events: this.seq, time: this.now };
+    return { status: 'ok', store: 'memory', broker: 'fake', journal_events: this.events, time: this.now };
   }
 }

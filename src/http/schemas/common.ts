@@ -21,37 +21,50 @@ const SIGN_RULES: Record<SignRule, { ok: (d: Dec) => boolean; message: string }>
   any: { ok: () => true, message: '' },
 };
 
-const SIGN_WORDS: Record<SignRule, string> = { positive: '> 0', 'non-negative': '≥ 0', 'non-zero': 'signed, not 0', any: 'signed' };
+const SIGN_WORDS: Record<SignRule, string> = {
+  positive: '> 0',
+  'non-negative': '≥ 0',
+  'non-zero': 'signed, not 0',
+  any: 'signed',
+};
 
 /** A decimal string parsed to `Dec` (exact; never a JS number). */
 export function decimalInput(rule: SignRule, description: string) {
   const text = z
     .string({ error: (issue) => (issue.input === undefined ? undefined : DECIMAL_HINT) })
-    .max(MAX_DECIMAL_CHARS, { error: `is too long (a decimal has at most 20 integer and 18 fractional digits)` })
+    .max(MAX_DECIMAL_CHARS, {
+      error: `is too long (a decimal has at most 20 integer and 18 fractional digits)`,
+      abort: true,
+    })
     .superRefine((text, ctx) => {
       const problem = decimalProblem(text);
       if (problem) return void ctx.addIssue({ code: 'custom', message: problem });
       const sign = SIGN_RULES[rule];
       if (!sign.ok(parseDec(text))) ctx.addIssue({ code: 'custom', message: sign.message });
     });
-  return doc(text, { description: `${description} A decimal string (${SIGN_WORDS[rule]}).`, examples: ['150.25'] }).transform((t) => parseDec(t));
+  return doc(text, {
+    description: `${description} A decimal string (${SIGN_WORDS[rule]}).`,
+    examples: ['150.25'],
+  }).transform((t) => parseDec(t));
 }
 
 export const deploymentIdInput = doc(
-  z.string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a string') })
-  .superRefine((text, ctx) => {
-    const problem = deploymentIdProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  z
+    .string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a string') })
+    .superRefine((text, ctx) => {
+      const problem = deploymentIdProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   { description: 'Deployment id: 1–32 chars, lowercase letters, digits, "-" or "_".', examples: ['alpha'] },
 ).transform((text) => text as DeploymentId);
 
 export const symbolInput = doc(
-  z.string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a string') })
-  .superRefine((text, ctx) => {
-    const problem = symbolProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  z
+    .string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a string') })
+    .superRefine((text, ctx) => {
+      const problem = symbolProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   { description: 'Symbol as the broker spells it.', examples: ['AAPL'] },
 );
 
@@ -77,9 +90,12 @@ export function limitInput(max: number, fallback: number) {
 
 /** Optional `Idempotency-Key` header: a retried request with the same key has one effect. */
 export const idempotencyHeaders = z.looseObject({
-  'idempotency-key': doc(z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1–200 visible ASCII characters' }), {
-    description: 'A retried request with the same key returns the original result.',
-  }).optional(),
+  'idempotency-key': doc(
+    z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1–200 visible ASCII characters' }),
+    {
+      description: 'A retried request with the same key returns the original result.',
+    },
+  ).optional(),
 });
 
 export const deploymentParams = z.strictObject({ id: deploymentIdInput });

@@ -7,12 +7,22 @@ import { z } from 'zod';
 import { doc } from './registry.js';
 import { decimalInput, deploymentIdInput, isoTimeInput, limitInput, symbolInput } from './common.js';
 
-const text = (max: number) => z.string().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+const text = (max: number) =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
 
 export const limitsInput = z.strictObject({
   max_order_notional: decimalInput('positive', 'Largest notional one order may have (money).').optional(),
-  max_position_value: decimalInput('positive', "Largest value of one symbol's position after an order (money).").optional(),
-  max_position_pct: decimalInput('positive', "Largest value of one symbol's position as % of sleeve equity (25 = 25 %).").optional(),
+  max_position_value: decimalInput(
+    'positive',
+    "Largest value of one symbol's position after an order (money).",
+  ).optional(),
+  max_position_pct: decimalInput(
+    'positive',
+    "Largest value of one symbol's position as % of sleeve equity (25 = 25 %).",
+  ).optional(),
   allowed_symbols: z
     .array(symbolInput)
     .min(1, { error: 'must list at least one symbol (omit it to allow any)' })
@@ -54,16 +64,27 @@ export const submitOrderBody = z
   });
 
 export const capitalFlowBody = z.strictObject({
-  amount: decimalInput('non-zero', 'Signed amount: positive moves capital from the house into the deployment, negative back.'),
+  amount: decimalInput(
+    'non-zero',
+    'Signed amount: positive moves capital from the house into the deployment, negative back.',
+  ),
 });
 
 export const tradesQuery = z
   .strictObject({
     symbol: symbolInput.optional(),
-    from: doc(isoTimeInput.optional(), { description: 'Only trades at or after this time (ISO-8601).', examples: ['2025-01-02'] }),
-    to: doc(isoTimeInput.optional(), { description: 'Only trades at or before this time (ISO-8601).', examples: ['2025-01-03T00:00:00Z'] }),
+    from: doc(isoTimeInput.optional(), {
+      description: 'Only trades at or after this time (ISO-8601).',
+      examples: ['2025-01-02'],
+    }),
+    to: doc(isoTimeInput.optional(), {
+      description: 'Only trades at or before this time (ISO-8601).',
+      examples: ['2025-01-03T00:00:00Z'],
+    }),
     limit: limitInput(1000, 100),
-    cursor: doc(z.string().min(1).max(500, { error: 'must be at most 500 characters' }).optional(), { description: '`next_cursor` of the previous page.' }),
+    cursor: doc(z.string().min(1).max(500, { error: 'must be at most 500 characters' }).optional(), {
+      description: '`next_cursor` of the previous page.',
+    }),
   })
   .superRefine((query, ctx) => {
     if (query.from !== undefined && query.to !== undefined && Date.parse(query.from) > Date.parse(query.to)) {

@@ -5,14 +5,23 @@
  * Decimals are exact strings; they are never rounded here.
  */
 import { z } from 'zod';
-import type { AccountView, CapitalFlowView, DeploymentView, HealthView, MetricsView, OrderView, TradePage } from '../../app/api.js';
+import type {
+  AccountView,
+  CapitalFlowView,
+  DeploymentView,
+  HealthView,
+  MetricsView,
+  OrderView,
+  TradePage,
+} from '../../app/api.js';
 import type { PositionView } from '../../app/views.js';
 import { doc } from './registry.js';
 
 const named = <T extends z.ZodType>(id: string, schema: T): T => doc(schema, { id });
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
-const decimalOut = (description = 'Exact decimal string.') => doc(z.string().regex(DECIMAL), { description, examples: ['150.25'] });
+const decimalOut = (description = 'Exact decimal string.') =>
+  doc(z.string().regex(DECIMAL), { description, examples: ['150.25'] });
 const decimal = decimalOut();
 const time = doc(z.string(), { description: 'ISO-8601 time (UTC).', examples: ['2025-01-02T15:00:00Z'] });
 const side = z.enum(['buy', 'sell']);
@@ -110,7 +119,9 @@ export const tradePageSchema = named(
   'TradePage',
   z.object({
     trades: z.array(tradeSchema),
-    next_cursor: doc(z.string().nullable(), { description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    next_cursor: doc(z.string().nullable(), {
+      description: 'Pass as `cursor` for the next page; null on the last page.',
+    }),
   }) satisfies z.ZodType<TradePage>,
 );
 
@@ -140,7 +151,12 @@ export const orderSchema = named(
 
 export const capitalFlowSchema = named(
   'CapitalFlow',
-  z.object({ id: z.string(), deployment_id: z.string(), amount: decimal, ts: time }) satisfies z.ZodType<CapitalFlowView>,
+  z.object({
+    id: z.string(),
+    deployment_id: z.string(),
+    amount: decimal,
+    ts: time,
+  }) satisfies z.ZodType<CapitalFlowView>,
 );
 
 const holdings = z.object({ cash: decimal, positions: z.array(z.object({ symbol: z.string(), qty: decimal })) });
