@@ -188,6 +188,9 @@ export interface StorePort {
   roundTrips(deploymentId?: string): Promise<RoundTripRow[]>;
   metrics(deploymentId: string, from?: string, to?: string): Promise<MetricsRow[]>;
   orders(deploymentId?: string): Promise<OrderRow[]>;
+  /** A named value kept beside the journal (stream/backfill cursors, generated secrets). */
+  getCursor(name: string): Promise<string | undefined>;
+  setCursor(name: string, value: string): Promise<void>;
   /**
    * Replaces every projection derived from the journal with `projections`, in one transaction.
    * The journal and the metrics snapshots (valuations taken at a time) are kept.

@@ -1,17 +1,14 @@
 /** `subledger books`: every deployment's sleeve, as a table or as JSON with decimal strings. */
-import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { type Dec, dec, formatMoney, toPlain } from '../core/decimal.js';
+import { type Dec, dec, toPlain } from '../core/decimal.js';
 import type { CostMethod } from '../core/events.js';
 import { type Symbol } from '../core/ids.js';
 import { netQuantity } from '../core/ledger.js';
 import { LedgerService } from '../app/ledger-service.js';
 import { type SleeveView, sleeveView } from '../app/views.js';
+import { money, printSleeve } from './print.js';
 import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.js';
 
-const money = (text: string) => formatMoney(dec(text));
-const qty = (text: string) => text;
-const right = (content: string) => ({ content, hAlign: 'right' as const });
 
 export function registerBooks(program: Command): void {
   program
@@ -59,40 +56,5 @@ export function registerBooks(program: Command): void {
 
 function sumOf(views: SleeveView[], field: 'virtual_cash' | 'virtual_portfolio_value' | 'total_pnl'): string {
   return toPlain(views.reduce((sum, v) => (sum + dec(v[field])) as Dec, 0n as Dec));
-}
-
-function printSleeve(v: SleeveView): void {
-  console.log(
-    `\n${v.id}${v.name !== v.id ? ` (${v.name})` : ''} · strategy ${v.strategy} · ${v.status} · ${v.cost_method} cost\n` +
-      `  capital ${formatMoney((dec(v.initial_capital) + dec(v.capital_flows)) as Dec)}` +
-      `  cash ${money(v.virtual_cash)}  positions ${money(v.virtual_positions_value)}  equity ${money(v.virtual_portfolio_value)}\n` +
-      `  realized ${money(v.realized_pnl)}  unrealized ${money(v.unrealized_pnl)}  fees ${money(v.fees)}  dividends ${money(v.dividends)}  total P&L ${money(v.total_pnl)}  return ${v.return_pct}%`,
-  );
-  const open = v.positions.filter((p) => p.qty !== '0' || p.realized_pnl !== '0' || p.fees !== '0' || p.dividends !== '0');
-  if (open.length === 0) return;
-  const table = new Table({
-    head: ['symbol', 'qty', 'avg cost', 'mark', 'value', 'realized', 'unrealized', 'fees', 'dividends'],
-    style: { head: [], border: [] },
-  });
-  for (const p of open) {
-    table.push([
-      p.symbol,
-      right(qty(p.qty)),
-      right(p.qty === '0' ? '-' : formatMoney(dec(roundedAvg(p.avg_cost)), 4)),
-      right(p.mark === null ? '-' : p.mark),
-      right(money(p.market_value)),
-      right(money(p.realized_pnl)),
-      right(money(p.unrealized_pnl)),
-      right(money(p.fees)),
-      right(money(p.dividends)),
-    ]);
-  }
-  console.log(table.toString().replace(/^/gm, '  '));
-}
-
-/** The average is a ≥ 20-digit quotient; trim it to 18 fractional digits for `dec`. */
-function roundedAvg(avg: string): string {
-  const [whole, frac = ''] = avg.split('.');
-  return frac ? `${whole}.${frac.slice(0, 18)}` : whole!;
 }
 

@@ -20,7 +20,7 @@ export async function withStore<T>(db: string, work: (store: StorePort) => Promi
 }
 
 /** A progress bar on stderr (plain lines when not a terminal), or nothing when `quiet`. */
-export function progressBar(label: string, quiet = false): { update(done: number, total: number): void; stop(): void } {
+export function progressBar(label: string, quiet = false, always = false): { update(done: number, total: number): void; stop(): void } {
   if (quiet) return { update() {}, stop() {} };
   const bar = new SingleBar({
     format: `${label} [{bar}] {percentage}% | {value}/{total}`,
@@ -32,7 +32,7 @@ export function progressBar(label: string, quiet = false): { update(done: number
   let started = false;
   return {
     update(done, total) {
-      if (!started && total < 1000 && !process.stderr.isTTY) return; // small jobs: no noise in logs
+      if (!started && !always && total < 1000 && !process.stderr.isTTY) return; // small jobs: no noise in logs
       if (!started) {
         bar.start(Math.max(total, 1), 0);
         started = true;

@@ -3,6 +3,8 @@
  */
 import { Command } from 'commander';
 import { registerBooks } from './books.js';
+import { registerDemo } from './demo.js';
+import { registerServe } from './serve.js';
 import { registerImport } from './import.js';
 import { registerReplay } from './replay.js';
 
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
+  registerDemo(program);
+  registerServe(program);
   registerImport(program);
   registerBooks(program);
   registerReplay(program);

@@ -133,6 +133,13 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
       assert.notEqual((await store.balances()).find((b) => b.deploymentId === 'alpha')!.cash, '1');
     });
 
+    it('keeps named cursors', async () => {
+      assert.equal(await store.getCursor('alpaca.fills'), undefined);
+      await store.setCursor('alpaca.fills', '2025-01-02T15:00:00Z');
+      await store.setCursor('alpaca.fills', '2025-01-02T16:00:00Z');
+      assert.equal(await store.getCursor('alpaca.fills'), '2025-01-02T16:00:00Z');
+    });
+
     it('survives a reopen: migrations are idempotent and committed data is there', async () => {
       await store.close();
       store = await h.reopen();

@@ -90,6 +90,11 @@ export class PaperBroker implements BrokerPort, MarketDataPort {
     return this.market.source;
   }
 
+  /** The symbols the market quotes. */
+  get symbols(): readonly Symbol[] {
+    return this.market.symbols;
+  }
+
   /**
    * Advances the market one step, matches, and delivers the step's reports (and any still
    * queued). Resolves false, delivering nothing new, when the market has no more data.

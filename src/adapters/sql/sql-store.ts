@@ -323,6 +323,20 @@ export class SqlStore implements StorePort {
     return (await q.orderBy('created_at').orderBy('id').execute()).map(toOrder);
   }
 
+  async getCursor(name: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('cursors').select('value').where('name', '=', name).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setCursor(name: string, value: string): Promise<void> {
+    const updatedAt = new Date().toISOString();
+    await this.db
+      .insertInto('cursors')
+      .values({ name, value, updated_at: updatedAt })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+      .execute();
+  }
+
   async replaceProjections(projections: Projections): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       for (const table of [

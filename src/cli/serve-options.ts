@@ -1,0 +1,18 @@
+/** The options `serve` and `demo` share: store, HTTP, tokens, broker and market. */
+import type { Command } from 'commander';
+import { DB_HELP } from './context.js';
+
+export function addRuntimeOptions(command: Command, defaults: { db?: string } = {}): Command {
+  return command
+    .option('--db <target>', DB_HELP, defaults.db)
+    .option('--host <host>', 'HTTP host (env SUBLEDGER_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'HTTP port (env SUBLEDGER_PORT, default 8080)')
+    .option('--admin-token <token>', 'admin API token, ≥ 16 chars (env SUBLEDGER_ADMIN_TOKEN; default: generated once and kept in the store)')
+    .option('--token-secret <secret>', 'secret deployment tokens derive from (env SUBLEDGER_TOKEN_SECRET; default: generated once and kept)')
+    .option('--broker <kind>', 'paper (default, simulated) or alpaca (env SUBLEDGER_BROKER)')
+    .option('--seed <n>', 'seed of the simulated market (env SUBLEDGER_SEED, default 42)')
+    .option('--symbols <n>', 'number of simulated symbols (env SUBLEDGER_SYMBOLS, default 5)')
+    .option('--prices <file.csv>', 'replay real bars from a CSV instead of the simulated market (docs/prices-csv.md)')
+    .option('--step-ms <ms>', 'paper market: one price step every N ms while serving (default 1000)')
+    .option('--mark-seconds <s>', 'mark every held position to market every N seconds (default 60)');
+}

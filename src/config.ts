@@ -1,0 +1,82 @@
+/**
+ * Runtime configuration from flags and environment, validated at start with messages that name
+ * the setting and the reason. Flags win over environment variables.
+ *
+ * SUBLEDGER_DB, SUBLEDGER_HOST, SUBLEDGER_PORT, SUBLEDGER_ADMIN_TOKEN, SUBLEDGER_TOKEN_SECRET,
+ * SUBLEDGER_BROKER (paper | alpaca), SUBLEDGER_SEED, SUBLEDGER_SYMBOLS, SUBLEDGER_PRICES (bars CSV),
+ * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS; for Alpaca: APCA_API_KEY_ID, APCA_API_SECRET_KEY,
+ * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL.
+ */
+import { z } from 'zod';
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
+
+const schema = z.object({
+  db: z.string().min(1, 'db must not be empty'),
+  host: z.string().min(1),
+  port: int('port', 0, 65535),
+  adminToken: z.string().min(16, 'admin token must be at least 16 characters').optional(),
+  tokenSecret: z.string().min(16, 'token secret must be at least 16 characters').optional(),
+  broker: z.enum(['paper', 'alpaca'], { error: 'broker must be "paper" or "alpaca"' }),
+  seed: int('seed', 0, 2 ** 31 - 1),
+  symbols: int('symbols', 1, 500),
+  prices: z.string().min(1).optional(),
+  stepMs: int('step-ms', 10, 3_600_000),
+  markSeconds: int('mark-seconds', 1, 86_400),
+  alpaca: z.object({
+    keyId: z.string().optional(),
+    secretKey: z.string().optional(),
+    baseUrl: z.string().url('APCA_API_BASE_URL must be a URL'),
+    dataUrl: z.string().url('APCA_DATA_URL must be a URL'),
+    streamUrl: z.string().optional(),
+  }),
+});
+
+export type RuntimeConfig = z.infer<typeof schema>;
+
+export interface ConfigFlags {
+  db?: string;
+  host?: string;
+  port?: string;
+  adminToken?: string;
+  tokenSecret?: string;
+  broker?: string;
+  seed?: string;
+  symbols?: string;
+  prices?: string;
+  stepMs?: string;
+  markSeconds?: string;
+}
+
+/** Builds and validates the config; throws an Error listing every bad setting. */
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const raw = {
+    db: flags.db ?? env.SUBLEDGER_DB ?? './subledger.db',
+    host: flags.host ?? env.SUBLEDGER_HOST ?? '127.0.0.1',
+    port: flags.port ?? env.SUBLEDGER_PORT ?? '8080',
+    adminToken: flags.adminToken ?? env.SUBLEDGER_ADMIN_TOKEN,
+    tokenSecret: flags.tokenSecret ?? env.SUBLEDGER_TOKEN_SECRET,
+    broker: flags.broker ?? env.SUBLEDGER_BROKER ?? 'paper',
+    seed: flags.seed ?? env.SUBLEDGER_SEED ?? '42',
+    symbols: flags.symbols ?? env.SUBLEDGER_SYMBOLS ?? '5',
+    prices: flags.prices ?? env.SUBLEDGER_PRICES,
+    stepMs: flags.stepMs ?? env.SUBLEDGER_STEP_MS ?? '1000',
+    markSeconds: flags.markSeconds ?? env.SUBLEDGER_MARK_SECONDS ?? '60',
+    alpaca: {
+      keyId: env.APCA_API_KEY_ID,
+      secretKey: env.APCA_API_SECRET_KEY,
+      baseUrl: env.APCA_API_BASE_URL ?? 'https://paper-api.alpaca.markets',
+      dataUrl: env.APCA_DATA_URL ?? 'https://data.alpaca.markets',
+      streamUrl: env.APCA_STREAM_URL,
+    },
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}${i.path.length ? ` (${i.path.join('.')})` : ''}`).join('\n')}`);
+  }
+  if (parsed.data.broker === 'alpaca' && (!parsed.data.alpaca.keyId || !parsed.data.alpaca.secretKey)) {
+    throw new Error('invalid configuration:\n  - --broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment');
+  }
+  return parsed.data;
+}

@@ -1,0 +1,84 @@
+/**
+ * The composition root: config → store → broker → application → HTTP (+ the market clock and the
+ * mark-to-market timer). The only place that chooses adapters.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters/paper/index.js';
+import { openStore } from './adapters/sql/open-store.js';
+import { dec } from './core/decimal.js';
+import { LedgerService, type LoadProgress } from './app/ledger-service.js';
+import type { StorePort } from './app/store-port.js';
+import { Subledger } from './app/subledger.js';
+import type { RuntimeConfig } from './config.js';
+import { type AuthConfig, deploymentToken } from './http/auth.js';
+import { buildServer } from './http/server.js';
+
+export interface Runtime {
+  readonly app: Subledger;
+  readonly broker: PaperBroker;
+  readonly store: StorePort;
+  readonly auth: AuthConfig;
+  readonly tokenFor: (deployment: string) => string;
+  /** Starts the HTTP server, the market clock and the mark-to-market timer. Returns the base URL. */
+  serve(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Keeps generated secrets in the store, so tokens survive restarts. */
+async function secret(store: StorePort, name: string, given: string | undefined): Promise<string> {
+  if (given) return given;
+  const stored = await store.getCursor(name);
+  if (stored) return stored;
+  const fresh = randomBytes(24).toString('base64url');
+  await store.setCursor(name, fresh);
+  return fresh;
+}
+
+export async function createRuntime(config: RuntimeConfig, options: { idPrefix?: string; onLoad?: LoadProgress } = {}): Promise<Runtime> {
+  if (config.broker !== 'paper') throw new Error(`broker '${config.broker}' is not wired into this build yet; use --broker paper`);
+  const store = await openStore(config.db);
+  try {
+    const idPrefix = options.idPrefix ?? (await secret(store, 'paper.id_prefix', undefined)).slice(0, 8);
+    const broker = config.prices
+      ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), idPrefix })
+      : simulatedPaperBroker({ seed: config.seed, symbols: config.symbols, idPrefix, fees: { perShare: dec('0.005') }, slippageBps: dec('1'), liquidity: { volumeShare: dec('0.05') } });
+    const service = await LedgerService.load(store, { now: () => broker.clock.now(), ...(options.onLoad ? { onProgress: options.onLoad } : {}) });
+    const app = new Subledger({ service, broker, market: broker, clock: broker.clock });
+    await app.start();
+    const auth = { adminToken: await secret(store, 'auth.admin_token', config.adminToken), tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret) };
+    let http: FastifyInstance | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    return {
+      app,
+      broker,
+      store,
+      auth,
+      tokenFor: (deployment) => deploymentToken(auth.tokenSecret, deployment),
+      async serve() {
+        http = buildServer({ api: app, auth });
+        const url = await http.listen({ host: config.host, port: config.port });
+        let stepping = false;
+        timers.push(
+          setInterval(() => {
+            if (stepping) return;
+            stepping = true;
+            broker.step().finally(() => (stepping = false));
+          }, config.stepMs),
+          setInterval(() => void app.markToMarket().catch((e) => console.error('mark-to-market failed (last marks kept):', (e as Error).message)), config.markSeconds * 1000),
+        );
+        return url;
+      },
+      async close() {
+        for (const t of timers) clearInterval(t);
+        await http?.close();
+        await app.stop();
+        await broker.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
