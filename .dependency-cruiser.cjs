@@ -32,6 +32,13 @@ module.exports = {
       to: { path: '^src/adapters/([^/]+)/', pathNot: '^src/adapters/$1/' },
     },
     {
+      name: 'sim-is-pure',
+      comment: 'src/sim (the matching engine behind the paper broker and the emulator) is deterministic: core, itself and the broker port types only.',
+      severity: 'error',
+      from: { path: '^src/sim/' },
+      to: { pathNot: '^src/(core|sim)/|^src/app/broker-port\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
