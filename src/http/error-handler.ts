@@ -8,6 +8,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, ERROR_CODES, type ErrorCode } from '../app/errors.js';
 import { fieldErrorsOf } from './validation.js';
 
+/** The largest request body accepted (orders and deployments are a few hundred bytes). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
 export const INTERNAL = {
   code: 'INTERNAL',
   status: 500,
@@ -39,7 +42,7 @@ function bodyProblem(error: FastifyError): string | undefined {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'must be JSON (send the header "Content-Type: application/json")';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'is too large';
+      return `is too large (at most ${BODY_LIMIT_BYTES / 1024} KiB)`;
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'does not match its Content-Length';
     default:

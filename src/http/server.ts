@@ -10,7 +10,7 @@ import type { SubledgerApi } from '../app/api.js';
 import type { App } from './app-types.js';
 import { type AuthConfig, checkAuthConfig } from './auth.js';
 import { installAuth } from './auth-hook.js';
-import { installErrorHandling } from './error-handler.js';
+import { BODY_LIMIT_BYTES, installErrorHandling } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { accountRoutes } from './routes/account.js';
 import { capitalFlowRoutes } from './routes/capital-flows.js';
@@ -30,7 +30,7 @@ export interface ServerOptions {
 /** Builds the server; throws when the auth config is unsafe (short admin token or secret). */
 export function buildServer(options: ServerOptions): FastifyInstance {
   checkAuthConfig(options.auth);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptOnlyJson(app);

@@ -160,6 +160,15 @@ const ORDER_CASES: Case[] = [
     validationError('body', ['body', 'is not valid JSON']),
   ],
   [
+    'a body over 64 KiB',
+    {
+      ...postOrder(undefined),
+      payload: JSON.stringify(order({ note: 'x'.repeat(70_000) })),
+      headers: { 'content-type': 'application/json' },
+    },
+    validationError('body', ['body', 'is too large (at most 64 KiB)']),
+  ],
+  [
     'bad Idempotency-Key',
     { ...postOrder(order({})), headers: { 'idempotency-key': 'has spaces in it' } },
     validationError('headers', ['idempotency-key', 'must be 1–200 visible ASCII characters']),
