@@ -25,7 +25,7 @@ function toLimits(limits: z.output<typeof createDeploymentBody>['limits']): Limi
 const TRANSITIONS: { path: string; status: DeploymentStatus; summary: string }[] = [
   { path: 'pause', status: 'paused', summary: 'Pause: new orders may only reduce or close positions' },
   { path: 'resume', status: 'active', summary: 'Resume trading' },
-  { path: 'stop', status: 'stopped', summary: 'Stop the deployment for good' },
+  { path: 'stop', status: 'stopped', summary: 'Stop: new orders may only reduce or close positions' },
 ];
 
 export function deploymentRoutes(app: App, { api }: RouteDeps): void {
