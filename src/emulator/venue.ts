@@ -1,0 +1,351 @@
+/**
+ * The emulator's venue: the simulation's matching engine and simulated market (src/sim — the same
+ * engine the paper broker drives: one matching engine, two faces) plus what Alpaca's wire shows
+ * that the engine does not keep: UUIDs, per-order timestamps and position intent, the FILL (and
+ * DIV) account activities, and the `trade_updates` events.
+ *
+ * Entry points: `Venue` — `submit`, `cancel`, `advance`, the lookups, `onTradeUpdate`, and the
+ * test controls `setPrice`, `setPartialFillCap`, `payDividend`.
+ * Invariants: every engine report becomes exactly one `trade_updates` event, published in the
+ * engine's order; every execution becomes exactly one FILL activity whose id ends with the
+ * event's `execution_id`; `position_qty` is the account's net position after that execution;
+ * time is the simulated market's, never the wall clock.
+ */
+import type { BrokerOrder, ExecutionReport, OrderRequest } from '../app/broker-port.js';
+import { type Dec, ZERO, mul, toPlain } from '../core/decimal.js';
+import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
+import {
+  type Rejection,
+  type SimSymbol,
+  MatchingEngine,
+  SimulatedMarket,
+  rejectInsufficientQty,
+  rejectInvalidOrder,
+} from '../sim/index.js';
+import { activityId, uuidFor } from './ids.js';
+import {
+  type AccountFigures,
+  type ActivityWire,
+  type Marked,
+  type OrderMeta,
+  type OrderWire,
+  type TradeUpdateWire,
+  orderToWire,
+} from './wire.js';
+
+export interface VenueOptions {
+  readonly seed: number;
+  readonly symbols: readonly SimSymbol[];
+  readonly startingCash: Dec;
+  /** Simulated time of step 0 (ISO-8601). */
+  readonly start: string;
+  /** Simulated milliseconds per step. */
+  readonly stepMs: number;
+  /** Initial partial-fill cap per symbol and side per step; undefined = unlimited liquidity. */
+  readonly maxQtyPerStep?: Dec;
+}
+
+export type SubmitResult = { ok: true; order: OrderWire } | { ok: false; rejection: Rejection };
+export type TradeUpdateListener = (update: TradeUpdateWire) => void;
+
+/** The order as POST /v2/orders gives it, parsed; `notional` replaces `qty` (sized at the ask). */
+export interface VenueOrderRequest extends Omit<OrderRequest, 'qty'> {
+  readonly qty?: Dec;
+  readonly notional?: Dec;
+}
+
+const NANO = 10n ** 9n;
+
+export const isCrypto = (symbol: string) => symbol.includes('/');
+
+export class Venue {
+  readonly market: SimulatedMarket;
+  readonly engine: MatchingEngine;
+  readonly seed: number;
+  readonly start: string;
+  private readonly caps: Record<string, Dec> = {};
+  private readonly meta = new Map<BrokerOrderId, OrderMeta>();
+  private readonly byUuid = new Map<string, BrokerOrderId>();
+  private readonly running = new Map<Symbol, Dec>();
+  private readonly listeners = new Set<TradeUpdateListener>();
+  private readonly activityLog: ActivityWire[] = [];
+  private cashAdjustment = ZERO;
+  /** Each symbol's price at step 0: the emulator's "last day" close. */
+  private readonly opening = new Map<Symbol, Dec>();
+  private readonly startingEquity: Dec;
+  /** Every trade update published so far. */
+  published = 0;
+
+  constructor(options: VenueOptions) {
+    this.seed = options.seed;
+    this.start = options.start;
+    const startMs = Date.parse(options.start);
+    if (Number.isNaN(startMs)) throw new RangeError(`emulator: start "${options.start}" is not ISO-8601`);
+    if (!Number.isInteger(options.stepMs) || options.stepMs < 1) throw new RangeError('emulator: stepMs must be ≥ 1');
+    this.market = new SimulatedMarket({
+      seed: options.seed,
+      symbols: options.symbols,
+      clock: { tsAt: (step) => new Date(startMs + step * options.stepMs).toISOString() },
+    });
+    // The engine reads the per-symbol caps at every step, so the control surface can change them.
+    this.engine = new MatchingEngine({
+      market: this.market,
+      startingCash: options.startingCash,
+      liquidity: { maxQtyPerStep: this.caps },
+      idPrefix: 'emu',
+    });
+    if (options.maxQtyPerStep !== undefined) this.setPartialFillCap(options.maxQtyPerStep);
+    for (const [symbol, quote] of this.market.current().quotes) this.opening.set(symbol, quote.last);
+    this.startingEquity = options.startingCash;
+  }
+
+  get symbols(): readonly Symbol[] {
+    return this.market.symbols;
+  }
+
+  now(): string {
+    return this.market.now();
+  }
+
+  onTradeUpdate(listener: TradeUpdateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  submit(request: VenueOrderRequest): SubmitResult {
+    const sized = this.size(request);
+    if ('rejection' in sized) return { ok: false, rejection: sized.rejection };
+    const crypto = this.cryptoProblem(sized.request);
+    if (crypto) return { ok: false, rejection: crypto };
+    const position = this.engine.positions().find((p) => p.symbol === request.symbol)?.qty ?? ZERO;
+    const outcome = this.engine.submit(sized.request);
+    if (!outcome.accepted) return { ok: false, rejection: outcome.rejection };
+    const id = uuidFor(this.seed, outcome.order.brokerOrderId);
+    const intent =
+      request.side === 'buy'
+        ? position < 0n
+          ? 'buy_to_close'
+          : 'buy_to_open'
+        : position > 0n
+          ? 'sell_to_close'
+          : 'sell_to_open';
+    this.meta.set(outcome.order.brokerOrderId, {
+      id,
+      assetId: uuidFor('asset', request.symbol),
+      createdAt: outcome.order.submittedAt,
+      positionIntent: intent,
+      notional: request.notional ?? null,
+      expiresAt: expiry(outcome.order),
+    });
+    this.byUuid.set(id, outcome.order.brokerOrderId);
+    const update = this.publish(outcome.report);
+    return { ok: true, order: update.order };
+  }
+
+  /** Cancels by the order's UUID; the `canceled` event is published before this returns. */
+  cancel(id: string): { ok: true } | { ok: false; rejection: Rejection } {
+    const outcome = this.engine.cancel(this.byUuid.get(id) ?? (`unknown:${id}` as BrokerOrderId));
+    if (!outcome.accepted) return { ok: false, rejection: outcome.rejection };
+    this.publish(outcome.report);
+    return { ok: true };
+  }
+
+  /** Moves the market `steps` steps, publishing every report; returns the updates in order. */
+  advance(steps = 1): TradeUpdateWire[] {
+    const updates: TradeUpdateWire[] = [];
+    for (let i = 0; i < steps; i++) {
+      const outcome = this.engine.advance();
+      if (!outcome) break;
+      for (const report of outcome.reports) updates.push(this.publish(report));
+    }
+    return updates;
+  }
+
+  order(id: string): OrderWire | undefined {
+    const engineId = this.byUuid.get(id);
+    const order = engineId && this.engine.order(engineId);
+    return order ? this.wire(order) : undefined;
+  }
+
+  orderByClientId(clientOrderId: string): OrderWire | undefined {
+    const order = this.engine.orderByClientId(clientOrderId as ClientOrderId);
+    return order ? this.wire(order) : undefined;
+  }
+
+  /** Every order, oldest first, with its current state. */
+  allOrders(): OrderWire[] {
+    return this.engine.allOrders().map((o) => this.wire(o));
+  }
+
+  /** Shares of `symbol` held back by open orders on the closing side (for `qty_available`). */
+  heldForOrders(symbol: Symbol, positionQty: Dec): Dec {
+    const closing = positionQty > 0n ? 'sell' : 'buy';
+    return this.engine
+      .openOrders()
+      .filter((o) => o.symbol === symbol && o.side === closing)
+      .reduce((total, o) => (total + o.qty - o.filledQty) as Dec, ZERO);
+  }
+
+  /** Open positions with their marks, as GET /v2/positions shows them. */
+  positions(): Marked[] {
+    return this.engine.positions().map((position) => ({
+      position,
+      quote: this.market.latest(position.symbol),
+      lastday: this.opening.get(position.symbol) ?? position.avgEntryPrice,
+      qtyAvailable: (position.qty - signedHeld(position.qty, this.heldForOrders(position.symbol, position.qty))) as Dec,
+      crypto: isCrypto(position.symbol),
+    }));
+  }
+
+  /** The account's figures; cash includes the emulator's dividend credits. */
+  accountFigures(): AccountFigures {
+    const view = this.engine.accountView();
+    let long = ZERO;
+    let short = ZERO;
+    for (const p of this.engine.positions()) {
+      const value = mul(p.qty, this.market.latest(p.symbol)?.last ?? p.avgEntryPrice);
+      if (value > 0n) long = (long + value) as Dec;
+      else short = (short + value) as Dec;
+    }
+    return {
+      id: uuidFor(this.seed, 'account'),
+      createdAt: this.start,
+      now: this.now(),
+      cash: (view.cash + this.cashAdjustment) as Dec,
+      buyingPower: (view.buyingPower + this.cashAdjustment) as Dec,
+      longMarketValue: long,
+      shortMarketValue: short,
+      startingEquity: this.startingEquity,
+    };
+  }
+
+  activities(): readonly ActivityWire[] {
+    return this.activityLog;
+  }
+
+  setPrice(symbol: Symbol, price: Dec): void {
+    this.market.setPrice(symbol, price);
+  }
+
+  /** Caps what can fill per step (per symbol and side): forces partial fills. undefined lifts it. */
+  setPartialFillCap(maxQtyPerStep: Dec | undefined, symbol?: Symbol): void {
+    for (const s of symbol ? [symbol] : this.market.symbols) {
+      if (maxQtyPerStep === undefined) delete this.caps[s];
+      else this.caps[s] = maxQtyPerStep;
+    }
+  }
+
+  /**
+   * An emulator extension (paper does not simulate dividends, FACTS §6): books a DIV activity for
+   * the account's position in `symbol` and credits (or, short, debits) the cash. Returns the row.
+   */
+  payDividend(symbol: Symbol, perShare: Dec): ActivityWire | undefined {
+    const qty = this.engine.positions().find((p) => p.symbol === symbol)?.qty ?? ZERO;
+    if (qty === ZERO) return undefined;
+    const now = this.now();
+    const net = mul(qty, perShare);
+    this.cashAdjustment = (this.cashAdjustment + net) as Dec;
+    const row: ActivityWire = {
+      id: activityId(now, uuidFor(this.seed, `div:${this.activityLog.length}`)),
+      activity_type: 'DIV',
+      activity_sub_type: 'CDIV',
+      date: now.slice(0, 10),
+      created_at: now,
+      net_amount: plain(net),
+      symbol,
+      qty: plain(qty),
+      per_share_amount: plain(perShare),
+      status: 'executed',
+      currency: 'USD',
+      description: `Cash DIV @ ${plain(perShare)}, Pos QTY: ${plain(qty)}`,
+    };
+    this.activityLog.push(row);
+    return row;
+  }
+
+  private size(request: VenueOrderRequest): { request: OrderRequest } | { rejection: Rejection } {
+    if (request.notional === undefined) {
+      if (request.qty === undefined) return { rejection: rejectInvalidOrder('qty or notional is required') };
+      return { request: { ...request, qty: request.qty } };
+    }
+    if (request.type !== 'market' || request.timeInForce !== 'day')
+      return { rejection: rejectInvalidOrder('notional orders must be market orders with time_in_force day') };
+    const quote = this.market.latest(request.symbol);
+    if (!quote) return { request: { ...request, qty: ZERO } }; // the engine names the unknown symbol
+    const qty = (((request.notional * 10n ** 18n) / quote.ask / NANO) * NANO) as Dec;
+    return { request: { ...request, qty } };
+  }
+
+  /** Crypto: gtc or ioc only, and no shorting (FACTS §1.4, §1.5). */
+  private cryptoProblem(request: OrderRequest): Rejection | undefined {
+    if (!isCrypto(request.symbol)) return undefined;
+    if (request.timeInForce === 'day')
+      return rejectInvalidOrder('invalid crypto time_in_force: day (crypto orders take gtc or ioc)');
+    if (request.side === 'buy') return undefined;
+    const held = this.engine.positions().find((p) => p.symbol === request.symbol)?.qty ?? ZERO;
+    const openSells = this.engine
+      .openOrders()
+      .filter((o) => o.symbol === request.symbol && o.side === 'sell')
+      .reduce((total, o) => (total + o.qty - o.filledQty) as Dec, ZERO);
+    const available = (held - openSells) as Dec;
+    return request.qty > available ? rejectInsufficientQty(request.qty, available > 0n ? available : ZERO) : undefined;
+  }
+
+  private wire(order: BrokerOrder): OrderWire {
+    return orderToWire(order, this.meta.get(order.brokerOrderId)!, isCrypto(order.symbol));
+  }
+
+  private publish(report: ExecutionReport): TradeUpdateWire {
+    const meta = this.meta.get(report.order.brokerOrderId)!;
+    if (report.kind === 'fill') meta.filledAt = report.ts;
+    if (report.kind === 'canceled') meta.canceledAt = report.ts;
+    if (report.kind === 'expired') meta.expiredAt = report.ts;
+    const order = this.wire(report.order);
+    let update: TradeUpdateWire = { event: report.kind, order };
+    const x = report.execution;
+    if (x) {
+      const signed = (report.order.side === 'buy' ? x.qty : -x.qty) as Dec;
+      const position = ((this.running.get(report.order.symbol) ?? ZERO) + signed) as Dec;
+      this.running.set(report.order.symbol, position);
+      const executionId = uuidFor(this.seed, x.id);
+      update = {
+        ...update,
+        timestamp: x.ts,
+        execution_id: executionId,
+        price: plain(x.price),
+        qty: plain(x.qty),
+        position_qty: plain(position),
+      };
+      this.activityLog.push({
+        id: activityId(x.ts, executionId),
+        activity_type: 'FILL',
+        transaction_time: x.ts,
+        type: report.kind === 'fill' ? 'fill' : 'partial_fill',
+        price: plain(x.price),
+        qty: plain(x.qty),
+        side: report.order.side,
+        symbol: report.order.symbol,
+        leaves_qty: plain((report.order.qty - report.order.filledQty) as Dec),
+        order_id: meta.id,
+        cum_qty: plain(report.order.filledQty),
+        order_status: order.status,
+      });
+    } else if (report.kind !== 'new') {
+      update = { ...update, timestamp: report.ts };
+    }
+    this.published += 1;
+    for (const listener of [...this.listeners]) listener(update);
+    return update;
+  }
+}
+
+const plain = toPlain;
+
+/** Held shares carry the position's sign (a short's open covers hold negative shares). */
+const signedHeld = (position: Dec, held: Dec): Dec => (position < 0n ? -held : held) as Dec;
+
+/** Day orders expire at the end of their UTC day; GTC orders after 90 days (FACTS §1.2). */
+function expiry(order: BrokerOrder): string {
+  const day = Date.parse(`${order.submittedAt.slice(0, 10)}T00:00:00.000Z`);
+  return new Date(day + (order.timeInForce === 'gtc' ? 90 : 1) * 86_400_000 - 1).toISOString();
+}
