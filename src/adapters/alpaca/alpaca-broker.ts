@@ -1,0 +1,328 @@
+/**
+ * The Alpaca adapter: `BrokerPort` and `MarketDataPort` over Alpaca's Trading API v2, its
+ * `trade_updates` websocket and its market-data API — or the local emulator standing in for it.
+ *
+ * Entry points: `new AlpacaBroker(options)`, the port methods, and `ready()`, `idle()`,
+ * `backfillNow()`, `positionDetails()`, `activities()`, `clock()`, `assets()`, `allOrders()`, `stats()`.
+ * Invariants — never lose a fill:
+ *  - the stream connects on the first `subscribe` (or `ready`); after every connection, and at
+ *    start-up, a backfill from the stored cursor (FILL activities + orders, backfill.ts) delivers
+ *    what the stream missed; the cursor moves only after every report of a backfill was taken by
+ *    every handler, so a crash re-delivers rather than skips (subscribers dedupe by execution id);
+ *  - executions are deduplicated (delivery.ts); reports arrive in one ordered queue;
+ *  - a POST whose outcome is unknown (timeout, lost connection, 5xx) is resolved by looking the
+ *    order up by `client_order_id`; only when Alpaca has no such order is it sent once more — safe,
+ *    because Alpaca refuses a second order with the same `client_order_id` (422), which is then
+ *    resolved by the same lookup;
+ *  - every REST call takes a slot of the account's shared budget (200/min); reads back off on 429.
+ * Rejections (403/422 …) become `BrokerRejection`s with the broker's words (rejections.ts).
+ */
+import type {
+  BrokerAccount,
+  BrokerOrder,
+  BrokerPort,
+  BrokerPosition,
+  ExecutionReport,
+  MarketDataPort,
+  OrderRequest,
+  Quote,
+} from '../../app/broker-port.js';
+import { type Dec, abs, neg } from '../../core/decimal.js';
+import type { BrokerOrderId, ClientOrderId, Symbol } from '../../core/ids.js';
+import { type CursorStore, type FillCursor, backfill, readCursor, writeCursor } from './backfill.js';
+import { type AlpacaConfig, streamUrlFor } from './config.js';
+import { ReportDelivery } from './delivery.js';
+import { AlpacaHttpError, AlpacaTransportError } from './errors.js';
+import { AlpacaHttp } from './http.js';
+import { toBrokerOrder, toOrderBody, toReport } from './mapping.js';
+import { AlpacaMarketData } from './market-data.js';
+import { toBrokerRejection } from './rejections.js';
+import { RequestBudget, type Timers, realTimers } from './request-budget.js';
+import { type AuthForm, TradeStream } from './trade-stream.js';
+import { type ActivityQuery, type OrderQuery, TradingApi } from './trading-api.js';
+
+export interface AlpacaBrokerOptions {
+  readonly config: AlpacaConfig;
+  /** Where the backfill cursor is kept between runs. */
+  readonly cursors: CursorStore;
+  /** Cursor name. Default `alpaca:<key id>:fills`. */
+  readonly cursorName?: string;
+  /** With no stored cursor: start at the broker's latest fill (`now`, default) or replay all (`beginning`). */
+  readonly startFrom?: 'now' | 'beginning';
+  /** The account's trading request budget; share one instance per API key. Default 200/min. */
+  readonly budget?: RequestBudget;
+  /** The market-data budget. Default 200/min. */
+  readonly dataBudget?: RequestBudget;
+  /** Per REST attempt, ms. Default 10,000. */
+  readonly timeoutMs?: number;
+  readonly readRetries?: number;
+  readonly backoffMs?: number;
+  readonly stream?: {
+    readonly authForm?: AuthForm;
+    readonly backoffMs?: { initial?: number; max?: number };
+    readonly pingIntervalMs?: number;
+  };
+  /** Periodic backfill (also catches a silently dead socket); 0 = only after connects. Default 60,000. */
+  readonly backfillEveryMs?: number;
+  /** How far before the cursor orders are listed for status changes. Default 7 days. */
+  readonly orderLookbackMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly timers?: Timers;
+  /** Stream, backfill and handler failures. Default: console.error. */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+export interface PositionDetail extends BrokerPosition {
+  /** Shares not held by open orders (Alpaca `qty_available`), signed like `qty`. */
+  readonly qtyAvailable: Dec;
+}
+
+export class AlpacaBroker implements BrokerPort, MarketDataPort {
+  readonly api: TradingApi;
+  private readonly data: AlpacaMarketData;
+  private readonly delivery: ReportDelivery;
+  private readonly stream: TradeStream;
+  private readonly cursorName: string;
+  private readonly onError: (error: unknown, context: string) => void;
+  private readonly timers: Timers;
+  private started = false;
+  private closed = false;
+  /** Resolves with the backfill that followed the first connection's `listening`. */
+  private listeningOnce!: (backfilled: Promise<void>) => void;
+  private readonly listening = new Promise<void>((resolve) => (this.listeningOnce = resolve));
+  private backfillTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = 1000;
+  backfills = 0;
+
+  constructor(private readonly options: AlpacaBrokerOptions) {
+    const { config } = options;
+    this.timers = options.timers ?? realTimers;
+    const http = (budget: RequestBudget) =>
+      new AlpacaHttp({
+        keyId: config.keyId,
+        secretKey: config.secretKey,
+        budget,
+        timers: this.timers,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.readRetries !== undefined ? { readRetries: options.readRetries } : {}),
+        ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+    this.api = new TradingApi(
+      http(options.budget ?? new RequestBudget(200, this.timers)),
+      config.baseUrl.replace(/\/+$/, ''),
+    );
+    this.data = new AlpacaMarketData(
+      http(options.dataBudget ?? new RequestBudget(200, this.timers)),
+      config.dataUrl.replace(/\/+$/, ''),
+      config.feed,
+    );
+    this.cursorName = options.cursorName ?? `alpaca:${config.keyId}:fills`;
+    this.onError = options.onError ?? ((error, context) => console.error(`alpaca: ${context}:`, error));
+    this.delivery = new ReportDelivery((error, report) =>
+      this.onError(error, `a report handler failed on ${report.kind} ${report.order.clientOrderId}`),
+    );
+    this.stream = new TradeStream({
+      url: config.streamUrl ?? streamUrlFor(config.baseUrl),
+      keyId: config.keyId,
+      secretKey: config.secretKey,
+      ...options.stream,
+      onUpdate: (update) => {
+        const report = toReport(update);
+        if (report) void this.delivery.enqueue(report);
+      },
+      onListening: () => this.listeningOnce(this.backfillNow()),
+      onError: (error) => this.onError(error, 'trade stream'),
+    });
+  }
+
+  /** Connects the stream (once) and resolves when it listens and a backfill after that is done. */
+  async ready(): Promise<void> {
+    this.start();
+    await this.listening;
+  }
+
+  private start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.stream.start();
+    void this.backfillNow();
+    const every = this.options.backfillEveryMs ?? 60_000;
+    if (every > 0) {
+      this.backfillTimer = setInterval(() => void this.backfillNow(), every);
+      this.backfillTimer.unref();
+    }
+  }
+
+  /**
+   * Delivers what the stream missed since the stored cursor, then moves the cursor. Runs in the
+   * delivery queue (after what is queued). A failure goes to `onError` and is retried later.
+   */
+  backfillNow(): Promise<void> {
+    return this.delivery.run(async () => {
+      if (this.closed) return;
+      try {
+        const cursor = (await readCursor(this.options.cursors, this.cursorName)) ?? (await this.initialCursor());
+        const result = await backfill(this.api, cursor, this.options.orderLookbackMs ?? 7 * 86_400_000);
+        let ok = true;
+        for (const report of result.reports) ok = (await this.delivery.deliverNow(report)) && ok;
+        if (ok) await writeCursor(this.options.cursors, this.cursorName, result.cursor);
+        this.backfills += 1;
+        this.retryDelay = 1000;
+      } catch (error) {
+        this.onError(error, 'backfill (will retry)');
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => void this.backfillNow(), this.retryDelay);
+        this.retryTimer.unref();
+        this.retryDelay = Math.min(60_000, this.retryDelay * 2);
+      }
+    });
+  }
+
+  /** No stored cursor: the latest FILL activity and the broker's time (`now`), or the epoch. */
+  private async initialCursor(): Promise<FillCursor> {
+    if (this.options.startFrom === 'beginning') return { ts: '1970-01-01T00:00:00Z' };
+    const [latest] = await this.api.activities({ types: ['FILL'], direction: 'desc', pageSize: 1 });
+    const clock = await this.api.clock();
+    const cursor: FillCursor = { ts: clock.timestamp, ...(latest ? { activityId: latest.id } : {}) };
+    await writeCursor(this.options.cursors, this.cursorName, cursor);
+    return cursor;
+  }
+
+  async submit(order: OrderRequest): Promise<BrokerOrder> {
+    this.assertOpen();
+    const body = toOrderBody(order);
+    try {
+      return toBrokerOrder(await this.api.submitOrder(body));
+    } catch (error) {
+      if (!outcomeUnknown(error)) throw rejectionOf(error);
+      return this.resolveUnknownSubmit(order.clientOrderId, body, error);
+    }
+  }
+
+  private async resolveUnknownSubmit(
+    clientOrderId: ClientOrderId,
+    body: Record<string, string>,
+    cause: unknown,
+  ): Promise<BrokerOrder> {
+    const found = await this.api.orderByClientId(clientOrderId);
+    if (found) return toBrokerOrder(found);
+    try {
+      return toBrokerOrder(await this.api.submitOrder(body));
+    } catch (error) {
+      const duplicate = error instanceof AlpacaHttpError && /client_order_id must be unique/i.test(error.brokerMessage);
+      if (duplicate || outcomeUnknown(error)) {
+        const now = await this.api.orderByClientId(clientOrderId);
+        if (now) return toBrokerOrder(now);
+        throw outcomeUnknown(error) ? error : cause;
+      }
+      throw rejectionOf(error);
+    }
+  }
+
+  async cancel(brokerOrderId: BrokerOrderId): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.api.cancelOrder(brokerOrderId);
+    } catch (error) {
+      throw rejectionOf(error);
+    }
+  }
+
+  async orderByClientId(clientOrderId: ClientOrderId): Promise<BrokerOrder | undefined> {
+    const order = await this.api.orderByClientId(clientOrderId);
+    return order && toBrokerOrder(order);
+  }
+
+  async openOrders(): Promise<BrokerOrder[]> {
+    return (await this.api.ordersAll({ status: 'open' })).map(toBrokerOrder);
+  }
+
+  /** Orders by submission time, oldest first (Alpaca `GET /v2/orders`, all pages). */
+  async allOrders(query: Omit<OrderQuery, 'direction' | 'limit'> = { status: 'all' }): Promise<BrokerOrder[]> {
+    return (await this.api.ordersAll(query)).map(toBrokerOrder);
+  }
+
+  async positions(): Promise<BrokerPosition[]> {
+    return (await this.positionDetails()).map(({ symbol, qty, avgEntryPrice }) => ({ symbol, qty, avgEntryPrice }));
+  }
+
+  /** Positions with `qty_available` (what open orders do not hold). */
+  async positionDetails(): Promise<PositionDetail[]> {
+    return (await this.api.positions()).map((p) => {
+      const sign = (value: Dec) => (p.side === 'short' ? neg(abs(value)) : abs(value));
+      return {
+        symbol: p.symbol as Symbol,
+        qty: sign(p.qty),
+        avgEntryPrice: p.avg_entry_price,
+        qtyAvailable: sign(p.qty_available ?? p.qty),
+      };
+    });
+  }
+
+  async account(): Promise<BrokerAccount> {
+    const a = await this.api.account();
+    return { cash: a.cash, buyingPower: a.buying_power, equity: a.equity };
+  }
+
+  /** Account activities (FILL, DIV, SPLIT, CFEE, …), all pages after the token or time, oldest first. */
+  activities(query: Omit<ActivityQuery, 'direction' | 'pageSize'> = {}) {
+    return this.api.activitiesAll(query);
+  }
+
+  clock() {
+    return this.api.clock();
+  }
+
+  assets(query: { status?: string; assetClass?: string } = {}) {
+    return this.api.assets(query);
+  }
+
+  latest(symbols: readonly Symbol[]): Promise<Map<Symbol, Quote>> {
+    return this.data.latest(symbols);
+  }
+
+  subscribe(handler: (report: ExecutionReport) => Promise<void>): () => void {
+    const unsubscribe = this.delivery.subscribe(handler);
+    this.start();
+    return unsubscribe;
+  }
+
+  /** Resolves when every report received so far has been delivered. */
+  idle(): Promise<void> {
+    return this.delivery.idle();
+  }
+
+  stats() {
+    return {
+      delivered: this.delivery.delivered,
+      duplicates: this.delivery.duplicates,
+      connections: this.stream.connections,
+      backfills: this.backfills,
+    };
+  }
+
+  /** Stops the stream and timers, delivers what is queued, and drops every subscriber. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stream.close();
+    clearInterval(this.backfillTimer);
+    clearTimeout(this.retryTimer);
+    await this.delivery.idle();
+    this.delivery.clear();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('AlpacaBroker: closed');
+  }
+}
+
+/** A timeout, a lost connection or a 5xx: Alpaca may or may not have taken the order. */
+function outcomeUnknown(error: unknown): boolean {
+  return error instanceof AlpacaTransportError || (error instanceof AlpacaHttpError && error.status >= 500);
+}
+
+function rejectionOf(error: unknown): unknown {
+  return error instanceof AlpacaHttpError ? toBrokerRejection(error) : error;
+}

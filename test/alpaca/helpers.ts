@@ -1,0 +1,108 @@
+/**
+ * Test helpers for the Alpaca adapter and the emulator: an emulator plus an adapter wired to it
+ * over loopback (the broker contract's harness), an in-memory cursor store, `waitFor`, and the
+ * emulator's HTTP control surface.
+ */
+import { AlpacaBroker, type AlpacaBrokerOptions, type CursorStore } from '../../src/adapters/alpaca/index.js';
+import { toPlain } from '../../src/core/decimal.js';
+import type { Symbol } from '../../src/core/ids.js';
+import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
+import type { BrokerHarness } from '../contracts/broker.contract.js';
+
+export const START = '2025-01-02T14:30:00.000Z';
+
+export function memoryCursors(): CursorStore & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  return {
+    values,
+    get: async (name) => values.get(name),
+    set: async (name, value) => void values.set(name, value),
+  };
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** POSTs to the emulator's /_control surface; throws on a non-200 answer. */
+export async function control(emulator: EmulatorHandle, path: string, body: unknown = {}): Promise<unknown> {
+  const response = await fetch(`${emulator.url}/_control/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as { result?: unknown; message?: string };
+  if (response.status !== 200) throw new Error(`control ${path}: ${response.status} ${json.message}`);
+  return json.result;
+}
+
+export function adapterFor(
+  emulator: EmulatorHandle,
+  cursors: CursorStore,
+  options: Partial<AlpacaBrokerOptions> = {},
+  errors: unknown[] = [],
+): AlpacaBroker {
+  return new AlpacaBroker({
+    config: {
+      keyId: emulator.keyId,
+      secretKey: emulator.secretKey,
+      baseUrl: emulator.url,
+      dataUrl: emulator.url,
+      streamUrl: emulator.wsUrl,
+    },
+    cursors,
+    backfillEveryMs: 0,
+    stream: { backoffMs: { initial: 10, max: 100 }, pingIntervalMs: 0 },
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+}
+
+export interface AlpacaHarness extends BrokerHarness {
+  readonly broker: AlpacaBroker;
+  readonly emulator: EmulatorHandle;
+  readonly cursors: ReturnType<typeof memoryCursors>;
+  readonly errors: unknown[];
+  /** Resolves once every trade update the emulator published has reached subscribers. */
+  settle(): Promise<void>;
+}
+
+/** An emulator and an adapter connected to it, ready (listening, first backfill done). */
+export async function alpacaHarness(
+  emulatorOptions: EmulatorOptions = {},
+  brokerOptions: Partial<AlpacaBrokerOptions> = {},
+): Promise<AlpacaHarness> {
+  const emulator = await startEmulator({ start: START, stepMs: 60_000, ...emulatorOptions });
+  const cursors = memoryCursors();
+  const errors: unknown[] = [];
+  const broker = adapterFor(emulator, cursors, brokerOptions, errors);
+  let delivered = 0;
+  broker.subscribe(async () => void (delivered += 1));
+  await broker.ready();
+  const settle = async () => {
+    const published = emulator.control.stats().published;
+    await waitFor(() => delivered >= published, `${published} trade updates (got ${delivered})`);
+    await broker.idle();
+  };
+  return {
+    broker,
+    emulator,
+    cursors,
+    errors,
+    symbol: 'AAPL' as Symbol,
+    settle,
+    advance: async () => {
+      emulator.control.advance(1);
+      await settle();
+    },
+    setPrice: async (symbol, price) => {
+      await control(emulator, 'price', { symbol, price: toPlain(price) });
+    },
+    dispose: () => emulator.close(),
+  };
+}
