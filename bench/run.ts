@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: the three benchmarks, each against a baseline measured in the same run on the
+ * same generated data, then a summary table. Not tests: nothing here asserts a time.
+ *
+ *   --only fold|sqlite|postgres   run one benchmark (comma-separated for several)
+ *   --fills N                     fills for the fold (default 1,000,000); also caps the ingests
+ *   --ingest-fills N              fills for the ingests (default 100,000)
+ *   --batch N                     fills per append / transaction in the ingests (default 1,000)
+ *   --runs N                      timed runs per side, after one warm-up (default 3)
+ * PostgreSQL: SUBLEDGER_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { generate } from './data.js';
+import { benchFold } from './fold.js';
+import { ingestInput } from './ingest.js';
+import { DEFAULT_PG_URL, benchPostgres } from './ingest-postgres.js';
+import { benchSqlite } from './ingest-sqlite.js';
+import { type SummaryRow, printSummary } from './report.js';
+
+const BENCHES = ['fold', 'sqlite', 'postgres'] as const;
+type Bench = (typeof BENCHES)[number];
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text.replace(/[_,]/g, ''));
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      fills: { type: 'string' },
+      'ingest-fills': { type: 'string' },
+      batch: { type: 'string' },
+      runs: { type: 'string' },
+    },
+  });
+  const only = (values.only?.split(',') ?? [...BENCHES]).map((s) => s.trim());
+  for (const name of only)
+    if (!(BENCHES as readonly string[]).includes(name))
+      throw new Error(`--only: unknown benchmark '${name}' (fold, sqlite, postgres)`);
+  const wants = (b: Bench) => only.includes(b);
+  const foldFills = positive('fills', values.fills, 1_000_000);
+  const ingestFills = Math.min(
+    positive('ingest-fills', values['ingest-fills'], 100_000),
+    values.fills ? foldFills : Infinity,
+  );
+  const batch = positive('batch', values.batch, 1000);
+  const runs = positive('runs', values.runs, 3);
+  const pgUrl = process.env.SUBLEDGER_BENCH_PG_URL ?? DEFAULT_PG_URL;
+
+  const cpus = os.cpus();
+  console.log(`subledger bench — ${new Date().toISOString()}`);
+  console.log(
+    `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} cores (${cpus[0]?.model ?? '?'}), load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+
+  if (os.loadavg()[0]! > cpus.length) {
+    console.log(
+      `warning: the machine is busy (load ${os.loadavg()[0]!.toFixed(1)} on ${cpus.length} cores): wall-clock figures include waiting for a CPU`,
+    );
+  }
+  const needed = Math.max(wants('fold') ? foldFills : 0, wants('sqlite') || wants('postgres') ? ingestFills : 0);
+  const start = Date.now();
+  const data = generate(needed);
+  console.log(`generated ${needed.toLocaleString('en-US')} fills (seeded mulberry32) in ${Date.now() - start} ms`);
+
+  const rows: SummaryRow[] = [];
+  if (wants('fold'))
+    rows.push(...benchFold(needed === foldFills ? data : { ...data, fills: data.fills.slice(0, foldFills) }, runs));
+  if (wants('sqlite') || wants('postgres')) {
+    const input = ingestInput(data, ingestFills, batch);
+    if (wants('sqlite')) rows.push(await benchSqlite(input, runs));
+    if (wants('postgres')) rows.push(await benchPostgres(input, runs, pgUrl));
+  }
+  printSummary(rows);
+  console.log(
+    `\nload at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; total ${((Date.now() - start) / 1000).toFixed(0)} s`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});
