@@ -7,10 +7,12 @@
  * never touch money, so the ledger's laws are unaffected by them.
  */
 import type { Dec } from '../core/decimal.js';
-import type { DeploymentId } from '../core/ids.js';
+import type { DeploymentId, Symbol } from '../core/ids.js';
 import { type Applied, type EventProblem, type Ledger, applyEvent, eventProblem, newLedger } from '../core/ledger.js';
-import { type OrderState, applyOrderUpdate } from '../core/orders.js';
-import { type JournalEvent, deploymentSettings, isAppEvent, journalKey } from './journal-codec.js';
+import { type OrderState, applyOrderUpdate, isTerminal } from '../core/orders.js';
+import type { AllocationPlan } from '../core/allocation.js';
+import type { Side } from '../core/events.js';
+import { type JournalEvent, type OrderUpdated, deploymentSettings, isAppEvent, journalKey } from './journal-codec.js';
 import type { DeploymentInfo } from './projections.js';
 
 export interface FlowRecord {
@@ -20,8 +22,33 @@ export interface FlowRecord {
   readonly ts: string;
 }
 
+/** A block order: one broker order for several deployments, one child order per participant. */
+export interface BlockState {
+  readonly id: string;
+  readonly plan: AllocationPlan;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly rebalanceId: string | null;
+  /** Child order id per participant, in plan order. */
+  readonly children: readonly string[];
+  /** What each participant has been allocated so far. */
+  readonly booked: Map<DeploymentId, Dec>;
+}
+
+/** The child order id of `deployment` in block `blockId`. */
+export const childOrderId = (blockId: string, deployment: DeploymentId) => `${blockId}:${deployment}`;
+
+/** How many recent marks per symbol the state keeps (the strategies' price history). */
+export const MARK_HISTORY = 250;
+
 export interface AccountState {
   readonly ledger: Ledger;
+  readonly blocks: Map<string, BlockState>;
+  /** Execution summaries of rebalance runs, by run id. */
+  readonly rebalances: Map<string, { ts: string; summary: Readonly<Record<string, unknown>> }>;
+  /** Recent journaled mark prices per symbol, oldest first (at most MARK_HISTORY). */
+  readonly markHistory: Map<Symbol, Dec[]>;
   readonly infos: Map<DeploymentId, DeploymentInfo>;
   readonly orders: Map<string, OrderState>;
   readonly ordersByDeployment: Map<DeploymentId, OrderState[]>;
@@ -38,7 +65,7 @@ export interface Effects {
 }
 
 export function newAccountState(): AccountState {
-  return { ledger: newLedger(), infos: new Map(), orders: new Map(), ordersByDeployment: new Map(), idempotency: new Map(), flows: new Map() };
+  return { ledger: newLedger(), blocks: new Map(), rebalances: new Map(), markHistory: new Map(), infos: new Map(), orders: new Map(), ordersByDeployment: new Map(), idempotency: new Map(), flows: new Map() };
 }
 
 export const idempotencyIndex = (deployment: DeploymentId, key: string) => `${deployment} ${key}`;
@@ -58,7 +85,15 @@ export function journalEventProblem(
       if (event.qty <= 0n) return { field: 'qty', message: 'must be greater than 0' };
       return undefined;
     case 'order_updated':
-      return hasOrder(event.id) ? undefined : { field: 'id', message: `unknown order '${event.id}'` };
+      return hasOrder(event.id) || state.blocks.has(event.id) ? undefined : { field: 'id', message: `unknown order '${event.id}'` };
+    case 'block_submitted':
+      for (const [i, p] of event.participants.entries()) {
+        if (!hasDeployment(p.deployment)) return { field: `participants.${i}.deployment`, message: `unknown deployment '${p.deployment}'` };
+        if (p.requested <= 0n) return { field: `participants.${i}.requested`, message: 'must be greater than 0' };
+      }
+      return undefined;
+    case 'rebalance_completed':
+      return undefined;
     default:
       return eventProblem(hasDeployment, event);
   }
@@ -78,7 +113,14 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       list.push({ id: event.id, deployment: event.deployment, amount: event.amount, ts: event.ts });
       state.flows.set(event.deployment, list);
     }
-    return { duplicate: false, applied, orders: [], deployments: event.type === 'deployment' ? [event.deployment] : [] };
+    if (event.type === 'mark') {
+      const list = state.markHistory.get(event.symbol) ?? [];
+      list.push(event.price);
+      if (list.length > MARK_HISTORY) list.splice(0, list.length - MARK_HISTORY);
+      state.markHistory.set(event.symbol, list);
+    }
+    const children = event.type === 'fill' && event.orderId !== undefined ? bookBlockFill(state, event.orderId, event.legs) : [];
+    return { duplicate: false, applied, orders: children, deployments: event.type === 'deployment' ? [event.deployment] : [] };
   }
   const key = journalKey(event);
   if (state.ledger.applied.has(key)) return NONE;
@@ -92,7 +134,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       return { duplicate: false, applied: null, orders: [], deployments: [event.deployment] };
     }
     case 'order_submitted': {
-      const order: OrderState = {
+      addOrder(state, {
         id: event.id,
         deployment: event.deployment,
         symbol: event.symbol,
@@ -110,18 +152,89 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
         brokerOrderId: null,
         reason: null,
         updatedAt: event.ts,
-      };
-      state.orders.set(order.id, order);
-      const list = state.ordersByDeployment.get(order.deployment) ?? [];
-      list.push(order);
-      state.ordersByDeployment.set(order.deployment, list);
+      });
+      const order = state.orders.get(event.id)!;
       if (order.idempotencyKey) state.idempotency.set(idempotencyIndex(order.deployment, order.idempotencyKey), order.id);
       return { duplicate: false, applied: null, orders: [order], deployments: [] };
     }
+    case 'rebalance_completed':
+      state.rebalances.set(event.id, { ts: event.ts, summary: event.summary });
+      return { duplicate: false, applied: null, orders: [], deployments: [] };
+    case 'block_submitted': {
+      const children = event.participants.map((p) => {
+        const id = childOrderId(event.id, p.deployment);
+        addOrder(state, {
+          id,
+          deployment: p.deployment,
+          symbol: event.symbol,
+          side: event.side,
+          qty: p.requested,
+          orderType: event.orderType,
+          limitPrice: event.limitPrice,
+          timeInForce: event.timeInForce,
+          reservePrice: p.reservePrice,
+          idempotencyKey: null,
+          createdAt: event.ts,
+          status: 'pending_new',
+          filledQty: 0n as Dec,
+          filledAvgPrice: null,
+          brokerOrderId: null,
+          reason: null,
+          updatedAt: event.ts,
+        });
+        return id;
+      });
+      state.blocks.set(event.id, {
+        id: event.id,
+        plan: { participants: event.participants.map((p) => ({ deployment: p.deployment, requested: p.requested })), policy: event.policy },
+        symbol: event.symbol,
+        side: event.side,
+        qty: event.qty,
+        rebalanceId: event.rebalanceId,
+        children,
+        booked: new Map(),
+      });
+      return { duplicate: false, applied: null, orders: children.map((id) => state.orders.get(id)!), deployments: [] };
+    }
     case 'order_updated': {
+      const block = state.blocks.get(event.id);
+      if (block) return { duplicate: false, applied: null, orders: updateChildren(state, block, event), deployments: [] };
       const order = state.orders.get(event.id)!;
       const changed = applyOrderUpdate(order, event);
       return { duplicate: false, applied: null, orders: changed ? [order] : [], deployments: [] };
     }
   }
+}
+
+function addOrder(state: AccountState, order: OrderState): void {
+  state.orders.set(order.id, order);
+  const list = state.ordersByDeployment.get(order.deployment) ?? [];
+  list.push(order);
+  state.ordersByDeployment.set(order.deployment, list);
+}
+
+/** Books a block execution's legs on its children: allocated qty and their average price. */
+function bookBlockFill(state: AccountState, blockId: string, legs: readonly { deployment: DeploymentId; qty: Dec }[]): OrderState[] {
+  const block = state.blocks.get(blockId);
+  if (!block) return [];
+  const touched: OrderState[] = [];
+  for (const leg of legs) {
+    block.booked.set(leg.deployment, ((block.booked.get(leg.deployment) ?? 0n) + leg.qty) as Dec);
+    const child = state.orders.get(childOrderId(blockId, leg.deployment));
+    if (child) touched.push(child);
+  }
+  return touched;
+}
+
+/** A block's status report, carried to each child with the quantity allocated to it. */
+function updateChildren(state: AccountState, block: BlockState, event: OrderUpdated): OrderState[] {
+  const changed: OrderState[] = [];
+  for (const id of block.children) {
+    const child = state.orders.get(id)!;
+    const booked = block.booked.get(child.deployment) ?? (0n as Dec);
+    const status = isTerminal(event.status) ? (event.status === 'filled' && booked < child.qty ? 'canceled' : event.status) : booked >= child.qty ? 'filled' : booked > 0n ? 'partially_filled' : event.status;
+    const update = { status, filledQty: booked, filledAvgPrice: event.filledAvgPrice, brokerOrderId: event.brokerOrderId, reason: event.reason, ts: event.ts };
+    if (applyOrderUpdate(child, update)) changed.push(child);
+  }
+  return changed;
 }

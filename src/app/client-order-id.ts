@@ -24,3 +24,8 @@ export function deploymentOfClientOrderId(id: string): DeploymentId | undefined 
   if (!match || deploymentIdProblem(match[1]!)) return undefined;
   return match[1] as DeploymentId;
 }
+
+/** A block order's id: `b.<time36><random36>` (the participants are in the journaled plan). */
+export function makeBlockOrderId(nowMs: number, randomBits: number): string {
+  return `b.${nowMs.toString(36).padStart(9, '0')}${Math.floor(randomBits).toString(36).padStart(8, '0').slice(-8)}`;
+}

@@ -6,6 +6,8 @@
  */
 import type { Dec } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE } from '../core/ids.js';
+import { allocateFill, allocationLegs } from '../core/allocation.js';
+import type { BlockState } from './account-state.js';
 import type { ExecutionReport } from './broker-port.js';
 import { deploymentOfClientOrderId } from './client-order-id.js';
 import type { JournalEvent } from './journal-codec.js';
@@ -15,6 +17,8 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
   return service.exclusive(async () => {
     const { order } = report;
     const id = order.clientOrderId as string;
+    const block = service.state.blocks.get(id);
+    if (block) return service.append(blockEvents(block, report));
     const events: JournalEvent[] = [];
     const known = service.state.orders.get(id);
     if (!known) {
@@ -60,4 +64,26 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
     });
     return service.append(events);
   });
+}
+
+/** A block's report: each execution split among the participants at once, then the status. */
+function blockEvents(block: BlockState, report: ExecutionReport): JournalEvent[] {
+  const { order } = report;
+  const events: JournalEvent[] = [];
+  if (report.execution) {
+    const x = report.execution;
+    const allocations = allocateFill(block.plan, block.booked, x.qty, x.fee);
+    events.push({ type: 'fill', id: x.id as FillId, symbol: block.symbol, price: x.price, ts: x.ts, orderId: block.id, legs: allocationLegs(allocations, block.side) });
+  }
+  events.push({
+    type: 'order_updated',
+    id: block.id,
+    status: order.status,
+    filledQty: order.filledQty,
+    filledAvgPrice: order.filledAvgPrice ?? null,
+    brokerOrderId: order.brokerOrderId,
+    reason: order.reason ?? null,
+    ts: report.ts,
+  });
+  return events;
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { decimalProblem, parseDec, toPlain } from '../core/decimal.js';
 import { type CostMethod, type DeploymentOpened, type LedgerEvent, type Side, eventKey } from '../core/events.js';
 import type { OrderStatus } from '../core/orders.js';
+import type { AllocationPolicy } from '../core/allocation.js';
 import type { Dec } from '../core/decimal.js';
 import { type DeploymentId, type FillId, type Symbol, deploymentIdProblem, symbolProblem } from '../core/ids.js';
 
@@ -58,14 +59,46 @@ export interface OrderUpdated {
   readonly ts: string;
 }
 
+export interface BlockParticipantRequest {
+  readonly deployment: DeploymentId;
+  readonly requested: Dec;
+  /** Per-unit price this participant's share reserves (buy: limit or reference + margin). */
+  readonly reservePrice: Dec;
+}
+
+/** One broker order for several deployments, with the plan its executions are split by. */
+export interface BlockSubmitted {
+  readonly type: 'block_submitted';
+  /** The block's client order id (the broker sees only this). */
+  readonly id: string;
+  readonly symbol: Symbol;
+  readonly side: Side;
+  readonly qty: Dec;
+  readonly orderType: 'market' | 'limit';
+  readonly limitPrice: Dec | null;
+  readonly timeInForce: 'day' | 'gtc' | 'ioc';
+  readonly policy: AllocationPolicy;
+  readonly participants: readonly BlockParticipantRequest[];
+  readonly rebalanceId: string | null;
+  readonly ts: string;
+}
+
+/** A rebalance run's execution summary, kept with the run (GET /rebalances/{id}). */
+export interface RebalanceCompleted {
+  readonly type: 'rebalance_completed';
+  readonly id: string;
+  readonly summary: Readonly<Record<string, unknown>>;
+  readonly ts: string;
+}
+
 /** Events the app journals beside the ledger's: they change no money, only state around it. */
-export type AppEvent = DeploymentStatusChanged | OrderSubmitted | OrderUpdated;
+export type AppEvent = DeploymentStatusChanged | OrderSubmitted | OrderUpdated | BlockSubmitted | RebalanceCompleted;
 
 export type LedgerJournalEvent = Exclude<LedgerEvent, DeploymentOpened> | DeploymentCreated;
 export type JournalEvent = LedgerJournalEvent | AppEvent;
 
 export const isAppEvent = (event: JournalEvent): event is AppEvent =>
-  event.type === 'deployment_status' || event.type === 'order_submitted' || event.type === 'order_updated';
+  event.type === 'deployment_status' || event.type === 'order_submitted' || event.type === 'order_updated' || event.type === 'block_submitted' || event.type === 'rebalance_completed';
 
 /** The journal's uniqueness key of any event. */
 export function journalKey(event: JournalEvent): string {
@@ -73,7 +106,10 @@ export function journalKey(event: JournalEvent): string {
     case 'deployment_status':
       return `deployment_status:${event.id}`;
     case 'order_submitted':
+    case 'block_submitted':
       return `order:${event.id}`;
+    case 'rebalance_completed':
+      return `rebalance:${event.id}`;
     case 'order_updated':
       return `order_updated:${event.id}:${event.status}:${toPlain(event.filledQty)}`;
     default:
@@ -192,6 +228,26 @@ const schemas = {
     idempotency_key: z.string().max(128).nullable(),
     ts: isoTime,
   }),
+  rebalance_completed: z.strictObject({
+    type: z.literal('rebalance_completed'),
+    id: z.string().min(1).max(128),
+    summary: z.record(z.string(), z.unknown()),
+    ts: isoTime,
+  }),
+  block_submitted: z.strictObject({
+    type: z.literal('block_submitted'),
+    id: z.string().min(1).max(48),
+    symbol,
+    side,
+    qty: decimal,
+    order_type: z.enum(['market', 'limit']),
+    limit_price: decimal.nullable(),
+    time_in_force: z.enum(['day', 'gtc', 'ioc']),
+    policy: z.strictObject({ method: z.enum(['pro_rata_earliest_deadline', 'pro_rata_largest_deficit']), increment: decimal, fee_unit: decimal }),
+    participants: z.array(z.strictObject({ deployment: deploymentId, requested: decimal, reserve_price: decimal })).min(1),
+    rebalance_id: z.string().max(128).nullable(),
+    ts: isoTime,
+  }),
   order_updated: z.strictObject({
     type: z.literal('order_updated'),
     id: z.string().min(1).max(128),
@@ -204,7 +260,7 @@ const schemas = {
   }),
 };
 
-const TYPES = ['deployment', 'fill', 'capital_flow', 'split', 'dividend', 'mark', 'deployment_status', 'order_submitted', 'order_updated'] as const;
+const TYPES = ['deployment', 'fill', 'capital_flow', 'split', 'dividend', 'mark', 'deployment_status', 'order_submitted', 'order_updated', 'block_submitted', 'rebalance_completed'] as const;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 /** Turns zod issues into field problems ("legs.0.qty: must be a decimal string"). */
@@ -343,6 +399,23 @@ function toEvent(data: Parsed): JournalEvent {
         idempotencyKey: data.idempotency_key,
         ts: data.ts,
       };
+    case 'rebalance_completed':
+      return { type: 'rebalance_completed', id: data.id, summary: data.summary, ts: data.ts };
+    case 'block_submitted':
+      return {
+        type: 'block_submitted',
+        id: data.id,
+        symbol: data.symbol as Symbol,
+        side: data.side,
+        qty: parseDec(data.qty),
+        orderType: data.order_type,
+        limitPrice: data.limit_price === null ? null : parseDec(data.limit_price),
+        timeInForce: data.time_in_force,
+        policy: { method: data.policy.method, increment: data.policy.increment, feeUnit: data.policy.fee_unit },
+        participants: data.participants.map((p) => ({ deployment: p.deployment as DeploymentId, requested: parseDec(p.requested), reservePrice: parseDec(p.reserve_price) })),
+        rebalanceId: data.rebalance_id,
+        ts: data.ts,
+      };
     case 'order_updated':
       return {
         type: 'order_updated',
@@ -425,6 +498,23 @@ export function encodeEvent(event: JournalEvent): string {
         time_in_force: event.timeInForce,
         reserve_price: toPlain(event.reservePrice),
         idempotency_key: event.idempotencyKey,
+        ts: event.ts,
+      });
+    case 'rebalance_completed':
+      return JSON.stringify({ type: 'rebalance_completed', id: event.id, summary: event.summary, ts: event.ts });
+    case 'block_submitted':
+      return JSON.stringify({
+        type: 'block_submitted',
+        id: event.id,
+        symbol: event.symbol,
+        side: event.side,
+        qty: toPlain(event.qty),
+        order_type: event.orderType,
+        limit_price: event.limitPrice === null ? null : toPlain(event.limitPrice),
+        time_in_force: event.timeInForce,
+        policy: { method: event.policy.method, increment: event.policy.increment, fee_unit: event.policy.feeUnit },
+        participants: event.participants.map((p) => ({ deployment: p.deployment, requested: toPlain(p.requested), reserve_price: toPlain(p.reservePrice) })),
+        rebalance_id: event.rebalanceId,
         ts: event.ts,
       });
     case 'order_updated':

@@ -123,7 +123,7 @@ export class LedgerService {
       const problem = journalEventProblem(this.live, event, hasDeployment, hasOrder);
       if (problem) problems.push({ index, ...problem });
       if (event.type === 'deployment') created.add(event.deployment);
-      if (event.type === 'order_submitted') submitted.add(event.id);
+      if (event.type === 'order_submitted' || event.type === 'block_submitted') submitted.add(event.id);
     }
     return problems;
   }

@@ -12,9 +12,10 @@ import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
 import { checkOrder } from '../core/risk.js';
 import { valueSleeve } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
-import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort } from './broker-port.js';
+import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort, type OrderRequest } from './broker-port.js';
+import { allocationPolicy } from '../core/allocation.js';
 import type { Clock } from './clock-port.js';
-import { makeClientOrderId } from './client-order-id.js';
+import { makeBlockOrderId, makeClientOrderId } from './client-order-id.js';
 import { idempotencyIndex } from './account-state.js';
 import { AppError } from './errors.js';
 import type { JournalEvent } from './journal-codec.js';
@@ -30,6 +31,24 @@ export interface RouterOptions {
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = { marketMargin: dec('0.02'), qtyIncrement: dec('0.000000001') };
 
+export interface BlockRequest {
+  readonly symbol: Symbol;
+  readonly side: 'buy' | 'sell';
+  readonly participants: readonly { deployment: DeploymentId; qty: Dec }[];
+  readonly type: 'market' | 'limit';
+  readonly limitPrice?: Dec;
+  readonly timeInForce: 'day' | 'gtc' | 'ioc';
+  /** The instrument's quantity increment (allocation unit). */
+  readonly increment: Dec;
+  readonly rebalanceId?: string;
+}
+
+export interface BlockOutcome {
+  /** The block's client order id, or null when every participant was refused. */
+  readonly blockId: string | null;
+  readonly refused: readonly { deployment: DeploymentId; code: string; message: string }[];
+}
+
 export class OrderRouter {
   constructor(
     private readonly service: LedgerService,
@@ -38,6 +57,11 @@ export class OrderRouter {
     private readonly clock: Clock,
     private readonly options: RouterOptions = DEFAULT_ROUTER_OPTIONS,
   ) {}
+
+  /** The safety margin on market buys' reservations (0.02 = 2 %). */
+  get marketMargin(): Dec {
+    return this.options.marketMargin;
+  }
 
   async submit(deployment: DeploymentId, input: SubmitOrderInput): Promise<OrderState> {
     const symbolIssue = symbolProblem(input.symbol);
@@ -176,6 +200,100 @@ export class OrderRouter {
     await this.service.append([
       { type: 'order_updated', id: order.id, status, filledQty: order.filledQty, filledAvgPrice: order.filledAvgPrice, brokerOrderId: order.brokerOrderId, reason, ts: this.clock.now().toISOString() },
     ]);
+  }
+
+  /**
+   * Sends one block order for several deployments (a rebalance's net order). Every participant's
+   * share passes its own risk check first; refused participants are dropped and returned with the
+   * reason. The block is journaled with its allocation plan before it is sent.
+   */
+  async submitBlock(request: BlockRequest): Promise<BlockOutcome> {
+    const { symbol, side } = request;
+    const quote = (await this.market.latest([symbol])).get(symbol);
+    const reference = quote?.last ?? (quote?.bid !== undefined && quote.ask !== undefined ? (((quote.bid + quote.ask) / 2n) as Dec) : undefined);
+    if (reference === undefined) throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}`, { symbol });
+    const price = request.limitPrice ?? reference;
+    const reservePrice = side === 'buy' ? (request.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec)) : price;
+    const refused: { deployment: DeploymentId; code: string; message: string }[] = [];
+    const block = await this.service.exclusive(async () => {
+      const state = this.service.state;
+      const accepted = request.participants.filter((p) => {
+        const sleeve = state.ledger.sleeves.get(p.deployment);
+        const info = this.service.deploymentInfo(p.deployment);
+        if (!sleeve || !info) {
+          refused.push({ deployment: p.deployment, code: 'NOT_FOUND', message: `no deployment '${p.deployment}'` });
+          return false;
+        }
+        const risk = checkOrder({
+          deployment: p.deployment,
+          active: info.status === 'active',
+          limits: limitsOf(info.limits),
+          cash: sleeve.cash,
+          equity: valueSleeve(sleeve, state.ledger.marks).equity,
+          heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
+          openOrders: (state.ordersByDeployment.get(p.deployment) ?? []).filter(isOpen),
+          symbol,
+          side,
+          qty: p.qty,
+          price,
+          reservePrice,
+        });
+        if (!risk.ok) refused.push({ deployment: p.deployment, code: risk.code, message: risk.message });
+        return risk.ok;
+      });
+      if (accepted.length === 0) return undefined;
+      const qty = accepted.reduce((sum, p) => sum + p.qty, 0n) as Dec;
+      const now = this.clock.now();
+      const id = makeBlockOrderId(now.getTime(), randomInt(2 ** 40));
+      await this.service.append([
+        {
+          type: 'block_submitted',
+          id,
+          symbol,
+          side,
+          qty,
+          orderType: request.type,
+          limitPrice: request.limitPrice ?? null,
+          timeInForce: request.timeInForce,
+          policy: allocationPolicy(request.increment),
+          participants: accepted.map((p) => ({ deployment: p.deployment, requested: p.qty, reservePrice })),
+          rebalanceId: request.rebalanceId ?? null,
+          ts: now.toISOString(),
+        },
+      ]);
+      return { id, qty };
+    });
+    if (!block) return { blockId: null, refused };
+    await this.sendBlock(block.id, { symbol, side, qty: block.qty, type: request.type, timeInForce: request.timeInForce, ...(request.limitPrice ? { limitPrice: request.limitPrice } : {}) });
+    return { blockId: block.id, refused };
+  }
+
+  private async sendBlock(id: string, order: Omit<OrderRequest, 'clientOrderId'>): Promise<void> {
+    const now = () => this.clock.now().toISOString();
+    let answer: BrokerOrder | undefined;
+    try {
+      answer = await this.broker.submit({ ...order, clientOrderId: id as ClientOrderId });
+    } catch (error) {
+      if (!(error instanceof BrokerRejection)) answer = await this.broker.orderByClientId(id as ClientOrderId).catch(() => undefined);
+      if (!answer) {
+        const reason = error instanceof BrokerRejection ? error.brokerMessage : `not accepted by the broker: ${(error as Error).message}`;
+        await this.service.append([{ type: 'order_updated', id, status: 'rejected', filledQty: ZERO, filledAvgPrice: null, brokerOrderId: null, reason, ts: now() }]);
+        return;
+      }
+    }
+    await this.service.append([
+      { type: 'order_updated', id, status: answer.status, filledQty: answer.filledQty, filledAvgPrice: answer.filledAvgPrice ?? null, brokerOrderId: answer.brokerOrderId, reason: answer.reason ?? null, ts: answer.updatedAt },
+    ]);
+  }
+
+  /** Cancels what is left of a block order. */
+  async cancelBlock(blockId: string): Promise<void> {
+    const block = this.service.state.blocks.get(blockId);
+    const child = block ? this.service.state.orders.get(block.children[0]!) : undefined;
+    if (!block || !child || isTerminal(child.status) || child.brokerOrderId === null) return;
+    await this.broker.cancel(child.brokerOrderId as never).catch((error: unknown) => {
+      if (!(error instanceof BrokerRejection)) throw error;
+    });
   }
 
   /** Cancels one of `deployment`'s own open orders. */

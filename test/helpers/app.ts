@@ -5,6 +5,7 @@ import { simulatedPaperBroker, type PaperBroker } from '../../src/adapters/paper
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
 import type { StorePort } from '../../src/app/store-port.js';
+import type { LiquidityOptions } from '../../src/sim/index.js';
 import { tempDir } from './tmp.js';
 
 export interface TestApp {
@@ -17,11 +18,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { seed?: number; rules?: Record<string, boolean>; errors?: unknown[] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { seed?: number; rules?: Record<string, boolean>; errors?: unknown[]; liquidity?: LiquidityOptions; symbols?: number } = {},
+): Promise<TestApp> {
   const { dir, cleanup } = tempDir('subledger-app-');
   const dbPath = join(dir, 'app.db');
   const store = await openStore(dbPath);
-  const broker = simulatedPaperBroker({ seed: options.seed ?? 7, symbols: 3, rules: options.rules ?? {} });
+  const broker = simulatedPaperBroker({ seed: options.seed ?? 7, symbols: options.symbols ?? 3, rules: options.rules ?? {}, ...(options.liquidity ? { liquidity: options.liquidity } : {}) });
   const service = await LedgerService.load(store, { now: () => broker.clock.now() });
   const errors = options.errors ?? [];
   const app = new Subledger({ service, broker, market: broker, clock: broker.clock, onError: (e) => errors.push(e) });

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dec, toPlain } from '../core/decimal.js';
+import type { DeploymentId, Symbol } from '../core/ids.js';
+import { runAllStrategies } from './manager.js';
+import { fixedWeight, meanReversion, momentumRotation } from './strategies/index.js';
+
+const prices = new Map([
+  ['AAPL' as Symbol, dec('150')],
+  ['MSFT' as Symbol, dec('400')],
+  ['NVDA' as Symbol, dec('120')],
+]);
+const history = new Map([
+  ['AAPL' as Symbol, [dec('140'), dec('150')]],
+  ['MSFT' as Symbol, [dec('410'), dec('400')]],
+  ['NVDA' as Symbol, [dec('100'), dec('120')]],
+]);
+
+describe('multi-strategy manager', () => {
+  it('turns each strategy\'s weights into whole-share targets on its own equity, with attribution', () => {
+    const registry = new Map([
+      ['fixed', fixedWeight({ AAPL: '0.6', MSFT: '0.4' })],
+      ['mom', momentumRotation({ lookback: 1, top: 1 })],
+    ]);
+    const result = runAllStrategies(
+      [
+        { deployment: 'f' as DeploymentId, strategy: 'fixed', equity: dec('10000'), holdings: new Map([['AAPL' as Symbol, dec('10')]]) },
+        { deployment: 'm' as DeploymentId, strategy: 'mom', equity: dec('5000'), holdings: new Map([['AAPL' as Symbol, dec('3')]]) },
+        { deployment: 'x' as DeploymentId, strategy: 'nope', equity: dec('1'), holdings: new Map() },
+      ],
+      registry,
+      { prices, history },
+    );
+    const [f, m] = result.runs;
+    assert.deepEqual([...f!.targets].map(([s, q]) => [s, toPlain(q)]), [['AAPL', '40'], ['MSFT', '10']]); // 6000/150, 4000/400
+    assert.deepEqual([...f!.deltas].map(([s, q]) => [s, toPlain(q)]), [['AAPL', '30'], ['MSFT', '10']]);
+    assert.equal(m!.signal, 'BULLISH: NVDA momentum +20.00%');
+    assert.deepEqual([...m!.deltas].map(([s, q]) => [s, toPlain(q)]), [['NVDA', '41'], ['AAPL', '-3']]); // 5000/120 = 41.67
+    assert.deepEqual(result.attribution.get('AAPL' as Symbol)!.map((c) => [c.deployment, c.strategy, toPlain(c.delta)]), [['f', 'fixed', '30'], ['m', 'mom', '-3']]);
+    assert.deepEqual(result.unknownStrategies, [{ deployment: 'x', strategy: 'nope' }]);
+  });
+
+  it('mean reversion buys below its mean and waits for enough data', () => {
+    const s = meanReversion({ symbol: 'NVDA', window: 2, threshold: '0.05', weight: '0.5' });
+    const low = s.decide({ prices: new Map([['NVDA' as Symbol, dec('90')]]), history: new Map([['NVDA' as Symbol, [dec('110'), dec('90')]]]), equity: dec('1000'), holdings: new Map() });
+    assert.equal(low.signal, 'BULLISH: NVDA -10.00% vs its 2-price mean');
+    assert.equal(toPlain(low.weights.get('NVDA' as Symbol)!), '0.5');
+    const early = s.decide({ prices: new Map(), history: new Map(), equity: dec('1000'), holdings: new Map() });
+    assert.equal(early.signal, 'NEUTRAL: waiting for 2 prices of NVDA');
+  });
+});
