@@ -150,6 +150,49 @@ export const emptyProjections = (): Projections => ({
   metrics: [],
 });
 
+/**
+ * One row of the P&L history log (DESIGN.md §6 "P&L history"): a subject's cumulative numbers at
+ * a time, valued from the journal as of that time (src/app/history.ts). `scope` is 'deployment',
+ * 'strategy' (Σ of its deployments) or 'account' (Σ of every sleeve, the house included); `kind`
+ * is 'close' (a trading day's close) or 'rebalance' (a rebalance run). Unique on
+ * (scope, subject, kind, ts); writing the same key again replaces the row (it is a pure function
+ * of the journal and the time, so a re-run writes the same values).
+ */
+export interface HistoryRow {
+  readonly scope: string;
+  readonly subject: string;
+  readonly kind: string;
+  /** ISO-8601 UTC as `Date#toISOString` prints it (so text order is time order). */
+  readonly ts: string;
+  /** The trading day (YYYY-MM-DD, UTC) the row belongs to. */
+  readonly day: string;
+  /** How many deployments the subject sums (1 for a deployment). */
+  readonly members: number;
+  /** initial capital + capital flows. */
+  readonly capital: string;
+  readonly cash: string;
+  readonly positionsValue: string;
+  readonly equity: string;
+  readonly realizedPnl: string;
+  readonly unrealizedPnl: string;
+  readonly fees: string;
+  readonly dividends: string;
+  readonly totalPnl: string;
+  readonly returnPct: string;
+  /** Σ |qty × mark| of the open positions. */
+  readonly grossExposure: string;
+  readonly openPositions: number;
+}
+
+export interface HistoryQuery {
+  readonly scope: string;
+  readonly subject?: string;
+  readonly kind?: string;
+  /** Inclusive bounds on ts (ISO-8601 as stored). */
+  readonly from?: string;
+  readonly to?: string;
+}
+
 export interface TradeQuery {
   readonly deploymentId?: string;
   readonly symbol?: string;
@@ -188,6 +231,10 @@ export interface StorePort {
   roundTrips(deploymentId?: string): Promise<RoundTripRow[]>;
   metrics(deploymentId: string, from?: string, to?: string): Promise<MetricsRow[]>;
   orders(deploymentId?: string): Promise<OrderRow[]>;
+  /** Upserts P&L history rows (one transaction). */
+  writeHistory(rows: readonly HistoryRow[]): Promise<void>;
+  /** History rows matching `query`, ordered by subject then ts then kind. */
+  history(query: HistoryQuery): Promise<HistoryRow[]>;
   /** A named value kept beside the journal (stream/backfill cursors, generated secrets). */
   getCursor(name: string): Promise<string | undefined>;
   setCursor(name: string, value: string): Promise<void>;

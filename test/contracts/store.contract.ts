@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { parseJournalLine, type JournalEvent } from '../../src/app/journal-codec.js';
 import { replay } from '../../src/app/replay.js';
-import { emptyProjections, JournalConflictError, type StorePort } from '../../src/app/store-port.js';
+import { emptyProjections, type HistoryRow, JournalConflictError, type StorePort } from '../../src/app/store-port.js';
 import { AppError } from '../../src/app/errors.js';
 import { journal } from '../helpers/arbitrary.js';
 
@@ -175,6 +175,46 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
         }),
         { numRuns: 15 },
       );
+    });
+
+    it('upserts P&L history rows by (scope, subject, kind, ts), exactly, and filters them with inclusive bounds', async () => {
+      const fresh = await h.open();
+      try {
+        const row = (subject: string, kind: string, ts: string, equity: string): HistoryRow => ({
+          scope: 'deployment', subject, kind, ts, day: ts.slice(0, 10), members: 1, capital: '10000', cash: '0.000000000000000001',
+          positionsValue: equity, equity, realizedPnl: '-12345678901234567890.123456789012345678', unrealizedPnl: '0', fees: '0', dividends: '0',
+          totalPnl: '0', returnPct: '0.0000', grossExposure: equity, openPositions: 2,
+        });
+        const d1 = '2025-01-02T21:00:00.000Z';
+        const d2 = '2025-01-03T21:00:00.000Z';
+        await fresh.writeHistory([row('b', 'close', d2, '2'), row('a', 'close', d2, '20'), row('a', 'close', d1, '10'), row('a', 'rebalance', d1, '11')]);
+        await fresh.writeHistory([{ ...row('a', 'close', d1, '10.5'), scope: 'strategy' }]);
+        const all = await fresh.history({ scope: 'deployment' });
+        assert.deepEqual(all.map((r) => [r.subject, r.kind, r.ts, r.equity]), [['a', 'close', d1, '10'], ['a', 'rebalance', d1, '11'], ['a', 'close', d2, '20'], ['b', 'close', d2, '2']]);
+        assert.deepEqual(all[0], row('a', 'close', d1, '10'));
+        await fresh.writeHistory([row('a', 'close', d1, '99.99')]);
+        assert.equal((await fresh.history({ scope: 'deployment', subject: 'a', kind: 'close' }))[0]!.equity, '99.99');
+        assert.equal((await fresh.history({ scope: 'deployment' })).length, 4);
+        assert.deepEqual((await fresh.history({ scope: 'deployment', subject: 'a', from: d2, to: d2 })).map((r) => r.equity), ['20']);
+        assert.deepEqual((await fresh.history({ scope: 'deployment', kind: 'rebalance', to: d1 })).map((r) => r.subject), ['a']);
+        assert.deepEqual((await fresh.history({ scope: 'strategy' })).map((r) => r.equity), ['10.5']);
+        await fresh.replaceProjections(emptyProjections());
+        assert.equal((await fresh.history({ scope: 'deployment' })).length, 4, 'history is not a journal projection: a replay keeps it');
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('keeps one snapshot per deployment and time (writing it again replaces it)', async () => {
+      const fresh = await h.open();
+      try {
+        const snap = (equity: string) => ({ deploymentId: 'alpha', ts: '2025-01-02T21:00:00.000Z', cash: '1', positionsValue: '0', equity, realizedPnl: '0', unrealizedPnl: '0', fees: '0', dividends: '0', totalPnl: '0', returnPct: '0.0000' });
+        await fresh.commit([], { ...emptyProjections(), metrics: [snap('1')] });
+        await fresh.commit([], { ...emptyProjections(), metrics: [snap('2')] });
+        assert.deepEqual(await fresh.metrics('alpha'), [snap('2')]);
+      } finally {
+        await fresh.close();
+      }
     });
   });
 }

@@ -144,6 +144,33 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('orders_by_deployment').on('orders').columns(['deployment_id', 'created_at']).execute();
     },
   },
+  '0003_pnl_history': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('pnl_history')
+        .addColumn('scope', text, (c) => c.notNull())
+        .addColumn('subject', text, (c) => c.notNull())
+        .addColumn('kind', text, (c) => c.notNull())
+        .addColumn('ts', text, (c) => c.notNull())
+        .addColumn('day', text, (c) => c.notNull())
+        .addColumn('members', 'integer', (c) => c.notNull())
+        .addColumn('capital', text, (c) => c.notNull())
+        .addColumn('cash', text, (c) => c.notNull())
+        .addColumn('positions_value', text, (c) => c.notNull())
+        .addColumn('equity', text, (c) => c.notNull())
+        .addColumn('realized_pnl', text, (c) => c.notNull())
+        .addColumn('unrealized_pnl', text, (c) => c.notNull())
+        .addColumn('fees', text, (c) => c.notNull())
+        .addColumn('dividends', text, (c) => c.notNull())
+        .addColumn('total_pnl', text, (c) => c.notNull())
+        .addColumn('return_pct', text, (c) => c.notNull())
+        .addColumn('gross_exposure', text, (c) => c.notNull())
+        .addColumn('open_positions', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pnl_history_pk', ['scope', 'subject', 'kind', 'ts'])
+        .execute();
+      await db.schema.createIndex('pnl_history_by_time').on('pnl_history').columns(['kind', 'ts']).execute();
+    },
+  },
 };
 
 /** Exported so later migrations (other issues) append here. */

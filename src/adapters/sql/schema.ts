@@ -120,6 +120,27 @@ export interface MetricsTable {
   return_pct: string;
 }
 
+export interface PnlHistoryTable {
+  scope: string;
+  subject: string;
+  kind: string;
+  ts: string;
+  day: string;
+  members: number;
+  capital: string;
+  cash: string;
+  positions_value: string;
+  equity: string;
+  realized_pnl: string;
+  unrealized_pnl: string;
+  fees: string;
+  dividends: string;
+  total_pnl: string;
+  return_pct: string;
+  gross_exposure: string;
+  open_positions: number;
+}
+
 export interface KeyValueTable {
   name: string;
   value: string;
@@ -137,4 +158,5 @@ export interface Database {
   deployment_metrics: MetricsTable;
   cursors: KeyValueTable;
   orders: OrdersTable;
+  pnl_history: PnlHistoryTable;
 }

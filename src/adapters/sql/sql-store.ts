@@ -10,6 +10,8 @@ import type { Kysely, Transaction } from 'kysely';
 import {
   type BalanceRow,
   type DeploymentRow,
+  type HistoryQuery,
+  type HistoryRow,
   type JournalRecord,
   type MarkRow,
   type MetricsRow,
@@ -205,6 +207,48 @@ const fromMetrics = (r: MetricsRow): Database['deployment_metrics'] => ({
   return_pct: r.returnPct,
 });
 
+const fromHistory = (r: HistoryRow): Database['pnl_history'] => ({
+  scope: r.scope,
+  subject: r.subject,
+  kind: r.kind,
+  ts: r.ts,
+  day: r.day,
+  members: r.members,
+  capital: r.capital,
+  cash: r.cash,
+  positions_value: r.positionsValue,
+  equity: r.equity,
+  realized_pnl: r.realizedPnl,
+  unrealized_pnl: r.unrealizedPnl,
+  fees: r.fees,
+  dividends: r.dividends,
+  total_pnl: r.totalPnl,
+  return_pct: r.returnPct,
+  gross_exposure: r.grossExposure,
+  open_positions: r.openPositions,
+});
+
+const toHistory = (r: Database['pnl_history']): HistoryRow => ({
+  scope: r.scope,
+  subject: r.subject,
+  kind: r.kind,
+  ts: r.ts,
+  day: r.day,
+  members: Number(r.members),
+  capital: r.capital,
+  cash: r.cash,
+  positionsValue: r.positions_value,
+  equity: r.equity,
+  realizedPnl: r.realized_pnl,
+  unrealizedPnl: r.unrealized_pnl,
+  fees: r.fees,
+  dividends: r.dividends,
+  totalPnl: r.total_pnl,
+  returnPct: r.return_pct,
+  grossExposure: r.gross_exposure,
+  openPositions: Number(r.open_positions),
+});
+
 export class SqlStore implements StorePort {
   constructor(
     readonly db: Kysely<Database>,
@@ -321,6 +365,45 @@ export class SqlStore implements StorePort {
     let q = this.db.selectFrom('orders').selectAll();
     if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
     return (await q.orderBy('created_at').orderBy('id').execute()).map(toOrder);
+  }
+
+  async writeHistory(rows: readonly HistoryRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const part of chunks(rows, 200)) {
+        await tx
+          .insertInto('pnl_history')
+          .values(part.map(fromHistory))
+          .onConflict((oc) =>
+            oc.columns(['scope', 'subject', 'kind', 'ts']).doUpdateSet((eb) => ({
+              day: eb.ref('excluded.day'),
+              members: eb.ref('excluded.members'),
+              capital: eb.ref('excluded.capital'),
+              cash: eb.ref('excluded.cash'),
+              positions_value: eb.ref('excluded.positions_value'),
+              equity: eb.ref('excluded.equity'),
+              realized_pnl: eb.ref('excluded.realized_pnl'),
+              unrealized_pnl: eb.ref('excluded.unrealized_pnl'),
+              fees: eb.ref('excluded.fees'),
+              dividends: eb.ref('excluded.dividends'),
+              total_pnl: eb.ref('excluded.total_pnl'),
+              return_pct: eb.ref('excluded.return_pct'),
+              gross_exposure: eb.ref('excluded.gross_exposure'),
+              open_positions: eb.ref('excluded.open_positions'),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryRow[]> {
+    let q = this.db.selectFrom('pnl_history').selectAll().where('scope', '=', query.scope);
+    if (query.subject !== undefined) q = q.where('subject', '=', query.subject);
+    if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
+    if (query.from !== undefined) q = q.where('ts', '>=', query.from);
+    if (query.to !== undefined) q = q.where('ts', '<=', query.to);
+    return (await q.orderBy('subject').orderBy('ts').orderBy('kind').execute()).map(toHistory);
   }
 
   async getCursor(name: string): Promise<string | undefined> {
