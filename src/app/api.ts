@@ -9,6 +9,7 @@ import type { CostMethod, Side } from '../core/events.js';
 import type { DeploymentId } from '../core/ids.js';
 import type { OrderType, TimeInForce } from './broker-port.js';
 import type { PositionView, SleeveView } from './views.js';
+import type { PriceStatusView } from './price-updater.js';
 
 export type DeploymentStatus = 'active' | 'paused' | 'stopped';
 
@@ -145,6 +146,8 @@ export interface HealthView {
   broker: string;
   journal_events: number;
   time: string;
+  /** The price feed (src/app/price-updater.ts); a failing feed makes the status degraded. */
+  marks?: PriceStatusView;
 }
 
 export type Principal = { readonly kind: 'admin' } | { readonly kind: 'deployment'; readonly deployment: DeploymentId };

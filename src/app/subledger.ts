@@ -32,7 +32,9 @@ import { bookReport } from './fill-path.js';
 import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsToJson, limitsView } from './limits.js';
+import type { MarketHours } from './market-hours.js';
 import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './order-router.js';
+import { PriceUpdater } from './price-updater.js';
 import { type PositionView, sleeveView } from './views.js';
 
 export interface SubledgerOptions {
@@ -43,11 +45,19 @@ export interface SubledgerOptions {
   readonly router?: RouterOptions;
   /** Told when booking a report fails (the report is retried by reconciliation later). */
   readonly onError?: (error: unknown) => void;
+  /** When each symbol's market is open, for the price updater (default: US equity hours; crypto always). */
+  readonly hours?: MarketHours;
+  /** A position whose mark is older than this is flagged `mark_stale` (default 300 s). */
+  readonly staleMarkSeconds?: number;
+  /** Where the price updater reports failures and recoveries (default: the console). */
+  readonly log?: (level: 'error' | 'info', message: string) => void;
 }
 
 export class Subledger implements SubledgerApi {
   readonly service: LedgerService;
   readonly router: OrderRouter;
+  /** The price updater (marks, staleness, the feed's health). */
+  readonly prices: PriceUpdater;
   private readonly broker: BrokerPort;
   private readonly clock: Clock;
   private unsubscribe: (() => void) | undefined;
@@ -57,6 +67,14 @@ export class Subledger implements SubledgerApi {
     this.broker = options.broker;
     this.clock = options.clock;
     this.router = new OrderRouter(options.service, options.broker, options.market, options.clock, options.router ?? DEFAULT_ROUTER_OPTIONS);
+    this.prices = new PriceUpdater({
+      service: options.service,
+      market: options.market,
+      clock: options.clock,
+      ...(options.hours ? { hours: options.hours } : {}),
+      ...(options.staleMarkSeconds !== undefined ? { staleAfterSeconds: options.staleMarkSeconds } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   /** Opens the house sleeve if needed and starts booking the broker's execution reports. */
@@ -97,21 +115,13 @@ export class Subledger implements SubledgerApi {
   }
 
   /**
-   * Re-prices every symbol any sleeve holds, in one batched market-data call, journaling the marks.
-   * A symbol without a price keeps its last mark (never zeroed). Returns the symbols marked.
+   * Re-prices every symbol any sleeve holds whose market is open (crypto always), in one batched
+   * market-data call, journaling the marks (src/app/price-updater.ts). A symbol without a price
+   * keeps its last mark (never zeroed); a failed fetch throws `PriceFetchError` and journals
+   * nothing. Returns the symbols marked.
    */
   async markToMarket(): Promise<Symbol[]> {
-    const held = new Set<Symbol>();
-    for (const s of this.service.ledger.sleeves.values()) for (const [symbol, p] of s.positions) if (p.qty !== 0n) held.add(symbol);
-    if (held.size === 0) return [];
-    const quotes = await this.options.market.latest([...held]);
-    const events: JournalEvent[] = [];
-    for (const [symbol, q] of quotes) {
-      const price = q.last ?? (q.bid !== undefined && q.ask !== undefined ? (((q.bid + q.ask) / 2n) as Dec) : undefined);
-      if (price !== undefined && price > 0n) events.push({ type: 'mark', symbol, price, ts: q.ts, source: q.source });
-    }
-    await this.service.append(events);
-    return events.map((e) => (e as { symbol: Symbol }).symbol);
+    return [...(await this.prices.update()).marked];
   }
 
   private now(): string {
@@ -257,7 +267,9 @@ export class Subledger implements SubledgerApi {
 
   positions(id: DeploymentId): PositionView[] {
     const info = this.requireDeployment(id);
-    return sleeveView(this.service.ledger, id, info).positions.filter((p) => p.qty !== '0');
+    return sleeveView(this.service.ledger, id, info)
+      .positions.filter((p) => p.qty !== '0')
+      .map((p) => ({ ...p, mark_stale: this.prices.isStale(p.mark_ts) }));
   }
 
   async trades(id: DeploymentId, query: TradeQueryInput): Promise<TradePage> {
@@ -356,7 +368,9 @@ export class Subledger implements SubledgerApi {
     } catch (error) {
       broker = `unreachable: ${(error as Error).message}`;
     }
-    return { status: broker === 'ok' ? 'ok' : 'degraded', store: `${this.service.store.kind} ok`, broker, journal_events: stats.count, time: this.now() };
+    const marks = this.prices.status();
+    const ok = broker === 'ok' && marks.status !== 'failing';
+    return { status: ok ? 'ok' : 'degraded', store: `${this.service.store.kind} ok`, broker, journal_events: stats.count, time: this.now(), marks };
   }
 }
 

@@ -17,6 +17,8 @@ export interface PositionView {
   mark: string | null;
   mark_ts: string | null;
   mark_source: string | null;
+  /** The mark is missing or older than the staleness threshold (the app's price updater decides; without a clock: no mark). */
+  mark_stale: boolean;
   market_value: string;
   realized_pnl: string;
   unrealized_pnl: string;
@@ -76,6 +78,7 @@ export function sleeveView(ledger: Ledger, id: DeploymentId, info: DeploymentInf
       mark: p.mark ? s(markPrice(p.mark)) : null,
       mark_ts: p.mark?.ts ?? null,
       mark_source: p.mark?.source ?? null,
+      mark_stale: p.mark === null,
       market_value: s(p.marketValue),
       realized_pnl: s(p.realized),
       unrealized_pnl: s(p.unrealized),

@@ -219,6 +219,7 @@ export class FakeApi implements SubledgerApi {
           mark: opt(mark),
           mark_ts: mark === undefined ? null : this.now,
           mark_source: mark === undefined ? null : 'fake',
+          mark_stale: mark === undefined,
           market_value: s(value),
           realized_pnl: '0',
           unrealized_pnl: s((value - h.cost) as Dec),

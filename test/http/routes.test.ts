@@ -160,6 +160,7 @@ test("seed 000: metrics, positions and trades show only the deployment's own sle
       mark: '150',
       mark_ts: T,
       mark_source: 'fake',
+      mark_stale: false,
       market_value: '1500',
       realized_pnl: '0',
       unrealized_pnl: '0',

@@ -69,6 +69,7 @@ export const positionSchema = named(
     mark: decimal.nullable(),
     mark_ts: time.nullable(),
     mark_source: z.string().nullable(),
+    mark_stale: doc(z.boolean(), { description: 'True when the position has no mark or its mark is older than the staleness threshold (SUBLEDGER_MARK_STALE_SECONDS).' }),
     market_value: decimal,
     realized_pnl: decimal,
     unrealized_pnl: decimal,
@@ -181,6 +182,19 @@ export const healthSchema = named(
     broker: z.string(),
     journal_events: z.number().int().nonnegative(),
     time,
+    marks: doc(
+      z.object({
+        status: z.enum(['ok', 'failing', 'not_run']),
+        last_run_at: time.nullable(),
+        last_success_at: time.nullable(),
+        last_failure_at: time.nullable(),
+        last_error: z.string().nullable(),
+        consecutive_failures: z.number().int().nonnegative(),
+        missing: z.array(z.string()),
+        stale_after_seconds: z.number().positive(),
+      }),
+      { description: 'The price feed: a failed fetch keeps every last mark and shows here (status "failing" makes the health degraded).' },
+    ).optional(),
   }) satisfies z.ZodType<HealthView>,
 );
 
