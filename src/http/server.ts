@@ -7,6 +7,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { SubledgerApi } from '../app/api.js';
+import type { PerformanceApi } from '../app/performance-api.js';
 import type { App } from './app-types.js';
 import { type AuthConfig, checkAuthConfig } from './auth.js';
 import { installAuth } from './auth-hook.js';
@@ -17,12 +18,15 @@ import { capitalFlowRoutes } from './routes/capital-flows.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
+import { performanceRoutes } from './routes/performance.js';
 import { sleeveRoutes } from './routes/sleeve.js';
 import { validatorCompiler } from './validation.js';
 
 export interface ServerOptions {
   readonly api: SubledgerApi;
   readonly auth: AuthConfig;
+  /** Statistics, history, snapshots and equity series (src/http/routes/performance.ts); absent: not served. */
+  readonly performance?: PerformanceApi;
   /** Log requests and errors with pino (default false). */
   readonly logger?: boolean;
 }
@@ -46,6 +50,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     sleeveRoutes(routes, deps);
     orderRoutes(routes, deps);
     capitalFlowRoutes(routes, deps);
+    if (options.performance) performanceRoutes(routes, options.performance);
   });
   return app;
 }
