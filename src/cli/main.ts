@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { registerBooks } from './books.js';
+import { registerHistory } from './history.js';
 import { registerDemo } from './demo.js';
 import { registerServe } from './serve.js';
 import { registerImport } from './import.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerBooks(program);
   registerReplay(program);
+  registerHistory(program);
   return program;
 }
 
