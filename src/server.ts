@@ -1,6 +1,11 @@
 /**
  * The composition root: config → store → broker → application → HTTP (+ the market clock and the
- * mark-to-market timer). The only place that chooses adapters.
+ * mark-to-market scheduler). The only place that chooses adapters.
+ *
+ * Scheduling while serving: every `stepMs` the paper market steps one (simulated) minute, then
+ * the scheduler ticks on the broker's clock: prices every `markSeconds`, snapshots every
+ * SUBLEDGER_SNAPSHOT_SECONDS, each trading day's close (snapshots + history). Step and tick never
+ * overlap. Missed closes are caught up from the journal on start.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +13,12 @@ import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters
 import { openStore } from './adapters/sql/open-store.js';
 import { dec } from './core/decimal.js';
 import { LedgerService, type LoadProgress } from './app/ledger-service.js';
+import type { HistoryKind } from './app/history.js';
+import { usEquityHours } from './app/market-hours.js';
+import { Performance } from './app/performance.js';
+import { Recorder } from './app/recorder.js';
+import { scheduleConfigFromEnv } from './app/schedule-config.js';
+import { MarkScheduler } from './app/scheduler.js';
 import type { StorePort } from './app/store-port.js';
 import { Subledger } from './app/subledger.js';
 import type { RuntimeConfig } from './config.js';
@@ -20,6 +31,11 @@ export interface Runtime {
   readonly store: StorePort;
   readonly auth: AuthConfig;
   readonly tokenFor: (deployment: string) => string;
+  /** Statistics, history and series (the read side of issue 6). */
+  readonly performance: Performance;
+  readonly scheduler: MarkScheduler;
+  /** Appends every deployment's and strategy's cumulative P&L to the history log as of `ts` (the engine calls it after each rebalance run). */
+  readonly appendHistory: (kind: HistoryKind, ts: string) => Promise<void>;
   /** Starts the HTTP server, the market clock and the mark-to-market timer. Returns the base URL. */
   serve(): Promise<string>;
   close(): Promise<void>;
@@ -44,8 +60,12 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), idPrefix })
       : simulatedPaperBroker({ seed: config.seed, symbols: config.symbols, idPrefix, fees: { perShare: dec('0.005') }, slippageBps: dec('1'), liquidity: { volumeShare: dec('0.05') } });
     const service = await LedgerService.load(store, { now: () => broker.clock.now(), ...(options.onLoad ? { onProgress: options.onLoad } : {}) });
-    const app = new Subledger({ service, broker, market: broker, clock: broker.clock });
+    const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
+    const app = new Subledger({ service, broker, market: broker, clock: broker.clock, hours: usEquityHours, staleMarkSeconds: schedule.staleAfterSeconds });
     await app.start();
+    const recorder = new Recorder(service);
+    const performance = new Performance(store);
+    const scheduler = new MarkScheduler({ prices: app.prices, recorder, hours: usEquityHours, clock: broker.clock, store, options: schedule });
     const auth = { adminToken: await secret(store, 'auth.admin_token', config.adminToken), tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret) };
     let http: FastifyInstance | undefined;
     const timers: NodeJS.Timeout[] = [];
@@ -55,17 +75,24 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       store,
       auth,
       tokenFor: (deployment) => deploymentToken(auth.tokenSecret, deployment),
+      performance,
+      scheduler,
+      appendHistory: (kind, ts) => recorder.appendHistory(kind, ts),
       async serve() {
-        http = buildServer({ api: app, auth });
+        await scheduler.start();
+        http = buildServer({ api: app, auth, performance });
         const url = await http.listen({ host: config.host, port: config.port });
         let stepping = false;
         timers.push(
           setInterval(() => {
             if (stepping) return;
             stepping = true;
-            broker.step().finally(() => (stepping = false));
+            broker
+              .step()
+              .then(() => scheduler.tick())
+              .catch((e) => console.error('market step / scheduler failed:', (e as Error).message))
+              .finally(() => (stepping = false));
           }, config.stepMs),
-          setInterval(() => void app.markToMarket().catch((e) => console.error('mark-to-market failed (last marks kept):', (e as Error).message)), config.markSeconds * 1000),
         );
         return url;
       },
