@@ -23,8 +23,10 @@ export class SimAccount {
   private cashNow: Dec;
   private readonly held = new Map<Symbol, SimPosition>();
 
-  constructor(startingCash: Dec) {
+  /** `opening`: positions already held (a paper account resumed from its books after a restart). */
+  constructor(startingCash: Dec, opening: readonly SimPosition[] = []) {
     this.cashNow = startingCash;
+    for (const p of opening) if (p.qty !== ZERO) this.held.set(p.symbol, p);
   }
 
   get cash(): Dec {

@@ -39,6 +39,8 @@ export interface MatchingEngineOptions {
   /** Prices and time. The engine advances it (`advance`) and reads its clock. */
   readonly market: Market;
   readonly startingCash: Dec;
+  /** Positions held at the start (a paper account resumed from its books). Default none. */
+  readonly openingPositions?: readonly SimPosition[];
   /** Basis points the fill price moves against the trader (≥ 0). Default 0. */
   readonly slippageBps?: Dec;
   readonly fees?: FeeSchedule;
@@ -96,7 +98,7 @@ export class MatchingEngine {
 
   constructor(private readonly options: MatchingEngineOptions) {
     this.market = options.market;
-    this.account = new SimAccount(options.startingCash);
+    this.account = new SimAccount(options.startingCash, options.openingPositions);
     this.slippageBps = options.slippageBps ?? ZERO;
     if (this.slippageBps < 0n) throw new RangeError('MatchingEngine: slippageBps must be ≥ 0');
     this.rules = { ...ALPACA_RULES, ...options.rules };

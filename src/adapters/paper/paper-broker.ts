@@ -35,6 +35,7 @@ import {
   type Market,
   type Rejection,
   MatchingEngine,
+  type SimPosition,
 } from '../../sim/index.js';
 
 export interface PaperBrokerOptions {
@@ -42,6 +43,8 @@ export interface PaperBrokerOptions {
   readonly market: Market;
   /** Default 100,000 (Alpaca paper's default balance). */
   readonly startingCash?: Dec;
+  /** Positions already held: resume a paper account from its books after a restart. */
+  readonly openingPositions?: readonly SimPosition[];
   /** Basis points fills move against the trader. Default 0. */
   readonly slippageBps?: Dec;
   readonly fees?: FeeSchedule;
@@ -73,6 +76,7 @@ export class PaperBroker implements BrokerPort, MarketDataPort {
     this.engine = new MatchingEngine({
       market: options.market,
       startingCash: options.startingCash ?? dec('100000'),
+      ...(options.openingPositions ? { openingPositions: options.openingPositions } : {}),
       slippageBps: options.slippageBps,
       fees: options.fees,
       liquidity: options.liquidity,
