@@ -10,18 +10,23 @@ export const PG_URL = process.env.SUBLEDGER_TEST_PG_URL ?? 'postgres://postgres@
 
 /** undefined when PostgreSQL answers; otherwise why the suite is skipped. */
 export async function pgSkipReason(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    const reason = `PostgreSQL suites skipped: no server at ${PG_URL} (${(error as Error).message}); set SUBLEDGER_TEST_PG_URL to run them`;
-    if (process.env.SUBLEDGER_TEST_REQUIRE_PG === '1') throw new Error(reason.replace('skipped', 'required (SUBLEDGER_TEST_REQUIRE_PG=1)'), { cause: error });
-    return reason;
-  } finally {
-    await client.end().catch(() => undefined);
+  // A busy machine (other suites compiling) can delay the first connection: try a few times.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return undefined;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
+  const reason = `PostgreSQL suites skipped: no server at ${PG_URL} (${(lastError as Error).message}); set SUBLEDGER_TEST_PG_URL to run them`;
+  if (process.env.SUBLEDGER_TEST_REQUIRE_PG === '1') throw new Error(reason.replace('skipped', 'required (SUBLEDGER_TEST_REQUIRE_PG=1)'), { cause: lastError });
+  return reason;
 }
 
 /** A fresh schema name for one suite. */
