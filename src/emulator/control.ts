@@ -119,19 +119,21 @@ const decimal = z
   .union([z.string(), z.number()])
   .transform(String)
   .refine((v) => !decimalProblem(v), 'must be a decimal');
+// The body parser keeps numbers as their decimal text, so whole numbers are coerced here.
+const whole = () => z.coerce.number().int();
 const Bodies = {
-  advance: z.object({ steps: z.number().int().min(1).max(100_000).default(1) }),
+  advance: z.object({ steps: whole().min(1).max(100_000).default(1) }),
   price: z.object({ symbol: z.string(), price: decimal }),
   partial: z.object({ max_qty_per_step: decimal.nullable(), symbol: z.string().optional() }),
-  drop: z.object({ refuse: z.boolean().default(false), after_frames: z.number().int().min(1).optional() }),
+  drop: z.object({ refuse: z.boolean().default(false), after_frames: whole().min(1).optional() }),
   delay: z.object({
     method: z.string().optional(),
     path: z.string().startsWith('/'),
-    ms: z.number().int().min(0).max(600_000),
-    times: z.number().int().min(1).optional(),
+    ms: whole().min(0).max(600_000),
+    times: whole().min(1).optional(),
     phase: z.enum(['before', 'after']).default('after'),
   }),
-  rate: z.object({ per_minute: z.number().int().min(1).nullable() }),
+  rate: z.object({ per_minute: whole().min(1).nullable() }),
   frames: z.object({ kind: z.enum(['binary', 'text']) }),
   dividend: z.object({ symbol: z.string(), per_share: decimal }),
 };

@@ -110,7 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log: RequestRecord[] = [];
   const control = createControl({ venue, hub, tradingLimit, dataLimit, delays, log });
 
-  const app = Fastify({ logger: options.logger ?? false });
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body).trim();
@@ -165,18 +165,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         .header('X-RateLimit-Reset', verdict.reset);
       if (!verdict.allowed) return sendError(reply, 429, 42910000, 'rate limit exceeded');
     }
+  });
+  // After the body is read, so a late request is still processed when its client gave up.
+  app.addHook('preHandler', async (request) => {
+    if (!isApi(request.url)) return;
     const wait = takeDelay(request, 'before');
     if (wait > 0) await sleep(wait);
   });
-  app.addHook('onSend', async (request, _reply, payload) => {
+  // Logged when the answer is ready, so requests whose client gave up (timeouts) are logged too.
+  app.addHook('onSend', async (request, reply, payload) => {
     if (isApi(request.url)) {
+      log.push({ method: request.method, url: request.url, status: reply.statusCode });
       const wait = takeDelay(request, 'after');
       if (wait > 0) await sleep(wait);
     }
     return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if (isApi(request.url)) log.push({ method: request.method, url: request.url, status: reply.statusCode });
   });
 
   await app.register(websocket);
