@@ -4,7 +4,8 @@
  *
  * SUBLEDGER_DB, SUBLEDGER_HOST, SUBLEDGER_PORT, SUBLEDGER_ADMIN_TOKEN, SUBLEDGER_TOKEN_SECRET,
  * SUBLEDGER_BROKER (paper | alpaca), SUBLEDGER_SEED, SUBLEDGER_SYMBOLS, SUBLEDGER_PRICES (bars CSV),
- * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS; for Alpaca: APCA_API_KEY_ID, APCA_API_SECRET_KEY,
+ * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS, SUBLEDGER_REBALANCE_CRON, SUBLEDGER_EXECUTION (market | smart);
+ * for Alpaca: APCA_API_KEY_ID, APCA_API_SECRET_KEY,
  * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL.
  */
 import { z } from 'zod';
@@ -24,6 +25,11 @@ const schema = z.object({
   prices: z.string().min(1).optional(),
   stepMs: int('step-ms', 10, 3_600_000),
   markSeconds: int('mark-seconds', 1, 86_400),
+  rebalanceCron: z
+    .string()
+    .refine((text) => /^(\S+\s+){4,5}\S+$/.test(text.trim()), 'rebalance-cron must be a cron expression of 5 or 6 fields, e.g. "*/15 * * * *"')
+    .optional(),
+  execution: z.enum(['market', 'smart'], { error: 'execution must be "market" or "smart"' }),
   alpaca: z.object({
     keyId: z.string().optional(),
     secretKey: z.string().optional(),
@@ -47,6 +53,8 @@ export interface ConfigFlags {
   prices?: string;
   stepMs?: string;
   markSeconds?: string;
+  rebalanceCron?: string;
+  execution?: string;
 }
 
 /** Builds and validates the config; throws an Error listing every bad setting. */
@@ -63,6 +71,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     prices: flags.prices ?? env.SUBLEDGER_PRICES,
     stepMs: flags.stepMs ?? env.SUBLEDGER_STEP_MS ?? '1000',
     markSeconds: flags.markSeconds ?? env.SUBLEDGER_MARK_SECONDS ?? '60',
+    rebalanceCron: flags.rebalanceCron ?? env.SUBLEDGER_REBALANCE_CRON,
+    execution: flags.execution ?? env.SUBLEDGER_EXECUTION ?? 'market',
     alpaca: {
       keyId: env.APCA_API_KEY_ID,
       secretKey: env.APCA_API_SECRET_KEY,

@@ -8,6 +8,15 @@
  * overlap. Missed closes are caught up from the journal on start.
  */
 import { randomBytes } from 'node:crypto';
+import { Cron } from 'croner';
+import { brokerStateFromBooks } from './app/paper-resume.js';
+import type { Symbol } from './core/ids.js';
+import { type Clock, systemClock } from './app/clock-port.js';
+import { Engine } from './engine/engine.js';
+import { DEFAULT_SMART } from './engine/execution.js';
+import type { RebalanceRun } from './engine/rebalance.js';
+import { sampleStrategies } from './engine/strategies/index.js';
+import { demoSymbols, stepClock } from './sim/index.js';
 import type { FastifyInstance } from 'fastify';
 import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters/paper/index.js';
 import { openStore } from './adapters/sql/open-store.js';
@@ -36,6 +45,10 @@ export interface Runtime {
   readonly scheduler: MarkScheduler;
   /** Appends every deployment's and strategy's cumulative P&L to the history log as of `ts` (the engine calls it after each rebalance run). */
   readonly appendHistory: (kind: HistoryKind, ts: string) => Promise<void>;
+  /** The multi-strategy engine (issue 5). */
+  readonly engine: Engine;
+  /** Runs one rebalance now and appends the P&L history for it. */
+  readonly rebalance: (dryRun?: boolean) => Promise<RebalanceRun>;
   /** Starts the HTTP server, the market clock and the mark-to-market timer. Returns the base URL. */
   serve(): Promise<string>;
   close(): Promise<void>;
@@ -55,20 +68,46 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
   if (config.broker !== 'paper') throw new Error(`broker '${config.broker}' is not wired into this build yet; use --broker paper`);
   const store = await openStore(config.db);
   try {
-    const idPrefix = options.idPrefix ?? (await secret(store, 'paper.id_prefix', undefined)).slice(0, 8);
+    // Execution ids must never repeat across runs (a repeat would be dropped as a duplicate fill),
+    // so every process gets its own id prefix.
+    const idPrefix = options.idPrefix ?? `p${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+    // The service needs a clock before the broker (whose clock it is) can be built: bind it late.
+    const clockRef: { current: Clock } = { current: systemClock };
+    const service = await LedgerService.load(store, { now: () => clockRef.current.now(), ...(options.onLoad ? { onProgress: options.onLoad } : {}) });
+    // The paper account lives in memory: resume it from the books (Σ sleeves + house = broker).
+    const resume = brokerStateFromBooks(service.ledger);
+    const paper = { idPrefix, ...(resume.cash !== undefined ? { startingCash: resume.cash, openingPositions: resume.positions } : {}) };
     const broker = config.prices
-      ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), idPrefix })
-      : simulatedPaperBroker({ seed: config.seed, symbols: config.symbols, idPrefix, fees: { perShare: dec('0.005') }, slippageBps: dec('1'), liquidity: { volumeShare: dec('0.05') } });
-    const service = await LedgerService.load(store, { now: () => broker.clock.now(), ...(options.onLoad ? { onProgress: options.onLoad } : {}) });
+      ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), ...paper })
+      : simulatedPaperBroker({
+          seed: config.seed,
+          symbols: demoSymbols(config.symbols).map((s) => ({ ...s, start: resume.lastPrices.get(s.symbol as Symbol) ?? s.start })),
+          ...(resume.lastTs ? { clock: stepClock(nextMinute(resume.lastTs), 60) } : {}),
+          fees: { perShare: dec('0.005') },
+          slippageBps: dec('1'),
+          liquidity: { volumeShare: dec('0.05') },
+          ...paper,
+        });
+    clockRef.current = broker.clock;
     const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
     const app = new Subledger({ service, broker, market: broker, clock: broker.clock, hours: usEquityHours, staleMarkSeconds: schedule.staleAfterSeconds });
     await app.start();
     const recorder = new Recorder(service);
     const performance = new Performance(store);
     const scheduler = new MarkScheduler({ prices: app.prices, recorder, hours: usEquityHours, clock: broker.clock, store, options: schedule });
+    const engine = new Engine(
+      { app, market: broker, clock: broker.clock, registry: sampleStrategies(), wait: async () => void (await broker.step()) },
+      { universe: broker.symbols, policy: config.execution === 'smart' ? DEFAULT_SMART : { kind: 'market' } },
+    );
+    const rebalance = async (dryRun = false) => {
+      const run = await engine.rebalance(dryRun);
+      if (!dryRun) await recorder.appendHistory('rebalance', run.summary.finished_at);
+      return run;
+    };
     const auth = { adminToken: await secret(store, 'auth.admin_token', config.adminToken), tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret) };
     let http: FastifyInstance | undefined;
     const timers: NodeJS.Timeout[] = [];
+    const crons: Cron[] = [];
     return {
       app,
       broker,
@@ -77,10 +116,19 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       tokenFor: (deployment) => deploymentToken(auth.tokenSecret, deployment),
       performance,
       scheduler,
+      engine,
+      rebalance,
       appendHistory: (kind, ts) => recorder.appendHistory(kind, ts),
       async serve() {
         await scheduler.start();
-        http = buildServer({ api: app, auth, performance });
+        http = buildServer({ api: app, auth, performance, rebalances: { listRebalances: (n) => engine.listRebalances(n), getRebalance: (id) => engine.getRebalance(id), rebalance } });
+        if (config.rebalanceCron) {
+          crons.push(
+            new Cron(config.rebalanceCron, { protect: true }, () => {
+              rebalance().catch((e) => console.error('scheduled rebalance failed:', (e as Error).message));
+            }),
+          );
+        }
         const url = await http.listen({ host: config.host, port: config.port });
         let stepping = false;
         timers.push(
@@ -98,6 +146,7 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       },
       async close() {
         for (const t of timers) clearInterval(t);
+        for (const c of crons) c.stop();
         await http?.close();
         await app.stop();
         await broker.close();
@@ -108,4 +157,10 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
     await store.close();
     throw error;
   }
+}
+
+/** The minute after `ts`, where a resumed simulated market continues. */
+function nextMinute(ts: string): string {
+  const ms = Date.parse(ts);
+  return new Date(ms - (ms % 60_000) + 60_000).toISOString();
 }

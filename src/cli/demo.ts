@@ -6,7 +6,8 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { runDemoSession } from '../app/demo-session.js';
+import { runDemoSession } from '../engine/demo-session.js';
+import { summaryText } from '../engine/summary-text.js';
 import { sleeveView } from '../app/views.js';
 import { type ConfigFlags, loadConfig } from '../config.js';
 import { createRuntime } from '../server.js';
@@ -37,10 +38,16 @@ export function registerDemo(program: Command): void {
         try {
           console.log(`demo: paper broker on ${runtime.broker.source} prices (seed ${config.seed}), store ${config.db}`);
           const bar = progressBar(`trading ${steps} simulated minutes`, false, true);
-          const result = await runDemoSession(runtime.app, runtime.broker, runtime.broker, runtime.broker.symbols, steps, bar.update);
+          const result = await runDemoSession(
+            { app: runtime.app, broker: runtime.broker, market: runtime.broker, universe: runtime.broker.symbols, rebalance: () => runtime.rebalance(), afterStep: async () => void (await runtime.scheduler.tick()) },
+            steps,
+            bar.update,
+          );
           bar.stop();
-          console.log(`${result.orders} orders sent; ${result.rejections.length} refused by the risk check or the broker`);
+          console.log(`${result.orders} bot orders sent (${result.rejections.length} refused by the risk check or the broker); ${result.rebalances.length} multi-strategy rebalances`);
           for (const r of result.rejections.slice(0, 5)) console.log(`  refused: ${r}`);
+          const last = result.rebalances.at(-1);
+          if (last) console.log(`\nlast ${summaryText(last.summary)}`);
           const service = runtime.app.service;
           for (const id of service.deploymentIds()) printSleeve(sleeveView(service.ledger, id, service.deploymentInfo(id)!));
           printAccount(await runtime.app.account());

@@ -8,6 +8,8 @@ import { registerDemo } from './demo.js';
 import { registerServe } from './serve.js';
 import { registerImport } from './import.js';
 import { registerReplay } from './replay.js';
+import { registerRebalance } from './rebalance.js';
+import { registerSummary } from './summary.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerImport(program);
   registerBooks(program);
   registerReplay(program);
+  registerRebalance(program);
+  registerSummary(program);
   registerHistory(program);
   return program;
 }

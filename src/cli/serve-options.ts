@@ -14,5 +14,7 @@ export function addRuntimeOptions(command: Command, defaults: { db?: string } = 
     .option('--symbols <n>', 'number of simulated symbols (env SUBLEDGER_SYMBOLS, default 5)')
     .option('--prices <file.csv>', 'replay real bars from a CSV instead of the simulated market (docs/prices-csv.md)')
     .option('--step-ms <ms>', 'paper market: one price step every N ms while serving (default 1000)')
-    .option('--mark-seconds <s>', 'mark every held position to market every N seconds (default 60)');
+    .option('--mark-seconds <s>', 'mark held positions every N seconds of market time (simulated seconds on the paper broker; default 60)')
+    .option('--rebalance-cron <expr>', 'run the multi-strategy rebalance on this cron schedule, wall clock (env SUBLEDGER_REBALANCE_CRON), e.g. "*/15 * * * *"')
+    .option('--execution <policy>', 'how rebalance orders execute: market (default) or smart (limit at an improved price, re-priced, then market)');
 }

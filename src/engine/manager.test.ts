@@ -40,12 +40,14 @@ describe('multi-strategy manager', () => {
     assert.deepEqual(result.unknownStrategies, [{ deployment: 'x', strategy: 'nope' }]);
   });
 
-  it('mean reversion buys below its mean and waits for enough data', () => {
-    const s = meanReversion({ symbol: 'NVDA', window: 2, threshold: '0.05', weight: '0.5' });
-    const low = s.decide({ prices: new Map([['NVDA' as Symbol, dec('90')]]), history: new Map([['NVDA' as Symbol, [dec('110'), dec('90')]]]), equity: dec('1000'), holdings: new Map() });
-    assert.equal(low.signal, 'BULLISH: NVDA -10.00% vs its 2-price mean');
-    assert.equal(toPlain(low.weights.get('NVDA' as Symbol)!), '0.5');
-    const early = s.decide({ prices: new Map(), history: new Map(), equity: dec('1000'), holdings: new Map() });
-    assert.equal(early.signal, 'NEUTRAL: waiting for 2 prices of NVDA');
+  it('mean reversion holds the biggest loser once it fell past the threshold', () => {
+    const s = meanReversion({ lookback: 1, threshold: '0.05', weight: '0.5' });
+    const decision = s.decide({ prices, history, equity: dec('1000'), holdings: new Map() });
+    assert.equal(decision.signal, 'NEUTRAL: no symbol down more than 5.00% (worst MSFT -2.44%)');
+    const deeper = s.decide({ prices, history: new Map([['MSFT' as Symbol, [dec('450'), dec('400')]]]), equity: dec('1000'), holdings: new Map() });
+    assert.equal(deeper.signal, 'BULLISH: MSFT -11.11% over 1 prices, expecting a reversion');
+    assert.equal(toPlain(deeper.weights.get('MSFT' as Symbol)!), '0.5');
+    assert.equal(s.decide({ prices: new Map(), history: new Map(), equity: dec('1000'), holdings: new Map() }).signal, 'NEUTRAL: waiting for prices');
   });
+
 });

@@ -23,7 +23,7 @@ export function summaryText(s: ExecutionSummary): string {
     );
     for (const r of st.refused) lines.push(`    refused: ${r}`);
   }
-  for (const u of s.unknown_strategies) lines.push(`  ${u.deployment}: no strategy named '${u.strategy}' (skipped)`);
+  if (s.unknown_strategies.length) lines.push(`  not run by the engine (their own bots): ${s.unknown_strategies.map((u) => `${u.deployment} (${u.strategy})`).join(', ')}`);
   if (s.unpriced_symbols.length) lines.push(`  no price for ${s.unpriced_symbols.join(', ')} (skipped)`);
   if (s.account) lines.push('', `account: ${s.account.reconciled ? 'Σ sleeves + house = broker' : 'DOES NOT RECONCILE: ' + s.account.differences.filter((d) => d.difference !== '0').map((d) => `${d.item} ${d.difference}`).join(', ')}`);
   return lines.join('\n');

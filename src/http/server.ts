@@ -19,6 +19,7 @@ import { deploymentRoutes } from './routes/deployments.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { performanceRoutes } from './routes/performance.js';
+import { type RebalanceApi, rebalanceRoutes } from './routes/rebalances.js';
 import { sleeveRoutes } from './routes/sleeve.js';
 import { validatorCompiler } from './validation.js';
 
@@ -27,6 +28,8 @@ export interface ServerOptions {
   readonly auth: AuthConfig;
   /** Statistics, history, snapshots and equity series (src/http/routes/performance.ts); absent: not served. */
   readonly performance?: PerformanceApi;
+  /** The multi-strategy engine's runs (src/http/routes/rebalances.ts); absent: not served. */
+  readonly rebalances?: RebalanceApi;
   /** Log requests and errors with pino (default false). */
   readonly logger?: boolean;
 }
@@ -51,6 +54,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     orderRoutes(routes, deps);
     capitalFlowRoutes(routes, deps);
     if (options.performance) performanceRoutes(routes, options.performance);
+    if (options.rebalances) rebalanceRoutes(routes, options.rebalances);
   });
   return app;
 }

@@ -14,6 +14,6 @@ export function sampleStrategies(): Map<string, Strategy> {
   return new Map<string, Strategy>([
     ['fixed-weight', fixedWeight({ AAPL: '0.6', MSFT: '0.4' })],
     ['momentum', momentumRotation({ lookback: 30, top: 1 })],
-    ['mean-reversion', meanReversion({ symbol: 'NVDA', window: 20, threshold: '0.005', weight: '0.5' })],
+    ['mean-reversion', meanReversion({ lookback: 30, threshold: '0.002', weight: '0.9' })],
   ]);
 }
