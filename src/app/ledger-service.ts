@@ -101,7 +101,7 @@ export class LedgerService {
    * Problems that would stop `events` from being journaled, in order (all of them, not just the
    * first): unknown deployments or orders, non-positive quantities, known ids with other content.
    */
-  async check(events: readonly JournalEvent[]): Promise<BatchProblem[]> {
+  async check(events: readonly JournalEvent[], payloads: readonly string[] = events.map(encodeEvent)): Promise<BatchProblem[]> {
     const problems: BatchProblem[] = [];
     const created = new Set<DeploymentId>();
     const submitted = new Set<string>();
@@ -111,7 +111,7 @@ export class LedgerService {
     const hasOrder = (id: string) => orders.has(id) || submitted.has(id);
     for (const [index, event] of events.entries()) {
       const key = journalKey(event);
-      const payload = encodeEvent(event);
+      const payload = payloads[index]!;
       const earlier = batchKeys.get(key) ?? (ledger.applied.has(key) ? (await this.store.journalEntry(key))?.payload : undefined);
       if (earlier !== undefined) {
         // A status report says nothing new once its status and filled qty are journaled (the REST
@@ -137,7 +137,8 @@ export class LedgerService {
   }
 
   private async appendNow(events: readonly JournalEvent[], options: { snapshotAt?: string }): Promise<AppendResult> {
-    const problems = await this.check(events);
+    const payloads = events.map(encodeEvent); // once per event: check and journal share it
+    const problems = await this.check(events, payloads);
     if (problems.length > 0) {
       const conflict = problems.find((p) => p.message.includes('already journaled'));
       throw new AppError(conflict ? 'JOURNAL_CONFLICT' : 'VALIDATION_FAILED', describe(problems[0]!), { problems });
@@ -148,14 +149,14 @@ export class LedgerService {
     let seq = this.seq;
     let duplicates = 0;
     try {
-      for (const event of events) {
+      for (const [index, event] of events.entries()) {
         const effects = applyJournalEvent(this.live, event);
         if (effects.duplicate) {
           duplicates++;
           continue;
         }
         seq++;
-        records.push({ seq, key: journalKey(event), type: event.type, payload: encodeEvent(event), tsEvent: event.ts, tsRecorded: recordedAt });
+        records.push({ seq, key: journalKey(event), type: event.type, payload: payloads[index]!, tsEvent: event.ts, tsRecorded: recordedAt });
         results.push({ effects, seq });
       }
       if (records.length > 0) await this.store.commit(records, this.projectionsOf(results, options.snapshotAt));

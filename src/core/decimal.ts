@@ -67,7 +67,12 @@ export function toPlain(a: Dec): string {
   const whole = abs / SCALE;
   const frac = abs % SCALE;
   let text = whole.toString();
-  if (frac !== 0n) text += '.' + frac.toString().padStart(SCALE_DIGITS, '0').replace(/0+$/, '');
+  if (frac !== 0n) {
+    const digits = frac.toString().padStart(SCALE_DIGITS, '0');
+    let end = digits.length;
+    while (digits.charCodeAt(end - 1) === 48) end--; // trailing '0's (a hot path: no regex)
+    text += '.' + digits.slice(0, end);
+  }
   return negative ? '-' + text : text;
 }
 
