@@ -4,12 +4,15 @@
  * (default desc) and page with `page_size` (≤ 100) and `page_token` (the id of the last row seen:
  * with desc the page ends before it, with asc it starts right after it).
  *
- * Entry point: `queryActivities(rows, params)`.
+ * Entry points: `queryActivities(rows, params)`, the row builders `fillActivity`, `dividendActivity`.
  * Invariant: pure; rows keep the order they were booked in (the log's order is the time order),
  * so ties in time never reorder or drop rows across pages.
  */
-import type { ActivityWire } from './wire.js';
+import type { ExecutionReport } from '../app/broker-port.js';
+import { type Dec, mul, toPlain } from '../core/decimal.js';
 import { countParam, timeFilter } from './http-util.js';
+import { activityId } from './ids.js';
+import type { ActivityWire } from './wire.js';
 
 export interface ActivityQuery {
   readonly activity_types?: string;
@@ -60,4 +63,42 @@ export function queryActivities(
   });
   if (direction === 'desc') selected = selected.reverse();
   return { rows: selected.slice(0, pageSize) };
+}
+
+/** The FILL row of one execution (spec `TradingActivities`); its id ends with the execution id. */
+export function fillActivity(report: ExecutionReport, executionId: string, orderId: string): ActivityWire {
+  const x = report.execution!;
+  const o = report.order;
+  return {
+    id: activityId(x.ts, executionId),
+    activity_type: 'FILL',
+    transaction_time: x.ts,
+    type: report.kind === 'fill' ? 'fill' : 'partial_fill',
+    price: toPlain(x.price),
+    qty: toPlain(x.qty),
+    side: o.side,
+    symbol: o.symbol,
+    leaves_qty: toPlain((o.qty - o.filledQty) as Dec),
+    order_id: orderId,
+    cum_qty: toPlain(o.filledQty),
+    order_status: o.status,
+  };
+}
+
+/** A cash dividend row (spec `NonTradeActivities`, FACTS §6's DIV example); short positions pay. */
+export function dividendActivity(uuid: string, now: string, symbol: string, qty: Dec, perShare: Dec): ActivityWire {
+  return {
+    id: activityId(now, uuid),
+    activity_type: 'DIV',
+    activity_sub_type: 'CDIV',
+    date: now.slice(0, 10),
+    created_at: now,
+    net_amount: toPlain(mul(qty, perShare)),
+    symbol,
+    qty: toPlain(qty),
+    per_share_amount: toPlain(perShare),
+    status: 'executed',
+    currency: 'USD',
+    description: `Cash DIV @ ${toPlain(perShare)}, Pos QTY: ${toPlain(qty)}`,
+  };
 }

@@ -11,18 +11,13 @@
  * event's `execution_id`; `position_qty` is the account's net position after that execution;
  * time is the simulated market's, never the wall clock.
  */
-import type { BrokerOrder, ExecutionReport, OrderRequest } from '../app/broker-port.js';
+import type { BrokerOrder, ExecutionReport } from '../app/broker-port.js';
 import { type Dec, ZERO, mul, toPlain } from '../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
-import {
-  type Rejection,
-  type SimSymbol,
-  MatchingEngine,
-  SimulatedMarket,
-  rejectInsufficientQty,
-  rejectInvalidOrder,
-} from '../sim/index.js';
-import { activityId, uuidFor } from './ids.js';
+import { type Rejection, type SimSymbol, MatchingEngine, SimulatedMarket } from '../sim/index.js';
+import { dividendActivity, fillActivity } from './activities.js';
+import { uuidFor } from './ids.js';
+import { type VenueOrderRequest, cryptoProblem, expiry, isCrypto, sizeOrder } from './order-checks.js';
 import {
   type AccountFigures,
   type ActivityWire,
@@ -48,15 +43,7 @@ export interface VenueOptions {
 export type SubmitResult = { ok: true; order: OrderWire } | { ok: false; rejection: Rejection };
 export type TradeUpdateListener = (update: TradeUpdateWire) => void;
 
-/** The order as POST /v2/orders gives it, parsed; `notional` replaces `qty` (sized at the ask). */
-export interface VenueOrderRequest extends Omit<OrderRequest, 'qty'> {
-  readonly qty?: Dec;
-  readonly notional?: Dec;
-}
-
-const NANO = 10n ** 9n;
-
-export const isCrypto = (symbol: string) => symbol.includes('/');
+export { isCrypto, type VenueOrderRequest };
 
 export class Venue {
   readonly market: SimulatedMarket;
@@ -113,9 +100,9 @@ export class Venue {
   }
 
   submit(request: VenueOrderRequest): SubmitResult {
-    const sized = this.size(request);
+    const sized = sizeOrder(this.market, request);
     if ('rejection' in sized) return { ok: false, rejection: sized.rejection };
-    const crypto = this.cryptoProblem(sized.request);
+    const crypto = cryptoProblem(this.engine, sized.request);
     if (crypto) return { ok: false, rejection: crypto };
     const position = this.engine.positions().find((p) => p.symbol === request.symbol)?.qty ?? ZERO;
     const outcome = this.engine.submit(sized.request);
@@ -245,50 +232,9 @@ export class Venue {
     const now = this.now();
     const net = mul(qty, perShare);
     this.cashAdjustment = (this.cashAdjustment + net) as Dec;
-    const row: ActivityWire = {
-      id: activityId(now, uuidFor(this.seed, `div:${this.activityLog.length}`)),
-      activity_type: 'DIV',
-      activity_sub_type: 'CDIV',
-      date: now.slice(0, 10),
-      created_at: now,
-      net_amount: plain(net),
-      symbol,
-      qty: plain(qty),
-      per_share_amount: plain(perShare),
-      status: 'executed',
-      currency: 'USD',
-      description: `Cash DIV @ ${plain(perShare)}, Pos QTY: ${plain(qty)}`,
-    };
+    const row = dividendActivity(uuidFor(this.seed, `div:${this.activityLog.length}`), now, symbol, qty, perShare);
     this.activityLog.push(row);
     return row;
-  }
-
-  private size(request: VenueOrderRequest): { request: OrderRequest } | { rejection: Rejection } {
-    if (request.notional === undefined) {
-      if (request.qty === undefined) return { rejection: rejectInvalidOrder('qty or notional is required') };
-      return { request: { ...request, qty: request.qty } };
-    }
-    if (request.type !== 'market' || request.timeInForce !== 'day')
-      return { rejection: rejectInvalidOrder('notional orders must be market orders with time_in_force day') };
-    const quote = this.market.latest(request.symbol);
-    if (!quote) return { request: { ...request, qty: ZERO } }; // the engine names the unknown symbol
-    const qty = (((request.notional * 10n ** 18n) / quote.ask / NANO) * NANO) as Dec;
-    return { request: { ...request, qty } };
-  }
-
-  /** Crypto: gtc or ioc only, and no shorting (FACTS §1.4, §1.5). */
-  private cryptoProblem(request: OrderRequest): Rejection | undefined {
-    if (!isCrypto(request.symbol)) return undefined;
-    if (request.timeInForce === 'day')
-      return rejectInvalidOrder('invalid crypto time_in_force: day (crypto orders take gtc or ioc)');
-    if (request.side === 'buy') return undefined;
-    const held = this.engine.positions().find((p) => p.symbol === request.symbol)?.qty ?? ZERO;
-    const openSells = this.engine
-      .openOrders()
-      .filter((o) => o.symbol === request.symbol && o.side === 'sell')
-      .reduce((total, o) => (total + o.qty - o.filledQty) as Dec, ZERO);
-    const available = (held - openSells) as Dec;
-    return request.qty > available ? rejectInsufficientQty(request.qty, available > 0n ? available : ZERO) : undefined;
   }
 
   private wire(order: BrokerOrder): OrderWire {
@@ -316,20 +262,7 @@ export class Venue {
         qty: plain(x.qty),
         position_qty: plain(position),
       };
-      this.activityLog.push({
-        id: activityId(x.ts, executionId),
-        activity_type: 'FILL',
-        transaction_time: x.ts,
-        type: report.kind === 'fill' ? 'fill' : 'partial_fill',
-        price: plain(x.price),
-        qty: plain(x.qty),
-        side: report.order.side,
-        symbol: report.order.symbol,
-        leaves_qty: plain((report.order.qty - report.order.filledQty) as Dec),
-        order_id: meta.id,
-        cum_qty: plain(report.order.filledQty),
-        order_status: order.status,
-      });
+      this.activityLog.push(fillActivity(report, executionId, meta.id));
     } else if (report.kind !== 'new') {
       update = { ...update, timestamp: report.ts };
     }
@@ -343,9 +276,3 @@ const plain = toPlain;
 
 /** Held shares carry the position's sign (a short's open covers hold negative shares). */
 const signedHeld = (position: Dec, held: Dec): Dec => (position < 0n ? -held : held) as Dec;
-
-/** Day orders expire at the end of their UTC day; GTC orders after 90 days (FACTS §1.2). */
-function expiry(order: BrokerOrder): string {
-  const day = Date.parse(`${order.submittedAt.slice(0, 10)}T00:00:00.000Z`);
-  return new Date(day + (order.timeInForce === 'gtc' ? 90 : 1) * 86_400_000 - 1).toISOString();
-}
