@@ -6,7 +6,7 @@
  * `backfillNow()`, `positionDetails()`, `activities()`, `clock()`, `assets()`, `allOrders()`, `stats()`.
  * Invariants — never lose a fill:
  *  - the stream connects on the first `subscribe` (or `ready`); after every connection, and at
- *    start-up, a backfill from the stored cursor (FILL activities + orders, backfill.ts) delivers
+ *    start-up, a backfill from the stored cursor (recovery.ts, backfill.ts) delivers
  *    what the stream missed; the cursor moves only after every report of a backfill was taken by
  *    every handler, so a crash re-delivers rather than skips (subscribers dedupe by execution id);
  *  - executions are deduplicated (delivery.ts); reports arrive in one ordered queue;
@@ -29,13 +29,14 @@ import type {
 } from '../../app/broker-port.js';
 import { type Dec, abs, neg } from '../../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../../core/ids.js';
-import { type CursorStore, type FillCursor, backfill, readCursor, writeCursor } from './backfill.js';
+import type { CursorStore } from './backfill.js';
 import { type AlpacaConfig, streamUrlFor } from './config.js';
 import { ReportDelivery } from './delivery.js';
 import { AlpacaHttpError, AlpacaTransportError } from './errors.js';
 import { AlpacaHttp } from './http.js';
 import { toBrokerOrder, toOrderBody, toReport } from './mapping.js';
 import { AlpacaMarketData } from './market-data.js';
+import { FillRecovery } from './recovery.js';
 import { toBrokerRejection } from './rejections.js';
 import { RequestBudget, type Timers, realTimers } from './request-budget.js';
 import { type AuthForm, TradeStream } from './trade-stream.js';
@@ -82,7 +83,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   private readonly data: AlpacaMarketData;
   private readonly delivery: ReportDelivery;
   private readonly stream: TradeStream;
-  private readonly cursorName: string;
+  private readonly recovery: FillRecovery;
   private readonly onError: (error: unknown, context: string) => void;
   private readonly timers: Timers;
   private started = false;
@@ -90,10 +91,6 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   /** Resolves with the backfill that followed the first connection's `listening`. */
   private listeningOnce!: (backfilled: Promise<void>) => void;
   private readonly listening = new Promise<void>((resolve) => (this.listeningOnce = resolve));
-  private backfillTimer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay = 1000;
-  backfills = 0;
 
   constructor(private readonly options: AlpacaBrokerOptions) {
     const { config } = options;
@@ -118,11 +115,18 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
       config.dataUrl.replace(/\/+$/, ''),
       config.feed,
     );
-    this.cursorName = options.cursorName ?? `alpaca:${config.keyId}:fills`;
     this.onError = options.onError ?? ((error, context) => console.error(`alpaca: ${context}:`, error));
     this.delivery = new ReportDelivery((error, report) =>
       this.onError(error, `a report handler failed on ${report.kind} ${report.order.clientOrderId}`),
     );
+    this.recovery = new FillRecovery(this.api, this.delivery, {
+      cursors: options.cursors,
+      cursorName: options.cursorName ?? `alpaca:${config.keyId}:fills`,
+      startFrom: options.startFrom ?? 'now',
+      everyMs: options.backfillEveryMs ?? 60_000,
+      orderLookbackMs: options.orderLookbackMs ?? 7 * 86_400_000,
+      onError: this.onError,
+    });
     this.stream = new TradeStream({
       url: config.streamUrl ?? streamUrlFor(config.baseUrl),
       keyId: config.keyId,
@@ -147,47 +151,12 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
     if (this.started || this.closed) return;
     this.started = true;
     this.stream.start();
-    void this.backfillNow();
-    const every = this.options.backfillEveryMs ?? 60_000;
-    if (every > 0) {
-      this.backfillTimer = setInterval(() => void this.backfillNow(), every);
-      this.backfillTimer.unref();
-    }
+    this.recovery.start();
   }
 
-  /**
-   * Delivers what the stream missed since the stored cursor, then moves the cursor. Runs in the
-   * delivery queue (after what is queued). A failure goes to `onError` and is retried later.
-   */
+  /** Runs a backfill now (queued behind pending deliveries); resolves when it is done. */
   backfillNow(): Promise<void> {
-    return this.delivery.run(async () => {
-      if (this.closed) return;
-      try {
-        const cursor = (await readCursor(this.options.cursors, this.cursorName)) ?? (await this.initialCursor());
-        const result = await backfill(this.api, cursor, this.options.orderLookbackMs ?? 7 * 86_400_000);
-        let ok = true;
-        for (const report of result.reports) ok = (await this.delivery.deliverNow(report)) && ok;
-        if (ok) await writeCursor(this.options.cursors, this.cursorName, result.cursor);
-        this.backfills += 1;
-        this.retryDelay = 1000;
-      } catch (error) {
-        this.onError(error, 'backfill (will retry)');
-        clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => void this.backfillNow(), this.retryDelay);
-        this.retryTimer.unref();
-        this.retryDelay = Math.min(60_000, this.retryDelay * 2);
-      }
-    });
-  }
-
-  /** No stored cursor: the latest FILL activity and the broker's time (`now`), or the epoch. */
-  private async initialCursor(): Promise<FillCursor> {
-    if (this.options.startFrom === 'beginning') return { ts: '1970-01-01T00:00:00Z' };
-    const [latest] = await this.api.activities({ types: ['FILL'], direction: 'desc', pageSize: 1 });
-    const clock = await this.api.clock();
-    const cursor: FillCursor = { ts: clock.timestamp, ...(latest ? { activityId: latest.id } : {}) };
-    await writeCursor(this.options.cursors, this.cursorName, cursor);
-    return cursor;
+    return this.recovery.run();
   }
 
   async submit(order: OrderRequest): Promise<BrokerOrder> {
@@ -299,7 +268,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
       delivered: this.delivery.delivered,
       duplicates: this.delivery.duplicates,
       connections: this.stream.connections,
-      backfills: this.backfills,
+      backfills: this.recovery.runs,
     };
   }
 
@@ -307,8 +276,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   async close(): Promise<void> {
     this.closed = true;
     this.stream.close();
-    clearInterval(this.backfillTimer);
-    clearTimeout(this.retryTimer);
+    this.recovery.close();
     await this.delivery.idle();
     this.delivery.clear();
   }

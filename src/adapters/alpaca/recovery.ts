@@ -1,0 +1,87 @@
+/**
+ * Recovery of missed fills for the Alpaca adapter: when and how backfills run. At start-up, after
+ * every stream connection, on a period (a socket can die silently), and again with backoff after a
+ * failed attempt; each run reads the stored cursor, delivers what backfill.ts finds through the
+ * delivery queue, and stores the new cursor.
+ *
+ * Entry point: `FillRecovery` — `start()`, `run()`, `close()`, `runs`.
+ * Invariants: runs are serialized in the delivery queue (behind the stream events received before
+ * them); the cursor is written only when every report of the run was taken by every handler, so a
+ * failure or a crash re-delivers and never skips; with no stored cursor the run starts at the
+ * broker's latest fill and its clock (`now`) or at the epoch (`beginning`).
+ */
+import { type CursorStore, type FillCursor, backfill, readCursor, writeCursor } from './backfill.js';
+import type { ReportDelivery } from './delivery.js';
+import type { TradingApi } from './trading-api.js';
+
+export interface RecoveryOptions {
+  readonly cursors: CursorStore;
+  readonly cursorName: string;
+  readonly startFrom: 'now' | 'beginning';
+  /** 0 turns the periodic run off. */
+  readonly everyMs: number;
+  readonly orderLookbackMs: number;
+  readonly onError: (error: unknown, context: string) => void;
+}
+
+export class FillRecovery {
+  private periodic: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private retryDelay = 1000;
+  private closed = false;
+  /** Completed runs. */
+  runs = 0;
+
+  constructor(
+    private readonly api: TradingApi,
+    private readonly delivery: ReportDelivery,
+    private readonly options: RecoveryOptions,
+  ) {}
+
+  /** The start-up run, and the periodic ones. */
+  start(): void {
+    void this.run();
+    if (this.options.everyMs > 0) {
+      this.periodic = setInterval(() => void this.run(), this.options.everyMs);
+      this.periodic.unref();
+    }
+  }
+
+  /** One backfill, queued behind what the delivery queue holds; never rejects. */
+  run(): Promise<void> {
+    return this.delivery.run(async () => {
+      if (this.closed) return;
+      try {
+        const { cursors, cursorName } = this.options;
+        const cursor = (await readCursor(cursors, cursorName)) ?? (await this.initialCursor());
+        const result = await backfill(this.api, cursor, this.options.orderLookbackMs);
+        let ok = true;
+        for (const report of result.reports) ok = (await this.delivery.deliverNow(report)) && ok;
+        if (ok) await writeCursor(cursors, cursorName, result.cursor);
+        this.runs += 1;
+        this.retryDelay = 1000;
+      } catch (error) {
+        this.options.onError(error, 'backfill (will retry)');
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => void this.run(), this.retryDelay);
+        this.retry.unref();
+        this.retryDelay = Math.min(60_000, this.retryDelay * 2);
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.periodic);
+    clearTimeout(this.retry);
+  }
+
+  private async initialCursor(): Promise<FillCursor> {
+    if (this.options.startFrom === 'beginning') return { ts: '1970-01-01T00:00:00Z' };
+    const [latest] = await this.api.activities({ types: ['FILL'], direction: 'desc', pageSize: 1 });
+    const clock = await this.api.clock();
+    const cursor: FillCursor = { ts: clock.timestamp, ...(latest ? { activityId: latest.id } : {}) };
+    await writeCursor(this.options.cursors, this.options.cursorName, cursor);
+    return cursor;
+  }
+}
