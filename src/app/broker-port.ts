@@ -128,3 +128,13 @@ export interface MarketDataPort {
   /** Latest quotes for many symbols in one call; symbols without data are absent from the map. */
   latest(symbols: readonly Symbol[]): Promise<Map<Symbol, Quote>>;
 }
+
+/** The quote midpoint, when both sides are known. */
+export function quoteMid(quote: Quote | undefined): Dec | undefined {
+  return quote?.bid !== undefined && quote.ask !== undefined ? (((quote.bid + quote.ask) / 2n) as Dec) : undefined;
+}
+
+/** The price a quote stands for: its last trade, else its midpoint. */
+export function quotePrice(quote: Quote | undefined): Dec | undefined {
+  return quote?.last ?? quoteMid(quote);
+}

@@ -10,7 +10,7 @@ import { allocateFill, allocationLegs } from '../core/allocation.js';
 import type { BlockState } from './account-state.js';
 import type { ExecutionReport } from './broker-port.js';
 import { deploymentOfClientOrderId } from './client-order-id.js';
-import type { JournalEvent } from './journal-codec.js';
+import { type JournalEvent, orderUpdatedFrom } from './journal-codec.js';
 import type { AppendResult, LedgerService } from './ledger-service.js';
 
 export async function bookReport(service: LedgerService, report: ExecutionReport): Promise<AppendResult> {
@@ -52,16 +52,7 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
         legs: [{ deployment, side: order.side, qty: x.qty, fee: x.fee, feeCurrency: 'quote' }],
       });
     }
-    events.push({
-      type: 'order_updated',
-      id,
-      status: order.status,
-      filledQty: order.filledQty,
-      filledAvgPrice: order.filledAvgPrice ?? null,
-      brokerOrderId: order.brokerOrderId,
-      reason: order.reason ?? null,
-      ts: report.ts,
-    });
+    events.push(orderUpdatedFrom(id, order, report.ts));
     return service.append(events);
   });
 }
@@ -75,15 +66,6 @@ function blockEvents(block: BlockState, report: ExecutionReport): JournalEvent[]
     const allocations = allocateFill(block.plan, block.booked, x.qty, x.fee);
     events.push({ type: 'fill', id: x.id as FillId, symbol: block.symbol, price: x.price, ts: x.ts, orderId: block.id, legs: allocationLegs(allocations, block.side) });
   }
-  events.push({
-    type: 'order_updated',
-    id: block.id,
-    status: order.status,
-    filledQty: order.filledQty,
-    filledAvgPrice: order.filledAvgPrice ?? null,
-    brokerOrderId: order.brokerOrderId,
-    reason: order.reason ?? null,
-    ts: report.ts,
-  });
+  events.push(orderUpdatedFrom(block.id, order, report.ts));
   return events;
 }

@@ -83,6 +83,29 @@ export interface BlockSubmitted {
   readonly ts: string;
 }
 
+/** The journal record of what the broker said of an order (its REST answer or a stream report). */
+export function orderUpdatedFrom(id: string, order: BrokerOrderReport, ts: string): OrderUpdated {
+  return {
+    type: 'order_updated',
+    id,
+    status: order.status,
+    filledQty: order.filledQty,
+    filledAvgPrice: order.filledAvgPrice ?? null,
+    brokerOrderId: order.brokerOrderId,
+    reason: order.reason ?? null,
+    ts,
+  };
+}
+
+/** The fields of a broker order that an `order_updated` keeps. */
+export interface BrokerOrderReport {
+  readonly status: OrderStatus;
+  readonly filledQty: Dec;
+  readonly filledAvgPrice?: Dec | undefined;
+  readonly brokerOrderId: string;
+  readonly reason?: string | undefined;
+}
+
 /** A rebalance run's execution summary, kept with the run (GET /rebalances/{id}). */
 export interface RebalanceCompleted {
   readonly type: 'rebalance_completed';

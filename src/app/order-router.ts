@@ -12,13 +12,13 @@ import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
 import { checkOrder } from '../core/risk.js';
 import { valueSleeve } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
-import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort, type OrderRequest } from './broker-port.js';
+import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort, type OrderRequest, quotePrice } from './broker-port.js';
 import { allocationPolicy } from '../core/allocation.js';
 import type { Clock } from './clock-port.js';
 import { makeBlockOrderId, makeClientOrderId } from './client-order-id.js';
 import { idempotencyIndex } from './account-state.js';
 import { AppError } from './errors.js';
-import type { JournalEvent } from './journal-codec.js';
+import { type JournalEvent, orderUpdatedFrom } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsOf } from './limits.js';
 
@@ -72,7 +72,7 @@ export class OrderRouter {
     if (existing) return existing;
     const symbol = input.symbol as Symbol;
     const quote = (await this.market.latest([symbol])).get(symbol);
-    const reference = quote?.last ?? (quote?.bid !== undefined && quote.ask !== undefined ? ((quote.bid + quote.ask) / 2n) as Dec : undefined);
+    const reference = quotePrice(quote);
     if (!quote || reference === undefined) {
       throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}; it cannot be priced or traded here`, { symbol });
     }
@@ -182,18 +182,7 @@ export class OrderRouter {
         });
       }
     }
-    await this.service.append([
-      {
-        type: 'order_updated',
-        id: order.id,
-        status: answer.status,
-        filledQty: answer.filledQty,
-        filledAvgPrice: answer.filledAvgPrice ?? null,
-        brokerOrderId: answer.brokerOrderId,
-        reason: answer.reason ?? null,
-        ts: answer.updatedAt,
-      },
-    ]);
+    await this.service.append([orderUpdatedFrom(order.id, answer, answer.updatedAt)]);
   }
 
   private async record(order: OrderState, status: 'rejected', reason: string): Promise<void> {
@@ -210,7 +199,7 @@ export class OrderRouter {
   async submitBlock(request: BlockRequest): Promise<BlockOutcome> {
     const { symbol, side } = request;
     const quote = (await this.market.latest([symbol])).get(symbol);
-    const reference = quote?.last ?? (quote?.bid !== undefined && quote.ask !== undefined ? (((quote.bid + quote.ask) / 2n) as Dec) : undefined);
+    const reference = quotePrice(quote);
     if (reference === undefined) throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}`, { symbol });
     const price = request.limitPrice ?? reference;
     const reservePrice = side === 'buy' ? (request.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec)) : price;
@@ -281,9 +270,7 @@ export class OrderRouter {
         return;
       }
     }
-    await this.service.append([
-      { type: 'order_updated', id, status: answer.status, filledQty: answer.filledQty, filledAvgPrice: answer.filledAvgPrice ?? null, brokerOrderId: answer.brokerOrderId, reason: answer.reason ?? null, ts: answer.updatedAt },
-    ]);
+    await this.service.append([orderUpdatedFrom(id, answer, answer.updatedAt)]);
   }
 
   /** Cancels what is left of a block order. */

@@ -10,9 +10,8 @@
  * quote (absent, or no positive last/mid price) keeps its last mark and is listed as missing;
  * a price is never zeroed. A quote already journaled (same symbol, time and source) is skipped.
  */
-import type { Dec } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
-import type { MarketDataPort, Quote } from './broker-port.js';
+import { type MarketDataPort, type Quote, quotePrice } from './broker-port.js';
 import type { Clock } from './clock-port.js';
 import { type JournalEvent, journalKey } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
@@ -154,7 +153,7 @@ export class PriceUpdater {
 /** The mark a quote gives: its last trade, else the bid/ask midpoint; none without a positive price. */
 function markOf(symbol: Symbol, q: Quote | undefined): JournalEvent | undefined {
   if (!q) return undefined;
-  const price = q.last ?? (q.bid !== undefined && q.ask !== undefined ? (((q.bid + q.ask) / 2n) as Dec) : undefined);
+  const price = quotePrice(q);
   if (price === undefined || price <= 0n) return undefined;
   return { type: 'mark', symbol, price, ts: q.ts, source: q.source };
 }

@@ -3,9 +3,8 @@
  * prices): `recordPrices` journals one mark per universe symbol from one batched quote call.
  * A symbol without a quote keeps its last mark; nothing is zeroed.
  */
-import type { Dec } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
-import type { MarketDataPort } from '../app/broker-port.js';
+import { type MarketDataPort, quotePrice } from '../app/broker-port.js';
 import type { JournalEvent } from '../app/journal-codec.js';
 import type { LedgerService } from '../app/ledger-service.js';
 
@@ -13,7 +12,7 @@ export async function recordPrices(service: LedgerService, market: MarketDataPor
   const quotes = await market.latest(universe);
   const events: JournalEvent[] = [];
   for (const [symbol, q] of quotes) {
-    const price = q.last ?? (q.bid !== undefined && q.ask !== undefined ? (((q.bid + q.ask) / 2n) as Dec) : undefined);
+    const price = quotePrice(q);
     if (price !== undefined && price > 0n) events.push({ type: 'mark', symbol, price, ts: q.ts, source: q.source });
   }
   return (await service.append(events)).appended;

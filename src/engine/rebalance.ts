@@ -12,7 +12,7 @@ import { crossFill, type ReferencePrice } from '../core/crossing.js';
 import type { FillId, Symbol } from '../core/ids.js';
 import { HOUSE } from '../core/ids.js';
 import { valueSleeve } from '../core/valuation.js';
-import type { MarketDataPort } from '../app/broker-port.js';
+import { type MarketDataPort, quoteMid } from '../app/broker-port.js';
 import type { Clock } from '../app/clock-port.js';
 import type { JournalEvent } from '../app/journal-codec.js';
 import type { Subledger } from '../app/subledger.js';
@@ -63,7 +63,7 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
   const references = new Map<Symbol, ReferencePrice>();
   const marks: JournalEvent[] = [];
   for (const [symbol, q] of quotes) {
-    const mid = q.bid !== undefined && q.ask !== undefined ? (((q.bid + q.ask) / 2n) as Dec) : undefined;
+    const mid = quoteMid(q);
     const last = q.last ?? mid;
     if (last === undefined) continue;
     prices.set(symbol, last);
