@@ -83,7 +83,7 @@ function lineOf(t: Totals, accountEquity: Dec, closes: readonly HistoryRow[] | u
   return {
     capital: toPlain(t.capital),
     equity: toPlain(t.equity),
-    allocation_pct: percentString(t.equity, accountEquity, 2),
+    allocation_pct: percentString(t.equity, accountEquity, 4),
     realized_pnl: toPlain(t.realized),
     unrealized_pnl: toPlain(t.unrealized),
     fees: toPlain(t.fees),

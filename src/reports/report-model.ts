@@ -105,7 +105,7 @@ export interface ReportInput {
 export interface PnlLine {
   readonly capital: string;
   readonly equity: string;
-  /** equity ÷ account equity × 100, 2 dp. */
+  /** equity ÷ account equity × 100, 4 dp. */
   readonly allocation_pct: string;
   readonly realized_pnl: string;
   readonly unrealized_pnl: string;

@@ -136,10 +136,24 @@ export class ReportService {
     });
   }
 
+  /** When the daily report is next due (null when there is no schedule, or it is stopped). */
+  nextDailyRun(): Date | null {
+    return this.cron?.nextRun() ?? null;
+  }
+
+  /** Resolves when no send is in progress or queued. */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown> | undefined;
+    while (seen !== this.tail) {
+      seen = this.tail;
+      await seen;
+    }
+  }
+
   async stop(): Promise<void> {
     this.cron?.stop();
     this.abort.abort();
-    await this.tail;
+    await this.idle();
     this.deps.mailer.close();
   }
 
