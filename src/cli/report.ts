@@ -4,8 +4,11 @@
  * recent closed positions, orders and internal crossing, the reconciliation. Printed as text by
  * default; `--out r.html` writes the HTML email and its chart PNG beside it; `--email` sends it
  * now over SMTP (SMTP_URL, SUBLEDGER_REPORT_FROM, SUBLEDGER_REPORT_TO or the flags); `--json`
- * prints the report model. The books are valued as of the journal's last event.
+ * prints the report model. The books are valued as of the journal's last event. Without --db
+ * (and SUBLEDGER_DB), when ./subledger.db does not exist but the demo's ./subledger-demo.db does,
+ * the demo's books are read: `subledger report --out r.html` works right after the demo.
  */
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createSmtpMailer } from '../adapters/smtp/smtp-mailer.js';
 import { LedgerService } from '../app/ledger-service.js';
@@ -43,10 +46,11 @@ export function registerReport(program: Command): void {
     .option('--to <addresses>', 'recipients, separated by commas (env SUBLEDGER_REPORT_TO)')
     .option('--json', 'print the report model as JSON (exact decimal strings)')
     .action(
-      action(async (opts: ReportOptions) => {
+      action(async (opts: ReportOptions, command: Command) => {
         const config = loadReportConfig(opts);
+        const db = chooseDb(opts.db, command.getOptionValueSource('db') === 'default');
         if (opts.email) requireMail(config);
-        return withStore(opts.db, async (store) => {
+        return withStore(db, async (store) => {
           const service = await LedgerService.load(store);
           const asOf = await lastEventTime(service);
           if (asOf === undefined) {
@@ -78,4 +82,15 @@ export function registerReport(program: Command): void {
         });
       }),
     );
+}
+
+const DEMO_DB = './subledger-demo.db';
+
+/** The store to read: the demo's when nothing was chosen and only the demo has run here. */
+function chooseDb(db: string, defaulted: boolean): string {
+  if (defaulted && process.env.SUBLEDGER_DB === undefined && !existsSync(db) && existsSync(DEMO_DB)) {
+    console.error(`reading the demo's books (${DEMO_DB}): ${db} does not exist; pass --db to choose`);
+    return DEMO_DB;
+  }
+  return db;
 }
