@@ -1,0 +1,85 @@
+/**
+ * The dashboard's REST client: every read sends `Authorization: Bearer <token>` and returns the
+ * API's JSON as is (decimals stay strings). The response types are the server's own view types
+ * (type-only imports: nothing of the server is bundled), so a change there fails this build.
+ *
+ * Entry point: `Api`. Every failure throws `ApiError` with the HTTP status and the API's error
+ * `code` (or `NETWORK` when the server could not be reached).
+ */
+import type { AccountView, CapitalFlowView, DeploymentView, MetricsView, OrderView, TradePage } from '../app/api.js';
+import type { EquitySeriesView, HistoryView, StatsOverviewView, StatsView } from '../app/performance-api.js';
+import type { PositionView } from '../app/views.js';
+
+export type {
+  AccountView,
+  CapitalFlowView,
+  DeploymentView,
+  EquitySeriesView,
+  HistoryView,
+  MetricsView,
+  OrderView,
+  PositionView,
+  StatsOverviewView,
+  StatsView,
+  TradePage,
+};
+
+export type Session = { principal: 'admin' } | { principal: 'deployment'; deployment: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const enc = encodeURIComponent;
+
+export class Api {
+  constructor(private readonly token: string) {}
+
+  /** Relative URLs: the API is the page's own origin (and path prefix, behind a proxy). */
+  private async request(path: string, accept: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(path, { headers: { authorization: `Bearer ${this.token}`, accept } });
+    } catch (error) {
+      throw new ApiError(0, 'NETWORK', `The server could not be reached (${(error as Error).message}).`);
+    }
+    if (response.ok) return response;
+    const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+    throw new ApiError(
+      response.status,
+      body.code ?? `HTTP_${response.status}`,
+      body.message ?? `${response.status} ${response.statusText}`,
+    );
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return (await (await this.request(path, 'application/json')).json()) as T;
+  }
+
+  async text(path: string): Promise<string> {
+    return (await this.request(path, 'text/csv')).text();
+  }
+
+  session = () => this.get<Session>('session');
+  deployments = () => this.get<DeploymentView[]>('deployments');
+  account = () => this.get<AccountView>('account');
+  statsOverview = () => this.get<StatsOverviewView>('stats');
+  metrics = (id: string) => this.get<MetricsView>(`deployments/${enc(id)}/metrics`);
+  positions = (id: string) => this.get<PositionView[]>(`deployments/${enc(id)}/positions`);
+  stats = (id: string) => this.get<StatsView>(`deployments/${enc(id)}/stats`);
+  equity = (id: string, points: number) => this.get<EquitySeriesView>(`deployments/${enc(id)}/equity?points=${points}`);
+  orders = (id: string, limit = 100) =>
+    this.get<OrderView[]>(`deployments/${enc(id)}/orders?status=all&limit=${limit}`);
+  capitalFlows = (id: string) => this.get<CapitalFlowView[]>(`deployments/${enc(id)}/capital-flows`);
+  history = (id: string) => this.get<HistoryView>(`deployments/${enc(id)}/history?period=daily`);
+  historyCsv = (id: string) => this.text(`deployments/${enc(id)}/history?period=daily&format=csv`);
+  trades = (id: string, limit: number, cursor: string | null) =>
+    this.get<TradePage>(`deployments/${enc(id)}/trades?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+}
