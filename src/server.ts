@@ -33,6 +33,7 @@ import { Subledger } from './app/subledger.js';
 import type { RuntimeConfig } from './config.js';
 import { type AuthConfig, deploymentToken } from './http/auth.js';
 import { buildServer } from './http/server.js';
+import { journalFeed } from './http/routes/web.js';
 
 export interface Runtime {
   readonly app: Subledger;
@@ -121,7 +122,7 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       appendHistory: (kind, ts) => recorder.appendHistory(kind, ts),
       async serve() {
         await scheduler.start();
-        http = buildServer({ api: app, auth, performance, rebalances: { listRebalances: (n) => engine.listRebalances(n), getRebalance: (id) => engine.getRebalance(id), rebalance } });
+        http = buildServer({ api: app, auth, performance, web: { feed: journalFeed(service) }, rebalances: { listRebalances: (n) => engine.listRebalances(n), getRebalance: (id) => engine.getRebalance(id), rebalance } });
         if (config.rebalanceCron) {
           crons.push(
             new Cron(config.rebalanceCron, { protect: true }, () => {

@@ -23,7 +23,7 @@ export function registerDemo(program: Command): void {
     program.command('demo').description('run a simulated multi-bot session on the paper broker, print every sleeve and the reconciliation, then serve the API'),
     { db: DEMO_DB },
   )
-    .option('--steps <n>', 'simulated minutes to trade', '240')
+    .option('--steps <n>', "simulated minutes to trade (the default reaches the first day's close, 21:00 UTC)", '420')
     .option('--no-serve', 'exit after printing instead of serving the API')
     .option('--keep', 'keep an existing demo database instead of starting fresh')
     .action(

@@ -21,7 +21,8 @@ export function registerServe(program: Command): void {
 
 export function printAccess(runtime: Runtime, url: string): void {
   const ids = runtime.app.listDeployments().map((d) => d.id);
-  console.log(`\nSubledger API at ${url}  (OpenAPI: ${url}/openapi.json, docs: ${url}/docs)`);
+  console.log(`\nSubledger dashboard at ${url}/  (sign in with a token below)`);
+  console.log(`API at ${url}  (OpenAPI: ${url}/openapi.json, docs: ${url}/docs)`);
   console.log(`market: ${runtime.broker.source}${runtime.broker.source === 'simulated' ? ' (simulated prices, not real quotes)' : ''}`);
   console.log(`admin token:  ${runtime.auth.adminToken}`);
   for (const id of ids) console.log(`token of ${id.padEnd(12)} ${runtime.tokenFor(id)}`);

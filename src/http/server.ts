@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { performanceRoutes } from './routes/performance.js';
 import { type RebalanceApi, rebalanceRoutes } from './routes/rebalances.js';
+import { type WebOptions, registerWeb } from './routes/web.js';
 import { sleeveRoutes } from './routes/sleeve.js';
 import { validatorCompiler } from './validation.js';
 
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readonly auth: AuthConfig;
   /** Statistics, history, snapshots and equity series (src/http/routes/performance.ts); absent: not served. */
   readonly performance?: PerformanceApi;
+  /** The dashboard at `/` and its live feed (src/http/routes/web.ts); absent: not served. */
+  readonly web?: WebOptions;
   /** The multi-strategy engine's runs (src/http/routes/rebalances.ts); absent: not served. */
   readonly rebalances?: RebalanceApi;
   /** Log requests and errors with pino (default false). */
@@ -43,6 +46,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   acceptOnlyJson(app);
   installErrorHandling(app);
   installAuth(app, options.auth);
+  if (options.web) registerWeb(app, options.web);
   app.register(async (scope) => {
     await registerOpenApi(scope);
     const routes = scope.withTypeProvider() as unknown as App;
