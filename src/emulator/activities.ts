@@ -65,12 +65,12 @@ export function queryActivities(
   return { rows: selected.slice(0, pageSize) };
 }
 
-/** The FILL row of one execution (spec `TradingActivities`); its id ends with the execution id. */
-export function fillActivity(report: ExecutionReport, executionId: string, orderId: string): ActivityWire {
+/** The FILL row of one execution (spec `TradingActivities`); its id is `"<time>::<uuid>"`. */
+export function fillActivity(report: ExecutionReport, uuid: string, orderId: string): ActivityWire {
   const x = report.execution!;
   const o = report.order;
   return {
-    id: activityId(x.ts, executionId),
+    id: activityId(x.ts, uuid),
     activity_type: 'FILL',
     transaction_time: x.ts,
     type: report.kind === 'fill' ? 'fill' : 'partial_fill',

@@ -59,6 +59,8 @@ export interface EmulatorOptions {
   readonly authForms?: readonly AuthForm[];
   /** Partial-fill cap per symbol and side per step from the start. Default none. */
   readonly maxQtyPerStep?: Dec | string;
+  /** FILL activity ids: ending with the stream's execution id (default) or not (FACTS §2.1). */
+  readonly fillActivityIds?: 'execution_id' | 'independent';
   /** Fastify's request log. Default false. */
   readonly logger?: boolean;
 }
@@ -94,6 +96,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       typeof options.startingCash === 'bigint' ? options.startingCash : parseDec(options.startingCash ?? '100000'),
     start: options.start ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
     stepMs: options.stepMs ?? 1000,
+    ...(options.fillActivityIds ? { fillActivityIds: options.fillActivityIds } : {}),
     ...(cap !== undefined ? { maxQtyPerStep: typeof cap === 'string' ? parseDec(cap) : cap } : {}),
   });
   const hub = new StreamHub({

@@ -8,7 +8,7 @@
  * test controls `setPrice`, `setPartialFillCap`, `payDividend`.
  * Invariants: every engine report becomes exactly one `trade_updates` event, published in the
  * engine's order; every execution becomes exactly one FILL activity whose id ends with the
- * event's `execution_id`; `position_qty` is the account's net position after that execution;
+ * event's `execution_id` (unless `fillActivityIds: 'independent'`); `position_qty` is the account's net position after that execution;
  * time is the simulated market's, never the wall clock.
  */
 import type { BrokerOrder, ExecutionReport } from '../app/broker-port.js';
@@ -38,6 +38,11 @@ export interface VenueOptions {
   readonly stepMs: number;
   /** Initial partial-fill cap per symbol and side per step; undefined = unlimited liquidity. */
   readonly maxQtyPerStep?: Dec;
+  /**
+   * The uuid in a FILL activity's id: the stream's `execution_id` (default), or an unrelated one —
+   * whether Alpaca's match is UNCERTAIN (FACTS §2.1), so clients can be tested both ways.
+   */
+  readonly fillActivityIds?: 'execution_id' | 'independent';
 }
 
 export type SubmitResult = { ok: true; order: OrderWire } | { ok: false; rejection: Rejection };
@@ -50,6 +55,7 @@ export class Venue {
   readonly engine: MatchingEngine;
   readonly seed: number;
   readonly start: string;
+  private readonly fillActivityIds: 'execution_id' | 'independent';
   private readonly caps: Record<string, Dec> = {};
   private readonly meta = new Map<BrokerOrderId, OrderMeta>();
   private readonly byUuid = new Map<string, BrokerOrderId>();
@@ -66,6 +72,7 @@ export class Venue {
   constructor(options: VenueOptions) {
     this.seed = options.seed;
     this.start = options.start;
+    this.fillActivityIds = options.fillActivityIds ?? 'execution_id';
     const startMs = Date.parse(options.start);
     if (Number.isNaN(startMs)) throw new RangeError(`emulator: start "${options.start}" is not ISO-8601`);
     if (!Number.isInteger(options.stepMs) || options.stepMs < 1) throw new RangeError('emulator: stepMs must be ≥ 1');
@@ -262,7 +269,8 @@ export class Venue {
         qty: plain(x.qty),
         position_qty: plain(position),
       };
-      this.activityLog.push(fillActivity(report, executionId, meta.id));
+      const rowId = this.fillActivityIds === 'independent' ? uuidFor(this.seed, `activity:${x.id}`) : executionId;
+      this.activityLog.push(fillActivity(report, rowId, meta.id));
     } else if (report.kind !== 'new') {
       update = { ...update, timestamp: report.ts };
     }

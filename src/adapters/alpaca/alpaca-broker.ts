@@ -134,7 +134,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
       ...options.stream,
       onUpdate: (update) => {
         const report = toReport(update);
-        if (report) void this.delivery.enqueue(report);
+        if (report) void this.recovery.deliverLive(report);
       },
       onListening: () => this.listeningOnce(this.backfillNow()),
       onError: (error) => this.onError(error, 'trade stream'),

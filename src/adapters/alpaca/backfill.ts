@@ -21,6 +21,11 @@ export interface FillCursor {
   readonly activityId?: string;
   /** Broker time up to which status changes were looked at. */
   readonly ts: string;
+  /**
+   * Fills the stream delivered since, as `fillKey`s (order id @ cumulative qty): a backfill after
+   * a restart skips them, whether or not Alpaca's activity ids carry the stream's execution ids.
+   */
+  readonly recent?: readonly string[];
 }
 
 /** The small store the cursor lives in (wired to the store's `cursors` table by the app). */
@@ -32,13 +37,25 @@ export interface CursorStore {
 export async function readCursor(store: CursorStore, name: string): Promise<FillCursor | undefined> {
   const text = await store.get(name);
   if (text === undefined) return undefined;
-  const value = JSON.parse(text) as { activity_id?: unknown; ts?: unknown };
+  const value = JSON.parse(text) as { activity_id?: unknown; ts?: unknown; recent?: unknown };
   if (typeof value.ts !== 'string') throw new Error(`cursor "${name}" is corrupt: ${text}`);
-  return { ts: value.ts, ...(typeof value.activity_id === 'string' ? { activityId: value.activity_id } : {}) };
+  const recent = Array.isArray(value.recent) ? value.recent.filter((k): k is string => typeof k === 'string') : [];
+  return {
+    ts: value.ts,
+    ...(typeof value.activity_id === 'string' ? { activityId: value.activity_id } : {}),
+    ...(recent.length ? { recent } : {}),
+  };
 }
 
 export function writeCursor(store: CursorStore, name: string, cursor: FillCursor): Promise<void> {
-  return store.set(name, JSON.stringify({ activity_id: cursor.activityId ?? null, ts: cursor.ts }));
+  return store.set(
+    name,
+    JSON.stringify({
+      activity_id: cursor.activityId ?? null,
+      ts: cursor.ts,
+      ...(cursor.recent?.length ? { recent: cursor.recent } : {}),
+    }),
+  );
 }
 
 export interface BackfillResult {

@@ -4,14 +4,18 @@
  * failed attempt; each run reads the stored cursor, delivers what backfill.ts finds through the
  * delivery queue, and stores the new cursor.
  *
- * Entry point: `FillRecovery` — `start()`, `run()`, `close()`, `runs`.
+ * Entry point: `FillRecovery` — `start()`, `run()`, `deliverLive(report)`, `close()`, `runs`.
  * Invariants: runs are serialized in the delivery queue (behind the stream events received before
  * them); the cursor is written only when every report of the run was taken by every handler, so a
- * failure or a crash re-delivers and never skips; with no stored cursor the run starts at the
+ * failure or a crash re-delivers and never skips; a fill the stream delivered is remembered in the
+ * cursor (`recent`) until a backfill covers it, so a restart does not deliver it again even if
+ * Alpaca's activity ids differ from its execution ids; with no stored cursor the run starts at the
  * broker's latest fill and its clock (`now`) or at the epoch (`beginning`).
  */
+import type { ExecutionReport } from '../../app/broker-port.js';
 import { type CursorStore, type FillCursor, backfill, readCursor, writeCursor } from './backfill.js';
 import type { ReportDelivery } from './delivery.js';
+import { fillKey } from './mapping.js';
 import type { TradingApi } from './trading-api.js';
 
 export interface RecoveryOptions {
@@ -23,6 +27,9 @@ export interface RecoveryOptions {
   readonly orderLookbackMs: number;
   readonly onError: (error: unknown, context: string) => void;
 }
+
+/** Bound on remembered stream fills between backfills (the oldest are forgotten first). */
+const MAX_RECENT = 10_000;
 
 export class FillRecovery {
   private periodic: NodeJS.Timeout | undefined;
@@ -55,9 +62,13 @@ export class FillRecovery {
         const { cursors, cursorName } = this.options;
         const cursor = (await readCursor(cursors, cursorName)) ?? (await this.initialCursor());
         const result = await backfill(this.api, cursor, this.options.orderLookbackMs);
+        const recent = new Set(cursor.recent);
         let ok = true;
-        for (const report of result.reports) ok = (await this.delivery.deliverNow(report)) && ok;
-        if (ok) await writeCursor(cursors, cursorName, result.cursor);
+        for (const report of result.reports) {
+          if (report.execution && recent.has(fillKey(report.order.brokerOrderId, report.order.filledQty))) continue;
+          ok = (await this.delivery.deliverNow(report)) && ok;
+        }
+        if (ok) await writeCursor(cursors, cursorName, { ...result.cursor, recent: [] });
         this.runs += 1;
         this.retryDelay = 1000;
       } catch (error) {
@@ -66,6 +77,27 @@ export class FillRecovery {
         this.retry = setTimeout(() => void this.run(), this.retryDelay);
         this.retry.unref();
         this.retryDelay = Math.min(60_000, this.retryDelay * 2);
+      }
+    });
+  }
+
+  /**
+   * Delivers a report from the stream (in queue order); a fill every handler took is remembered in
+   * the stored cursor until the next backfill covers it.
+   */
+  deliverLive(report: ExecutionReport): Promise<void> {
+    return this.delivery.run(async () => {
+      const ok = await this.delivery.deliverNow(report);
+      if (!ok || !report.execution || this.closed) return;
+      try {
+        const { cursors, cursorName } = this.options;
+        const cursor = await readCursor(cursors, cursorName);
+        if (!cursor) return; // no cursor yet: the first backfill starts after this fill anyway
+        const key = fillKey(report.order.brokerOrderId, report.order.filledQty);
+        const recent = [...(cursor.recent ?? []).filter((k) => k !== key), key].slice(-MAX_RECENT);
+        await writeCursor(cursors, cursorName, { ...cursor, recent });
+      } catch (error) {
+        this.options.onError(error, 'remembering a streamed fill in the cursor');
       }
     });
   }
