@@ -34,6 +34,9 @@ import type { RuntimeConfig } from './config.js';
 import { type AuthConfig, deploymentToken } from './http/auth.js';
 import { buildServer } from './http/server.js';
 import { journalFeed } from './http/routes/web.js';
+import { createSmtpMailer } from './adapters/smtp/smtp-mailer.js';
+import { loadReportConfig } from './reports/report-config.js';
+import { ReportService } from './reports/report-service.js';
 
 export interface Runtime {
   readonly app: Subledger;
@@ -100,9 +103,13 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       { app, market: broker, clock: broker.clock, registry: sampleStrategies(), wait: async () => void (await broker.step()) },
       { universe: broker.symbols, policy: config.execution === 'smart' ? DEFAULT_SMART : { kind: 'market' } },
     );
+    const reports = ReportService.fromConfig({ service, account: () => app.account(), clock: broker.clock }, loadReportConfig({}, process.env), createSmtpMailer);
     const rebalance = async (dryRun = false) => {
       const run = await engine.rebalance(dryRun);
-      if (!dryRun) await recorder.appendHistory('rebalance', run.summary.finished_at);
+      if (!dryRun) {
+        await recorder.appendHistory('rebalance', run.summary.finished_at);
+        reports?.afterRebalance();
+      }
       return run;
     };
     const auth = { adminToken: await secret(store, 'auth.admin_token', config.adminToken), tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret) };
@@ -122,6 +129,7 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       appendHistory: (kind, ts) => recorder.appendHistory(kind, ts),
       async serve() {
         await scheduler.start();
+        reports?.start();
         http = buildServer({ api: app, auth, performance, web: { feed: journalFeed(service) }, rebalances: { listRebalances: (n) => engine.listRebalances(n), getRebalance: (id) => engine.getRebalance(id), rebalance } });
         if (config.rebalanceCron) {
           crons.push(
@@ -146,6 +154,7 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
         return url;
       },
       async close() {
+        await reports?.stop();
         for (const t of timers) clearInterval(t);
         for (const c of crons) c.stop();
         await http?.close();

@@ -10,6 +10,7 @@ import { registerImport } from './import.js';
 import { registerReplay } from './replay.js';
 import { registerRebalance } from './rebalance.js';
 import { registerSummary } from './summary.js';
+import { registerReport } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerRebalance(program);
   registerSummary(program);
+  registerReport(program);
   registerHistory(program);
   return program;
 }
