@@ -1,12 +1,14 @@
 /**
- * `npm run bench`: the three benchmarks, each against a baseline measured in the same run on the
+ * `npm run bench`: the benchmarks, each against a baseline measured in the same run on the
  * same generated data, then a summary table. Not tests: nothing here asserts a time.
  *
- *   --only fold|sqlite|postgres   run one benchmark (comma-separated for several)
+ *   --only fold|sqlite|postgres|http|risk|plan   run one benchmark (comma-separated for several)
  *   --fills N                     fills for the fold (default 1,000,000); also caps the ingests
  *   --ingest-fills N              fills for the ingests (default 100,000)
  *   --batch N                     fills per append / transaction in the ingests (default 1,000)
- *   --runs N                      timed runs per side, after one warm-up (default 3)
+ *   --runs N                      timed runs per side, after one warm-up (default 3; also the
+ *                                 http rounds per side and route)
+ *   --seconds N                   seconds per http load run (default 4)
  * PostgreSQL: SUBLEDGER_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import os from 'node:os';
@@ -16,9 +18,12 @@ import { benchFold } from './fold.js';
 import { ingestInput } from './ingest.js';
 import { DEFAULT_PG_URL, benchPostgres } from './ingest-postgres.js';
 import { benchSqlite } from './ingest-sqlite.js';
+import { HTTP_DEFAULTS, benchHttp } from './http.js';
+import { benchPlan } from './plan.js';
 import { type SummaryRow, printSummary } from './report.js';
+import { benchRisk } from './risk.js';
 
-const BENCHES = ['fold', 'sqlite', 'postgres'] as const;
+const BENCHES = ['fold', 'sqlite', 'postgres', 'http', 'risk', 'plan'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -36,12 +41,13 @@ async function main(): Promise<void> {
       'ingest-fills': { type: 'string' },
       batch: { type: 'string' },
       runs: { type: 'string' },
+      seconds: { type: 'string' },
     },
   });
   const only = (values.only?.split(',') ?? [...BENCHES]).map((s) => s.trim());
   for (const name of only)
     if (!(BENCHES as readonly string[]).includes(name))
-      throw new Error(`--only: unknown benchmark '${name}' (fold, sqlite, postgres)`);
+      throw new Error(`--only: unknown benchmark '${name}' (${BENCHES.join(', ')})`);
   const wants = (b: Bench) => only.includes(b);
   const foldFills = positive('fills', values.fills, 1_000_000);
   const ingestFills = Math.min(
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
   );
   const batch = positive('batch', values.batch, 1000);
   const runs = positive('runs', values.runs, 3);
+  const seconds = positive('seconds', values.seconds, HTTP_DEFAULTS.seconds);
   const pgUrl = process.env.SUBLEDGER_BENCH_PG_URL ?? DEFAULT_PG_URL;
 
   const cpus = os.cpus();
@@ -68,17 +75,21 @@ async function main(): Promise<void> {
   }
   const needed = Math.max(wants('fold') ? foldFills : 0, wants('sqlite') || wants('postgres') ? ingestFills : 0);
   const start = Date.now();
-  const data = generate(needed);
-  console.log(`generated ${needed.toLocaleString('en-US')} fills (seeded mulberry32) in ${Date.now() - start} ms`);
-
   const rows: SummaryRow[] = [];
-  if (wants('fold'))
-    rows.push(...benchFold(needed === foldFills ? data : { ...data, fills: data.fills.slice(0, foldFills) }, runs));
-  if (wants('sqlite') || wants('postgres')) {
-    const input = ingestInput(data, ingestFills, batch);
-    if (wants('sqlite')) rows.push(await benchSqlite(input, runs));
-    if (wants('postgres')) rows.push(await benchPostgres(input, runs, pgUrl));
+  if (needed > 0) {
+    const data = generate(needed);
+    console.log(`generated ${needed.toLocaleString('en-US')} fills (seeded mulberry32) in ${Date.now() - start} ms`);
+    if (wants('fold'))
+      rows.push(...benchFold(needed === foldFills ? data : { ...data, fills: data.fills.slice(0, foldFills) }, runs));
+    if (wants('sqlite') || wants('postgres')) {
+      const input = ingestInput(data, ingestFills, batch);
+      if (wants('sqlite')) rows.push(await benchSqlite(input, runs));
+      if (wants('postgres')) rows.push(await benchPostgres(input, runs, pgUrl));
+    }
   }
+  if (wants('http')) rows.push(...(await benchHttp({ ...HTTP_DEFAULTS, seconds, rounds: runs })));
+  if (wants('risk')) rows.push(...benchRisk());
+  if (wants('plan')) rows.push(...benchPlan());
   printSummary(rows);
   console.log(
     `\nload at the end ${os
