@@ -10,7 +10,7 @@ import type { ClientOrderId, DeploymentId, Symbol } from '../core/ids.js';
 import { symbolProblem } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
 import { checkOrder } from '../core/risk.js';
-import { valueSleeve } from '../core/valuation.js';
+import { sleeveTotals } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
 import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort, type OrderRequest, quotePrice } from './broker-port.js';
 import { allocationPolicy } from '../core/allocation.js';
@@ -92,7 +92,7 @@ export class OrderRouter {
         active: current.status === 'active',
         limits: limitsOf(current.limits),
         cash: sleeve.cash,
-        equity: valueSleeve(sleeve, state.ledger.marks).equity,
+        equity: sleeveTotals(sleeve, state.ledger.marks).equity,
         heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
         openOrders: (state.ordersByDeployment.get(deployment) ?? []).filter(isOpen),
         symbol,
@@ -218,7 +218,7 @@ export class OrderRouter {
           active: info.status === 'active',
           limits: limitsOf(info.limits),
           cash: sleeve.cash,
-          equity: valueSleeve(sleeve, state.ledger.marks).equity,
+          equity: sleeveTotals(sleeve, state.ledger.marks).equity,
           heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
           openOrders: (state.ordersByDeployment.get(p.deployment) ?? []).filter(isOpen),
           symbol,

@@ -6,7 +6,7 @@ import { type Dec, percentString, toPlain } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { Ledger, Sleeve, TradeBooked } from '../core/ledger.js';
 import type { PositionState, RoundTrip } from '../core/position.js';
-import { valuePosition, valueSleeve } from '../core/valuation.js';
+import { sleeveTotals, valuePosition } from '../core/valuation.js';
 import type { DeploymentSettings } from './journal-codec.js';
 import type { OrderState } from '../core/orders.js';
 import type { BalanceRow, DeploymentRow, MarkRow, MetricsRow, OrderRow, PositionRow, RoundTripRow, TradeRow } from './store-port.js';
@@ -125,7 +125,7 @@ export function roundTripRow(trip: RoundTrip & { deployment: DeploymentId }, seq
 
 /** A `deployment_metrics` snapshot of a sleeve at the current marks, by its own cost method. */
 export function metricsRow(ledger: Ledger, sleeve: Sleeve, ts: string): MetricsRow {
-  const v = valueSleeve(sleeve, ledger.marks);
+  const v = sleeveTotals(sleeve, ledger.marks);
   return {
     deploymentId: sleeve.deployment,
     ts,

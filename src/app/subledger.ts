@@ -35,7 +35,7 @@ import { limitsToJson, limitsView } from './limits.js';
 import type { MarketHours } from './market-hours.js';
 import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './order-router.js';
 import { PriceUpdater } from './price-updater.js';
-import { type PositionView, sleeveView } from './views.js';
+import { type PositionView, sleeveSummaryView, sleeveView } from './views.js';
 
 export interface SubledgerOptions {
   readonly service: LedgerService;
@@ -259,7 +259,7 @@ export class Subledger implements SubledgerApi {
 
   metrics(id: DeploymentId): MetricsView {
     const info = this.requireDeployment(id);
-    const { positions: _positions, ...view } = sleeveView(this.service.ledger, id, info);
+    const view = sleeveSummaryView(this.service.ledger, id, info);
     const { reserved, free } = this.freeCash(id);
     const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen).length;
     return { ...view, buying_power: toPlain(free), reserved_cash: toPlain(reserved), open_orders: open, as_of: this.now() };

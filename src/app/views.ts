@@ -6,7 +6,7 @@ import { type Dec, toPlain } from '../core/decimal.js';
 import type { CostMethod } from '../core/events.js';
 import type { DeploymentId } from '../core/ids.js';
 import { type Ledger, markPrice } from '../core/ledger.js';
-import { valueSleeve } from '../core/valuation.js';
+import { type SleeveTotals, sleeveTotals, valueSleeve } from '../core/valuation.js';
 import { type DeploymentInfo, returnPercent } from './projections.js';
 
 export interface PositionView {
@@ -49,10 +49,19 @@ export interface SleeveView {
 const s = (d: Dec) => toPlain(d);
 
 /** The sleeve of `id` valued at the ledger's marks, by `method` (default: the deployment's). */
-export function sleeveView(ledger: Ledger, id: DeploymentId, info: DeploymentInfo, method?: CostMethod): SleeveView {
+/** A sleeve's totals as users see them, without its positions (no per-position quotient). */
+export function sleeveSummaryView(
+  ledger: Ledger,
+  id: DeploymentId,
+  info: DeploymentInfo,
+  method?: CostMethod,
+): Omit<SleeveView, 'positions'> {
   const sleeve = ledger.sleeves.get(id);
   if (!sleeve) throw new Error(`no sleeve for deployment '${id}'`);
-  const v = valueSleeve(sleeve, ledger.marks, method);
+  return summaryOf(sleeveTotals(sleeve, ledger.marks, method), id, info);
+}
+
+function summaryOf(v: SleeveTotals, id: DeploymentId, info: DeploymentInfo): Omit<SleeveView, 'positions'> {
   return {
     id,
     name: info.name,
@@ -70,6 +79,16 @@ export function sleeveView(ledger: Ledger, id: DeploymentId, info: DeploymentInf
     dividends: s(v.dividends),
     total_pnl: s(v.totalPnl),
     return_pct: returnPercent(v.totalPnl, v.capital),
+  };
+}
+
+/** The sleeve of `id` valued at the ledger's marks, by `method` (default: the deployment's), with its positions. */
+export function sleeveView(ledger: Ledger, id: DeploymentId, info: DeploymentInfo, method?: CostMethod): SleeveView {
+  const sleeve = ledger.sleeves.get(id);
+  if (!sleeve) throw new Error(`no sleeve for deployment '${id}'`);
+  const v = valueSleeve(sleeve, ledger.marks, method);
+  return {
+    ...summaryOf(v, id, info),
     positions: v.positions.map((p) => ({
       symbol: p.symbol,
       qty: s(p.qty),

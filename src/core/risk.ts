@@ -123,13 +123,21 @@ export function checkOrder(input: RiskInput): RiskResult {
   }
   const needs = side === 'buy' ? mul(qty, input.reservePrice) : mul(shortQty, input.price);
   if (needs === 0n) return { ok: true, reservedCash: ZERO };
-  const buys = mine.filter((o) => reservedCash(o) > 0n);
-  const reserved = buys.reduce((s, o) => s + reservedCash(o), 0n) as Dec;
+  // One pass over the open orders: each reservation is computed once.
+  let reserved = 0n as Dec;
+  let buyCount = 0;
+  for (const o of mine) {
+    const cash = reservedCash(o);
+    if (cash > 0n) {
+      reserved = (reserved + cash) as Dec;
+      buyCount++;
+    }
+  }
   const available = (input.cash - reserved) as Dec;
   if (needs > available) {
     return reject(
       'INSUFFICIENT_BUYING_POWER',
-      `deployment '${d}' has ${$(available)} available (cash ${$(input.cash)} − ${$(reserved)} reserved by ${plural(buys.length, 'order')}); this order needs ${$(needs)}`,
+      `deployment '${d}' has ${$(available)} available (cash ${$(input.cash)} − ${$(reserved)} reserved by ${plural(buyCount, 'order')}); this order needs ${$(needs)}`,
       { available: toPlain(available), cash: toPlain(input.cash), reserved: toPlain(reserved), needs: toPlain(needs) },
     );
   }

@@ -62,34 +62,37 @@ export function valuePosition(pos: PositionState, mark: Mark | undefined, method
   };
 }
 
-/** Values a sleeve at `marks` under `method` (default: the deployment's own). */
-export function valueSleeve(
+export type SleeveTotals = Omit<SleeveValue, 'positions'>;
+
+/**
+ * A sleeve's totals at `marks` under `method` (default: the deployment's own), without building a
+ * view per position (no average-cost quotient): the hot path of risk checks, metrics and snapshots.
+ */
+export function sleeveTotals(
   sleeve: Sleeve,
   marks: ReadonlyMap<Symbol, Mark>,
   method: CostMethod = sleeve.costMethod,
-): SleeveValue {
+): SleeveTotals {
   let positionsValue = 0n;
   let realized = 0n;
   let unrealized = 0n;
   let fees = 0n;
   let dividends = 0n;
-  const positions: PositionValue[] = [];
   for (const pos of sleeve.positions.values()) {
-    const value = valuePosition(pos, marks.get(pos.symbol), method);
-    positions.push(value);
-    positionsValue += value.marketValue;
-    realized += value.realized;
-    unrealized += value.unrealized;
-    fees += value.fees;
-    dividends += value.dividends;
+    const costBasis = method === 'fifo' ? lotsCost(pos) : pos.cost;
+    const mark = marks.get(pos.symbol);
+    const marketValue = mark ? valueAtMark(pos.qty, mark) : costBasis;
+    positionsValue += marketValue;
+    realized += method === 'fifo' ? pos.realizedFifo : pos.realizedAverage;
+    unrealized += marketValue - costBasis;
+    fees += pos.fees;
+    dividends += pos.dividends;
   }
-  positions.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-  const capital = (sleeve.initialCapital + sleeve.flows) as Dec;
   return {
     method,
     initialCapital: sleeve.initialCapital,
     flows: sleeve.flows,
-    capital,
+    capital: (sleeve.initialCapital + sleeve.flows) as Dec,
     cash: sleeve.cash,
     positionsValue: positionsValue as Dec,
     equity: (sleeve.cash + positionsValue) as Dec,
@@ -98,7 +101,16 @@ export function valueSleeve(
     fees: fees as Dec,
     dividends: dividends as Dec,
     totalPnl: (realized + unrealized - fees + dividends) as Dec,
-    positions,
   };
 }
 
+/** Values a sleeve at `marks` under `method` (default: the deployment's own), with every position. */
+export function valueSleeve(
+  sleeve: Sleeve,
+  marks: ReadonlyMap<Symbol, Mark>,
+  method: CostMethod = sleeve.costMethod,
+): SleeveValue {
+  const positions = [...sleeve.positions.values()].map((pos) => valuePosition(pos, marks.get(pos.symbol), method));
+  positions.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return { ...sleeveTotals(sleeve, marks, method), positions };
+}

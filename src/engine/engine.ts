@@ -4,7 +4,7 @@
  */
 import { type Dec, ZERO, toPlain } from '../core/decimal.js';
 import { HOUSE, type Symbol } from '../core/ids.js';
-import { valueSleeve } from '../core/valuation.js';
+import { sleeveTotals } from '../core/valuation.js';
 import { AppError } from '../app/errors.js';
 import { returnPercent } from '../app/projections.js';
 import type { ExecutionPolicy } from './execution.js';
@@ -72,7 +72,7 @@ export class Engine {
     for (const id of this.deps.app.service.deploymentIds()) {
       if (id === HOUSE) continue;
       const info = this.deps.app.service.deploymentInfo(id)!;
-      const v = valueSleeve(ledger.sleeves.get(id)!, ledger.marks);
+      const v = sleeveTotals(ledger.sleeves.get(id)!, ledger.marks);
       const g = groups.get(info.strategy) ?? { ids: [], capital: 0n, equity: 0n, realized: 0n, unrealized: 0n, fees: 0n, total: 0n };
       g.ids.push(id);
       g.capital += v.capital;

@@ -7,7 +7,7 @@
  *
  * Pure: prices, history and sleeves come in; nothing is read from a clock or the network.
  */
-import { type Dec, ZERO, div, floorToIncrement, mul } from '../core/decimal.js';
+import { type Dec, ZERO, dec, div, floorToIncrement, mul } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { Strategy } from './strategy.js';
 
@@ -48,9 +48,12 @@ export interface MarketInput {
   readonly history: ReadonlyMap<Symbol, readonly Dec[]>;
 }
 
+const WHOLE_SHARE = dec('1');
+const CRYPTO_UNIT = dec('0.000000001');
+
 /** Whole shares for equities, 10^-9 for crypto pairs ("BTC/USD"). */
 export function defaultIncrement(symbol: Symbol): Dec {
-  return (symbol.includes('/') ? 10n ** 9n : 10n ** 18n) as Dec;
+  return symbol.includes('/') ? CRYPTO_UNIT : WHOLE_SHARE;
 }
 
 export function runAllStrategies(

@@ -7,7 +7,7 @@ import { type Dec, ZERO, mul } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
 import { isOpen } from '../core/orders.js';
 import { checkOrder } from '../core/risk.js';
-import { valueSleeve } from '../core/valuation.js';
+import { sleeveTotals } from '../core/valuation.js';
 import { limitsOf } from '../app/limits.js';
 import type { LedgerService } from '../app/ledger-service.js';
 import type { Contribution, ManagerResult } from './manager.js';
@@ -31,7 +31,7 @@ export function precheckWishes(
   for (const run of result.runs) {
     const sleeve = ledger.sleeves.get(run.deployment)!;
     const info = service.deploymentInfo(run.deployment)!;
-    const equity = valueSleeve(sleeve, ledger.marks).equity;
+    const equity = sleeveTotals(sleeve, ledger.marks).equity;
     let proceeds = 0n;
     for (const [symbol, delta] of run.deltas) if (delta < 0n) proceeds += mul(-delta as Dec, prices.get(symbol)!);
     // Sells first, so their proceeds are there for the buys.

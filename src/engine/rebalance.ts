@@ -11,7 +11,7 @@ import { type Dec, ONE, dec, div } from '../core/decimal.js';
 import { crossFill, type ReferencePrice } from '../core/crossing.js';
 import type { FillId, Symbol } from '../core/ids.js';
 import { HOUSE } from '../core/ids.js';
-import { valueSleeve } from '../core/valuation.js';
+import { sleeveTotals } from '../core/valuation.js';
 import { type MarketDataPort, quoteMid } from '../app/broker-port.js';
 import type { Clock } from '../app/clock-port.js';
 import type { JournalEvent } from '../app/journal-codec.js';
@@ -170,7 +170,7 @@ function activeSleeves(app: Subledger): SleeveSnapshot[] {
     const sleeve = ledger.sleeves.get(id)!;
     const holdings = new Map<Symbol, Dec>();
     for (const [symbol, p] of sleeve.positions) if (p.qty !== 0n) holdings.set(symbol, p.qty);
-    out.push({ deployment: id, strategy: info.strategy, equity: valueSleeve(sleeve, ledger.marks).equity, holdings });
+    out.push({ deployment: id, strategy: info.strategy, equity: sleeveTotals(sleeve, ledger.marks).equity, holdings });
   }
   return out;
 }

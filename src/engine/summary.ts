@@ -7,7 +7,7 @@
 import { type Dec, ZERO, mul, toPlain } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
 import { isTerminal } from '../core/orders.js';
-import { valueSleeve } from '../core/valuation.js';
+import { sleeveTotals } from '../core/valuation.js';
 import type { AccountView } from '../app/api.js';
 import { childOrderId } from '../app/account-state.js';
 import type { Subledger } from '../app/subledger.js';
@@ -72,7 +72,7 @@ export function buildSummary(input: SummaryInput): ExecutionSummary {
   for (const p of plan.symbols) for (const leg of p.cross?.legs ?? []) crossedBy.set(leg.deployment, (crossedBy.get(leg.deployment) ?? 0n) + leg.qty);
   const strategies = manager.runs.map((run): StrategySummary => {
     const sleeve = app.service.ledger.sleeves.get(run.deployment)!;
-    const v = valueSleeve(sleeve, app.service.ledger.marks);
+    const v = sleeveTotals(sleeve, app.service.ledger.marks);
     let placed = 0;
     let filled = 0;
     for (const ids of input.blocks.values()) {
