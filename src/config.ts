@@ -3,7 +3,7 @@
  * the setting and the reason. Flags win over environment variables.
  *
  * SUBLEDGER_DB, SUBLEDGER_HOST, SUBLEDGER_PORT, SUBLEDGER_ADMIN_TOKEN, SUBLEDGER_TOKEN_SECRET,
- * SUBLEDGER_BROKER (paper | alpaca), SUBLEDGER_SEED, SUBLEDGER_SYMBOLS, SUBLEDGER_PRICES (bars CSV),
+ * SUBLEDGER_BROKER (paper | alpaca | emulator), SUBLEDGER_UNIVERSE (symbols the engine trades, comma-separated), SUBLEDGER_SEED, SUBLEDGER_SYMBOLS, SUBLEDGER_PRICES (bars CSV),
  * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS, SUBLEDGER_REBALANCE_CRON, SUBLEDGER_EXECUTION (market | smart);
  * for Alpaca: APCA_API_KEY_ID, APCA_API_SECRET_KEY,
  * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL.
@@ -19,7 +19,11 @@ const schema = z.object({
   port: int('port', 0, 65535),
   adminToken: z.string().min(16, 'admin token must be at least 16 characters').optional(),
   tokenSecret: z.string().min(16, 'token secret must be at least 16 characters').optional(),
-  broker: z.enum(['paper', 'alpaca'], { error: 'broker must be "paper" or "alpaca"' }),
+  broker: z.enum(['paper', 'alpaca', 'emulator'], { error: 'broker must be "paper", "alpaca" or "emulator"' }),
+  universe: z
+    .array(z.string().regex(/^[A-Z0-9][A-Z0-9./-]{0,19}$/, 'universe: each symbol in uppercase, e.g. AAPL or BTC/USD'))
+    .min(1)
+    .optional(),
   seed: int('seed', 0, 2 ** 31 - 1),
   symbols: int('symbols', 1, 500),
   prices: z.string().min(1).optional(),
@@ -48,6 +52,7 @@ export interface ConfigFlags {
   adminToken?: string;
   tokenSecret?: string;
   broker?: string;
+  universe?: string;
   seed?: string;
   symbols?: string;
   prices?: string;
@@ -66,6 +71,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     adminToken: flags.adminToken ?? env.SUBLEDGER_ADMIN_TOKEN,
     tokenSecret: flags.tokenSecret ?? env.SUBLEDGER_TOKEN_SECRET,
     broker: flags.broker ?? env.SUBLEDGER_BROKER ?? 'paper',
+    universe: (flags.universe ?? env.SUBLEDGER_UNIVERSE)?.split(',').map((s) => s.trim()).filter(Boolean),
     seed: flags.seed ?? env.SUBLEDGER_SEED ?? '42',
     symbols: flags.symbols ?? env.SUBLEDGER_SYMBOLS ?? '5',
     prices: flags.prices ?? env.SUBLEDGER_PRICES,

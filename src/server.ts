@@ -9,18 +9,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
-import { brokerStateFromBooks } from './app/paper-resume.js';
-import type { Symbol } from './core/ids.js';
 import { type Clock, systemClock } from './app/clock-port.js';
 import { Engine } from './engine/engine.js';
 import { DEFAULT_SMART } from './engine/execution.js';
 import type { RebalanceRun } from './engine/rebalance.js';
 import { sampleStrategies } from './engine/strategies/index.js';
-import { demoSymbols, stepClock } from './sim/index.js';
 import type { FastifyInstance } from 'fastify';
-import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters/paper/index.js';
+import { type RuntimeBroker, openBroker } from './runtime-broker.js';
 import { openStore } from './adapters/sql/open-store.js';
-import { dec } from './core/decimal.js';
 import { LedgerService, type LoadProgress } from './app/ledger-service.js';
 import type { HistoryKind } from './app/history.js';
 import { usEquityHours } from './app/market-hours.js';
@@ -40,7 +36,7 @@ import { ReportService } from './reports/report-service.js';
 
 export interface Runtime {
   readonly app: Subledger;
-  readonly broker: PaperBroker;
+  readonly broker: RuntimeBroker;
   readonly store: StorePort;
   readonly auth: AuthConfig;
   readonly tokenFor: (deployment: string) => string;
@@ -69,7 +65,6 @@ async function secret(store: StorePort, name: string, given: string | undefined)
 }
 
 export async function createRuntime(config: RuntimeConfig, options: { idPrefix?: string; onLoad?: LoadProgress } = {}): Promise<Runtime> {
-  if (config.broker !== 'paper') throw new Error(`broker '${config.broker}' is not wired into this build yet; use --broker paper`);
   const store = await openStore(config.db);
   try {
     // Execution ids must never repeat across runs (a repeat would be dropped as a duplicate fill),
@@ -78,24 +73,12 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
     // The service needs a clock before the broker (whose clock it is) can be built: bind it late.
     const clockRef: { current: Clock } = { current: systemClock };
     const service = await LedgerService.load(store, { now: () => clockRef.current.now(), ...(options.onLoad ? { onProgress: options.onLoad } : {}) });
-    // The paper account lives in memory: resume it from the books (Σ sleeves + house = broker).
-    const resume = brokerStateFromBooks(service.ledger);
-    const paper = { idPrefix, ...(resume.cash !== undefined ? { startingCash: resume.cash, openingPositions: resume.positions } : {}) };
-    const broker = config.prices
-      ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), ...paper })
-      : simulatedPaperBroker({
-          seed: config.seed,
-          symbols: demoSymbols(config.symbols).map((s) => ({ ...s, start: resume.lastPrices.get(s.symbol as Symbol) ?? s.start })),
-          ...(resume.lastTs ? { clock: stepClock(nextMinute(resume.lastTs), 60) } : {}),
-          fees: { perShare: dec('0.005') },
-          slippageBps: dec('1'),
-          liquidity: { volumeShare: dec('0.05') },
-          ...paper,
-        });
+    const broker = await openBroker(config, service, store, idPrefix);
     clockRef.current = broker.clock;
     const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
     const app = new Subledger({ service, broker, market: broker, clock: broker.clock, hours: usEquityHours, staleMarkSeconds: schedule.staleAfterSeconds });
     await app.start();
+    await broker.ready();
     const recorder = new Recorder(service);
     const performance = new Performance(store);
     const scheduler = new MarkScheduler({ prices: app.prices, recorder, hours: usEquityHours, clock: broker.clock, store, options: schedule });
@@ -167,10 +150,4 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
     await store.close();
     throw error;
   }
-}
-
-/** The minute after `ts`, where a resumed simulated market continues. */
-function nextMinute(ts: string): string {
-  const ms = Date.parse(ts);
-  return new Date(ms - (ms % 60_000) + 60_000).toISOString();
 }

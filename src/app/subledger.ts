@@ -85,6 +85,9 @@ export class Subledger implements SubledgerApi {
         await bookReport(this.service, report);
       } catch (error) {
         (this.options.onError ?? ((e) => console.error('subledger: could not book a report:', e)))(error);
+        // Rethrown so a broker that can (Alpaca) keeps the report and delivers it again later
+        // instead of moving its backfill cursor past a fill that was never booked.
+        throw error;
       }
     });
   }

@@ -36,7 +36,7 @@ export function registerDemo(program: Command): void {
         }
         const runtime = await createRuntime(config, { idPrefix: `demo${Date.now().toString(36)}` });
         try {
-          console.log(`demo: paper broker on ${runtime.broker.source} prices (seed ${config.seed}), store ${config.db}`);
+          console.log(`demo: ${config.broker} broker, prices: ${runtime.broker.source} (seed ${config.seed}), store ${config.db}`);
           const bar = progressBar(`trading ${steps} simulated minutes`, false, true);
           const result = await runDemoSession(
             { app: runtime.app, broker: runtime.broker, market: runtime.broker, universe: runtime.broker.symbols, rebalance: () => runtime.rebalance(), afterStep: async () => void (await runtime.scheduler.tick()) },

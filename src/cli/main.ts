@@ -11,6 +11,7 @@ import { registerReplay } from './replay.js';
 import { registerRebalance } from './rebalance.js';
 import { registerSummary } from './summary.js';
 import { registerReport } from './report.js';
+import { registerEmulator } from './emulator.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRebalance(program);
   registerSummary(program);
   registerReport(program);
+  registerEmulator(program);
   registerHistory(program);
   return program;
 }

@@ -94,6 +94,9 @@ export class PaperBroker implements BrokerPort, MarketDataPort {
     return this.market.source;
   }
 
+  /** Nothing to connect: resolves at once (the same call connects a remote broker). */
+  async ready(): Promise<void> {}
+
   /** The symbols the market quotes. */
   get symbols(): readonly Symbol[] {
     return this.market.symbols;
