@@ -79,6 +79,7 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
     const app = new Subledger({ service, broker, market: broker, clock: broker.clock, hours: usEquityHours, staleMarkSeconds: schedule.staleAfterSeconds });
     await app.start();
     await broker.ready();
+    await checkAccount(app, 'at start-up');
     const recorder = new Recorder(service);
     const performance = new Performance(store);
     const scheduler = new MarkScheduler({ prices: app.prices, recorder, hours: usEquityHours, clock: broker.clock, store, options: schedule });
@@ -122,6 +123,7 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
           );
         }
         const url = await http.listen({ host: config.host, port: config.port });
+        timers.push(setInterval(() => void checkAccount(app, 'scheduled check'), RECONCILE_EVERY_MS));
         let stepping = false;
         timers.push(
           setInterval(() => {
@@ -149,5 +151,21 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
   } catch (error) {
     await store.close();
     throw error;
+  }
+}
+
+const RECONCILE_EVERY_MS = 5 * 60_000;
+
+/** Books the broker's corporate actions, then reports any drift between broker and books (never absorbs it). */
+async function checkAccount(app: Subledger, when: string): Promise<void> {
+  try {
+    await app.syncCorporateActions();
+    const account = await app.account();
+    if (!account.reconciled) {
+      const drift = account.differences.filter((d) => d.difference !== '0').map((d) => `${d.item} ${d.difference} (${d.likely_cause})`);
+      console.error(`reconciliation ${when}: the books do not equal the broker: ${drift.join('; ')}`);
+    }
+  } catch (error) {
+    console.error(`reconciliation ${when} failed: ${(error as Error).message}`);
   }
 }

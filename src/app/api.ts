@@ -135,7 +135,7 @@ export interface AccountView {
   sleeves: { cash: string; positions: { symbol: string; qty: string }[] };
   house: { cash: string; positions: { symbol: string; qty: string }[] };
   /** Per symbol and for cash: broker − (Σ deployments + house); all zero when it reconciles. */
-  differences: { item: string; broker: string; books: string; difference: string }[];
+  differences: { item: string; broker: string; books: string; difference: string; likely_cause: string | null }[];
   reconciled: boolean;
   as_of: string;
 }

@@ -99,6 +99,11 @@ export class BrokerRejection extends Error {
   }
 }
 
+/** A corporate action the broker booked on the account (Alpaca: DIV and SPLIT activities). */
+export type CorporateAction =
+  | { readonly kind: 'dividend'; readonly id: string; readonly symbol: Symbol; readonly amountPerShare: Dec; readonly ts: string }
+  | { readonly kind: 'split'; readonly id: string; readonly symbol: Symbol; readonly ratio: Dec; readonly ts: string };
+
 export interface BrokerPort {
   /** Sends an order. Resolves with the broker's view of it; throws `BrokerRejection` when refused. */
   submit(order: OrderRequest): Promise<BrokerOrder>;
@@ -109,6 +114,8 @@ export interface BrokerPort {
   openOrders(): Promise<BrokerOrder[]>;
   positions(): Promise<BrokerPosition[]>;
   account(): Promise<BrokerAccount>;
+  /** Dividends and splits booked on the account after `after` (ISO time), oldest first. Optional. */
+  corporateActions?(after?: string): Promise<CorporateAction[]>;
   /** Delivers every execution report to `handler`; returns an unsubscribe function. */
   subscribe(handler: (report: ExecutionReport) => Promise<void>): () => void;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
 import { type OrderState, isOpen, reservedCash } from '../core/orders.js';
+import { reconcile } from '../core/reconcile.js';
 import type {
   AccountView,
   CapitalFlowView,
@@ -125,6 +126,28 @@ export class Subledger implements SubledgerApi {
    */
   async markToMarket(): Promise<Symbol[]> {
     return [...(await this.prices.update()).marked];
+  }
+
+  /**
+   * Journals the dividends and splits the broker booked since the last sync (each applied to every
+   * sleeve holding the symbol); a re-sync adds nothing (journal keys). Returns the events added.
+   */
+  async syncCorporateActions(): Promise<number> {
+    if (!this.broker.corporateActions) return 0;
+    const store = this.service.store;
+    const cursor = await store.getCursor('corporate_actions.after');
+    // Re-read a day back: an action sharing the cursor's time may arrive later; duplicates are skipped.
+    const after = cursor ? new Date(Date.parse(cursor) - 86_400_000).toISOString() : undefined;
+    const actions = await this.broker.corporateActions(after);
+    const events: JournalEvent[] = actions.map((a) =>
+      a.kind === 'dividend'
+        ? { type: 'dividend', symbol: a.symbol, amountPerShare: a.amountPerShare, ts: a.ts }
+        : { type: 'split', symbol: a.symbol, ratio: a.ratio, ts: a.ts },
+    );
+    const result = await this.service.append(events);
+    const last = actions.at(-1);
+    if (last) await store.setCursor('corporate_actions.after', last.ts);
+    return result.appended;
   }
 
   private now(): string {
@@ -345,20 +368,16 @@ export class Subledger implements SubledgerApi {
     const notHouse = (d: DeploymentId) => d !== HOUSE;
     const positionsOf = (filter: (d: DeploymentId) => boolean) =>
       sorted.map((symbol) => ({ symbol, qty: toPlain(qtyOf(filter, symbol)) })).filter((p) => p.qty !== '0');
-    const differences: AccountView['differences'] = [];
-    const booksCash = cashOf(() => true);
-    differences.push({ item: 'cash', broker: toPlain(broker.cash), books: toPlain(booksCash), difference: toPlain((broker.cash - booksCash) as Dec) });
-    for (const symbol of sorted) {
-      const b = brokerPositions.find((p) => p.symbol === symbol)?.qty ?? ZERO;
-      const books = qtyOf(() => true, symbol);
-      differences.push({ item: symbol, broker: toPlain(b), books: toPlain(books), difference: toPlain((b - books) as Dec) });
-    }
+    const { reconciled, differences } = reconcile(
+      { cash: broker.cash, positions: brokerPositions },
+      { cash: cashOf(() => true), positions: sorted.map((symbol) => ({ symbol, qty: qtyOf(() => true, symbol) })) },
+    );
     return {
       broker: { cash: toPlain(broker.cash), equity: toPlain(broker.equity), positions: brokerPositions.map((p) => ({ symbol: p.symbol, qty: toPlain(p.qty) })) },
       sleeves: { cash: toPlain(cashOf(notHouse)), positions: positionsOf(notHouse) },
       house: { cash: toPlain(cashOf(isHouse)), positions: positionsOf(isHouse) },
       differences,
-      reconciled: differences.every((d) => d.difference === '0'),
+      reconciled,
       as_of: this.now(),
     };
   }

@@ -12,6 +12,7 @@ import { registerRebalance } from './rebalance.js';
 import { registerSummary } from './summary.js';
 import { registerReport } from './report.js';
 import { registerEmulator } from './emulator.js';
+import { registerReconcile } from './reconcile.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerBooks(program);
   registerReplay(program);
+  registerReconcile(program);
   registerRebalance(program);
   registerSummary(program);
   registerReport(program);

@@ -31,6 +31,7 @@ test('GET /openapi.json lists the seed paths and every route', async () => {
   assert.deepEqual(routes.sort(), [
     'DELETE /deployments/{id}/orders/{orderId}',
     'GET /account',
+    'GET /account/reconciliation',
     'GET /deployments',
     'GET /deployments/{id}',
     'GET /deployments/{id}/capital-flows',
@@ -68,6 +69,7 @@ test('every route but /health needs the bearer token; the trades query is docume
     'Metrics',
     'Order',
     'Position',
+    'Reconciliation',
     'TradePage',
   ]);
 });

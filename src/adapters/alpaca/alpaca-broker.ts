@@ -17,6 +17,8 @@
  *  - every REST call takes a slot of the account's shared budget (200/min); reads back off on 429.
  * Rejections (403/422 …) become `BrokerRejection`s with the broker's words (rejections.ts).
  */
+import { corporateActionsOf } from './corporate-actions.js';
+import type { CorporateAction } from '../../app/broker-port.js';
 import type {
   BrokerAccount,
   BrokerOrder,
@@ -238,6 +240,12 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   /** Account activities (FILL, DIV, SPLIT, CFEE, …), all pages after the token or time, oldest first. */
   activities(query: Omit<ActivityQuery, 'direction' | 'pageSize'> = {}) {
     return this.api.activitiesAll(query);
+  }
+
+  /** DIV and SPLIT activities as corporate actions (a split's REMOVE/ADD legs give its ratio). */
+  async corporateActions(after?: string): Promise<CorporateAction[]> {
+    const rows = await this.api.activitiesAll({ types: ['DIV', 'SPLIT'], ...(after ? { after } : {}) });
+    return corporateActionsOf(rows);
   }
 
   clock() {

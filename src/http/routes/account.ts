@@ -3,7 +3,7 @@
  * reconciliation differences (Σ deployments + house = broker).
  */
 import { type App, type RouteDeps, bearer } from '../app-types.js';
-import { accountSchema, errorResponses } from '../schemas/outputs.js';
+import { accountSchema, errorResponses, reconciliationSchema } from '../schemas/outputs.js';
 
 export function accountRoutes(app: App, { api }: RouteDeps): void {
   app.get(
@@ -18,5 +18,21 @@ export function accountRoutes(app: App, { api }: RouteDeps): void {
       },
     },
     () => api.account(),
+  );
+  app.get(
+    '/account/reconciliation',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['account'],
+        summary: 'Σ deployments + house = broker, per symbol and for cash, with each difference and its likely cause',
+        security: bearer,
+        response: { 200: reconciliationSchema, ...errorResponses },
+      },
+    },
+    async () => {
+      const { reconciled, differences, as_of } = await api.account();
+      return { reconciled, differences, as_of };
+    },
   );
 }

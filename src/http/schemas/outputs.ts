@@ -168,11 +168,13 @@ export const accountSchema = named(
     broker: holdings.extend({ equity: decimal }),
     sleeves: holdings,
     house: holdings,
-    differences: z.array(z.object({ item: z.string(), broker: decimal, books: decimal, difference: decimal })),
+    differences: z.array(z.object({ item: z.string(), broker: decimal, books: decimal, difference: decimal, likely_cause: z.string().nullable() })),
     reconciled: z.boolean(),
     as_of: time,
   }) satisfies z.ZodType<AccountView>,
 );
+
+export const reconciliationSchema = named('Reconciliation', accountSchema.pick({ differences: true, reconciled: true, as_of: true }));
 
 export const healthSchema = named(
   'Health',
