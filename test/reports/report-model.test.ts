@@ -122,7 +122,15 @@ describe('the report model of the fixed journal', () => {
     try {
       const model = buildReport(await gatherReportInput({ service: books.service, account: () => live.app.account() }, { ...options, period: 'day' }));
       assert.equal(model.reconciliation.status, 'drift');
-      assert.deepEqual(model.reconciliation.differences.filter((d) => d.difference !== '0'), [{ item: 'cash', broker: '44430.2', books: '44428.7', difference: '1.5' }]);
+      assert.deepEqual(model.reconciliation.differences.filter((d) => d.difference !== '0'), [
+        {
+          item: 'cash',
+          broker: '44430.2',
+          books: '44428.7',
+          difference: '1.5',
+          likely_cause: 'cash moved outside trading: broker fees or interest, a deposit or withdrawal, or a dividend not booked yet',
+        },
+      ]);
       assert.match(reportText(model), /DRIFT: Σ sleeves \+ house ≠ broker[\s\S]*cash\s+44430\.2\s+44428\.7\s+1\.5 {2}<-- DRIFT/);
     } finally {
       await live.close();
