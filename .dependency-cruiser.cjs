@@ -23,7 +23,10 @@ module.exports = {
       name: 'app-no-vendor-sdks',
       severity: 'error',
       from: { path: '^src/app/' },
-      to: { dependencyTypes: ['npm', 'npm-dev'], path: '(better-sqlite3|pg|kysely|@alpacahq|@aws-sdk|nodemailer|fastify|ws)' },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev'],
+        path: '(better-sqlite3|pg|kysely|@alpacahq|@aws-sdk|nodemailer|fastify|ws)',
+      },
     },
     {
       name: 'adapters-do-not-import-each-other',
@@ -33,7 +36,8 @@ module.exports = {
     },
     {
       name: 'sim-is-pure',
-      comment: 'src/sim (the matching engine behind the paper broker and the emulator) is deterministic: core, itself and the broker port types only.',
+      comment:
+        'src/sim (the matching engine behind the paper broker and the emulator) is deterministic: core, itself and the broker port types only.',
       severity: 'error',
       from: { path: '^src/sim/' },
       to: { pathNot: '^src/(core|sim)/|^src/app/broker-port\\.ts$' },

@@ -29,7 +29,14 @@ import { type Commit, capturingStore } from './capture-store.js';
 import { commitRows, insertSql, type TableSpec } from './raw-tables.js';
 import { median, ms, now } from './report.js';
 
-const { values } = parseArgs({ options: { deployments: { type: 'string' }, per: { type: 'string' }, symbols: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    deployments: { type: 'string' },
+    per: { type: 'string' },
+    symbols: { type: 'string' },
+    runs: { type: 'string' },
+  },
+});
 const D = Number(values.deployments ?? 1000);
 const PER = Number(values.per ?? 20);
 const S = Number(values.symbols ?? 1000);
@@ -56,7 +63,9 @@ const at = () => new Date(clock).toISOString();
 const market: MarketDataPort = {
   async latest(wanted) {
     const index = new Map(symbols.map((s, i) => [s, i]));
-    return new Map(wanted.map((s): [Symbol, Quote] => [s, { symbol: s, last: prices[index.get(s)!]!, ts: at(), source: 'bench' }]));
+    return new Map(
+      wanted.map((s): [Symbol, Quote] => [s, { symbol: s, last: prices[index.get(s)!]!, ts: at(), source: 'bench' }]),
+    );
   },
 };
 const alwaysOpen: MarketHours = { isOpen: () => true, closesBetween: () => [] };
@@ -64,7 +73,12 @@ const alwaysOpen: MarketHours = { isOpen: () => true, closesBetween: () => [] };
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'subledger-remark-'));
   try {
-    console.log(`subledger bench remark — ${new Date().toISOString()}; node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `subledger bench remark — ${new Date().toISOString()}; node ${process.version}, ${os.cpus().length} cores, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     const file = join(dir, 'store.db');
     const store = await openStore(file);
     const captured: Commit[] = [];
@@ -75,26 +89,54 @@ async function main(): Promise<void> {
     const setup: JournalEvent[] = [];
     for (let d = 0; d < D; d++) {
       const id = `d${String(d).padStart(4, '0')}` as DeploymentId;
-      setup.push({ type: 'deployment', deployment: id, initialCapital: cents(1_000_000), costMethod: 'average', name: id, strategy: `s${d % 10}`, limits: {}, ts: at() });
+      setup.push({
+        type: 'deployment',
+        deployment: id,
+        initialCapital: cents(1_000_000),
+        costMethod: 'average',
+        name: id,
+        strategy: `s${d % 10}`,
+        limits: {},
+        ts: at(),
+      });
       const held = new Set<number>();
       while (held.size < PER) held.add(Math.floor(rand() * S));
       const positions = [];
       for (const s of [...held].sort((a, b) => a - b)) {
         const qty = BigInt(1 + Math.floor(rand() * 200)) * ONE;
         positions.push({ symbol: s, qty, cost: (qty * prices[s]!) / ONE });
-        setup.push({ type: 'fill', id: `f${d}.${s}` as FillId, symbol: symbols[s]!, price: prices[s]!, ts: at(), legs: [{ deployment: id, side: 'buy', qty: qty as Dec, fee: 0n as Dec, feeCurrency: 'quote' }] });
+        setup.push({
+          type: 'fill',
+          id: `f${d}.${s}` as FillId,
+          symbol: symbols[s]!,
+          price: prices[s]!,
+          ts: at(),
+          legs: [{ deployment: id, side: 'buy', qty: qty as Dec, fee: 0n as Dec, feeCurrency: 'quote' }],
+        });
       }
       book.push(positions);
     }
     for (let i = 0; i < setup.length; i += 5000) await service.append(setup.slice(i, i + 5000));
-    const cash = [...Array(D).keys()].map((d) => service.ledger.sleeves.get(`d${String(d).padStart(4, '0')}` as DeploymentId)!.cash as bigint);
-    console.log(`book: ${D.toLocaleString('en-US')} deployments × ${PER} = ${(D * PER).toLocaleString('en-US')} open positions over ${S.toLocaleString('en-US')} symbols`);
+    const cash = [...Array(D).keys()].map(
+      (d) => service.ledger.sleeves.get(`d${String(d).padStart(4, '0')}` as DeploymentId)!.cash as bigint,
+    );
+    console.log(
+      `book: ${D.toLocaleString('en-US')} deployments × ${PER} = ${(D * PER).toLocaleString('en-US')} open positions over ${S.toLocaleString('en-US')} symbols`,
+    );
 
-    const updater = new PriceUpdater({ service, market, clock: { now: () => new Date(clock) }, hours: alwaysOpen, log: () => {} });
+    const updater = new PriceUpdater({
+      service,
+      market,
+      clock: { now: () => new Date(clock) },
+      hours: alwaysOpen,
+      log: () => {},
+    });
     const recorder = new Recorder(service);
     const step = () => {
       clock += INTERVAL_MS;
-      prices = prices.map((p) => (p + cents((rand() - 0.5) * 0.5) > 0n ? ((p + cents((rand() - 0.5) * 0.5)) as Dec) : p));
+      prices = prices.map((p) =>
+        p + cents((rand() - 0.5) * 0.5) > 0n ? ((p + cents((rand() - 0.5) * 0.5)) as Dec) : p,
+      );
     };
 
     // Warm-up (the recorder's first look reads the whole journal once), then the copy the baseline writes into.
@@ -114,7 +156,8 @@ async function main(): Promise<void> {
       const t0 = now();
       const run = await updater.update({ commit: (events) => recorder.commitMarks(events, at()) });
       real.push(now() - t0);
-      if (run.marked.length !== S || captured.length !== 1) throw new Error(`cycle ${r}: ${run.marked.length} marks in ${captured.length} commits`);
+      if (run.marked.length !== S || captured.length !== 1)
+        throw new Error(`cycle ${r}: ${run.marked.length} marks in ${captured.length} commits`);
       cycles.push({ commit: captured[0]!, prices: [...prices] });
     }
     const metrics = cycles[0]!.commit.projections.metrics.length;
@@ -159,10 +202,18 @@ async function main(): Promise<void> {
     const realMs = median(real);
     const rawMs = median(raw);
     const ratio = realMs / rawMs;
-    console.log(`per cycle: ${journal.toLocaleString('en-US')} marks journaled, ${metrics.toLocaleString('en-US')} snapshot rows, ${(D * PER).toLocaleString('en-US')} positions revalued (checksum ${checksum % 1000n})`);
-    console.log(`real cycle  (PriceUpdater + Recorder, one transaction): median ${ms(realMs)}  [${real.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`baseline    (raw bigint loop + one better-sqlite3 tx):   median ${ms(rawMs)}  [${raw.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`ratio ${ratio.toFixed(2)}× (target ≤ 5×: ${ratio <= 5 ? 'MET' : 'NOT MET'}); the cycle is ${((realMs / INTERVAL_MS) * 100).toFixed(2)} % of the one-minute interval (target < 1 %: ${realMs < INTERVAL_MS / 100 ? 'MET' : 'NOT MET'})`);
+    console.log(
+      `per cycle: ${journal.toLocaleString('en-US')} marks journaled, ${metrics.toLocaleString('en-US')} snapshot rows, ${(D * PER).toLocaleString('en-US')} positions revalued (checksum ${checksum % 1000n})`,
+    );
+    console.log(
+      `real cycle  (PriceUpdater + Recorder, one transaction): median ${ms(realMs)}  [${real.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `baseline    (raw bigint loop + one better-sqlite3 tx):   median ${ms(rawMs)}  [${raw.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `ratio ${ratio.toFixed(2)}× (target ≤ 5×: ${ratio <= 5 ? 'MET' : 'NOT MET'}); the cycle is ${((realMs / INTERVAL_MS) * 100).toFixed(2)} % of the one-minute interval (target < 1 %: ${realMs < INTERVAL_MS / 100 ? 'MET' : 'NOT MET'})`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,10 @@ function find(dir) {
   return out;
 }
 
-let files = ['src', 'test'].flatMap((d) => find(join(root, d))).map((f) => relative(root, f)).sort();
+let files = ['src', 'test']
+  .flatMap((d) => find(join(root, d)))
+  .map((f) => relative(root, f))
+  .sort();
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (files.length === 0) {
   console.error('no test files found');

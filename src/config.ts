@@ -11,7 +11,11 @@
 import { z } from 'zod';
 
 const int = (name: string, min: number, max: number) =>
-  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
 
 const schema = z.object({
   db: z.string().min(1, 'db must not be empty'),
@@ -31,7 +35,10 @@ const schema = z.object({
   markSeconds: int('mark-seconds', 1, 86_400),
   rebalanceCron: z
     .string()
-    .refine((text) => /^(\S+\s+){4,5}\S+$/.test(text.trim()), 'rebalance-cron must be a cron expression of 5 or 6 fields, e.g. "*/15 * * * *"')
+    .refine(
+      (text) => /^(\S+\s+){4,5}\S+$/.test(text.trim()),
+      'rebalance-cron must be a cron expression of 5 or 6 fields, e.g. "*/15 * * * *"',
+    )
     .optional(),
   execution: z.enum(['market', 'smart'], { error: 'execution must be "market" or "smart"' }),
   alpaca: z.object({
@@ -71,7 +78,10 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     adminToken: flags.adminToken ?? env.SUBLEDGER_ADMIN_TOKEN,
     tokenSecret: flags.tokenSecret ?? env.SUBLEDGER_TOKEN_SECRET,
     broker: flags.broker ?? env.SUBLEDGER_BROKER ?? 'paper',
-    universe: (flags.universe ?? env.SUBLEDGER_UNIVERSE)?.split(',').map((s) => s.trim()).filter(Boolean),
+    universe: (flags.universe ?? env.SUBLEDGER_UNIVERSE)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     seed: flags.seed ?? env.SUBLEDGER_SEED ?? '42',
     symbols: flags.symbols ?? env.SUBLEDGER_SYMBOLS ?? '5',
     prices: flags.prices ?? env.SUBLEDGER_PRICES,
@@ -89,10 +99,14 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}${i.path.length ? ` (${i.path.join('.')})` : ''}`).join('\n')}`);
+    throw new Error(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}${i.path.length ? ` (${i.path.join('.')})` : ''}`).join('\n')}`,
+    );
   }
   if (parsed.data.broker === 'alpaca' && (!parsed.data.alpaca.keyId || !parsed.data.alpaca.secretKey)) {
-    throw new Error('invalid configuration:\n  - --broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment');
+    throw new Error(
+      'invalid configuration:\n  - --broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment',
+    );
   }
   return parsed.data;
 }

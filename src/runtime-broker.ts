@@ -38,19 +38,45 @@ function nextMinute(ts: string): string {
   return new Date(ms - (ms % 60_000) + 60_000).toISOString();
 }
 
-export async function openBroker(config: RuntimeConfig, service: LedgerService, store: StorePort, idPrefix: string): Promise<RuntimeBroker> {
+export async function openBroker(
+  config: RuntimeConfig,
+  service: LedgerService,
+  store: StorePort,
+  idPrefix: string,
+): Promise<RuntimeBroker> {
   if (config.broker === 'paper') return openPaper(config, service, idPrefix);
   let emulator: EmulatorHandle | undefined;
   let alpaca = config.alpaca;
   if (config.broker === 'emulator') {
-    emulator = await startEmulator({ seed: config.seed, symbols: config.symbols, crypto: false, rateLimitPerMinute: false });
-    alpaca = { ...alpaca, keyId: emulator.keyId, secretKey: emulator.secretKey, baseUrl: emulator.url, dataUrl: emulator.url, streamUrl: emulator.wsUrl };
+    emulator = await startEmulator({
+      seed: config.seed,
+      symbols: config.symbols,
+      crypto: false,
+      rateLimitPerMinute: false,
+    });
+    alpaca = {
+      ...alpaca,
+      keyId: emulator.keyId,
+      secretKey: emulator.secretKey,
+      baseUrl: emulator.url,
+      dataUrl: emulator.url,
+      streamUrl: emulator.wsUrl,
+    };
   }
   const broker = new AlpacaBroker({
-    config: { keyId: alpaca.keyId!, secretKey: alpaca.secretKey!, baseUrl: alpaca.baseUrl, dataUrl: alpaca.dataUrl, ...(alpaca.streamUrl ? { streamUrl: alpaca.streamUrl } : {}) },
+    config: {
+      keyId: alpaca.keyId!,
+      secretKey: alpaca.secretKey!,
+      baseUrl: alpaca.baseUrl,
+      dataUrl: alpaca.dataUrl,
+      ...(alpaca.streamUrl ? { streamUrl: alpaca.streamUrl } : {}),
+    },
     cursors: { get: (name) => store.getCursor(name), set: (name, value) => store.setCursor(name, value) },
   });
-  const symbols = (config.universe ?? (emulator ? demoSymbols(config.symbols).map((s) => s.symbol) : ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL'])) as Symbol[];
+  const symbols = (config.universe ??
+    (emulator
+      ? demoSymbols(config.symbols).map((s) => s.symbol)
+      : ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL'])) as Symbol[];
   return {
     submit: (order) => broker.submit(order),
     cancel: (id) => broker.cancel(id),
@@ -82,12 +108,18 @@ export async function openBroker(config: RuntimeConfig, service: LedgerService, 
 async function openPaper(config: RuntimeConfig, service: LedgerService, idPrefix: string): Promise<RuntimeBroker> {
   // The paper account lives in memory: resume it from the books (Σ sleeves + house = broker).
   const resume = brokerStateFromBooks(service.ledger);
-  const paper = { idPrefix, ...(resume.cash !== undefined ? { startingCash: resume.cash, openingPositions: resume.positions } : {}) };
+  const paper = {
+    idPrefix,
+    ...(resume.cash !== undefined ? { startingCash: resume.cash, openingPositions: resume.positions } : {}),
+  };
   const broker: PaperBroker = config.prices
     ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), ...paper })
     : simulatedPaperBroker({
         seed: config.seed,
-        symbols: demoSymbols(config.symbols).map((s) => ({ ...s, start: resume.lastPrices.get(s.symbol as Symbol) ?? s.start })),
+        symbols: demoSymbols(config.symbols).map((s) => ({
+          ...s,
+          start: resume.lastPrices.get(s.symbol as Symbol) ?? s.start,
+        })),
         ...(resume.lastTs ? { clock: stepClock(nextMinute(resume.lastTs), 60) } : {}),
         fees: { perShare: dec('0.005') },
         slippageBps: dec('1'),

@@ -64,7 +64,10 @@ async function secret(store: StorePort, name: string, given: string | undefined)
   return fresh;
 }
 
-export async function createRuntime(config: RuntimeConfig, options: { idPrefix?: string; onLoad?: LoadProgress } = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: RuntimeConfig,
+  options: { idPrefix?: string; onLoad?: LoadProgress } = {},
+): Promise<Runtime> {
   const store = await openStore(config.db);
   try {
     // Execution ids must never repeat across runs (a repeat would be dropped as a duplicate fill),
@@ -72,22 +75,49 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
     const idPrefix = options.idPrefix ?? `p${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     // The service needs a clock before the broker (whose clock it is) can be built: bind it late.
     const clockRef: { current: Clock } = { current: systemClock };
-    const service = await LedgerService.load(store, { now: () => clockRef.current.now(), ...(options.onLoad ? { onProgress: options.onLoad } : {}) });
+    const service = await LedgerService.load(store, {
+      now: () => clockRef.current.now(),
+      ...(options.onLoad ? { onProgress: options.onLoad } : {}),
+    });
     const broker = await openBroker(config, service, store, idPrefix);
     clockRef.current = broker.clock;
     const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
-    const app = new Subledger({ service, broker, market: broker, clock: broker.clock, hours: usEquityHours, staleMarkSeconds: schedule.staleAfterSeconds });
+    const app = new Subledger({
+      service,
+      broker,
+      market: broker,
+      clock: broker.clock,
+      hours: usEquityHours,
+      staleMarkSeconds: schedule.staleAfterSeconds,
+    });
     await app.start();
     await broker.ready();
     await checkAccount(app, 'at start-up');
     const recorder = new Recorder(service);
     const performance = new Performance(store);
-    const scheduler = new MarkScheduler({ prices: app.prices, recorder, hours: usEquityHours, clock: broker.clock, store, options: schedule });
+    const scheduler = new MarkScheduler({
+      prices: app.prices,
+      recorder,
+      hours: usEquityHours,
+      clock: broker.clock,
+      store,
+      options: schedule,
+    });
     const engine = new Engine(
-      { app, market: broker, clock: broker.clock, registry: sampleStrategies(), wait: async () => void (await broker.step()) },
+      {
+        app,
+        market: broker,
+        clock: broker.clock,
+        registry: sampleStrategies(),
+        wait: async () => void (await broker.step()),
+      },
       { universe: broker.symbols, policy: config.execution === 'smart' ? DEFAULT_SMART : { kind: 'market' } },
     );
-    const reports = ReportService.fromConfig({ service, account: () => app.account(), clock: broker.clock }, loadReportConfig({}, process.env), createSmtpMailer);
+    const reports = ReportService.fromConfig(
+      { service, account: () => app.account(), clock: broker.clock },
+      loadReportConfig({}, process.env),
+      createSmtpMailer,
+    );
     const rebalance = async (dryRun = false) => {
       const run = await engine.rebalance(dryRun);
       if (!dryRun) {
@@ -96,7 +126,10 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       }
       return run;
     };
-    const auth = { adminToken: await secret(store, 'auth.admin_token', config.adminToken), tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret) };
+    const auth = {
+      adminToken: await secret(store, 'auth.admin_token', config.adminToken),
+      tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret),
+    };
     let http: FastifyInstance | undefined;
     const timers: NodeJS.Timeout[] = [];
     const crons: Cron[] = [];
@@ -114,7 +147,17 @@ export async function createRuntime(config: RuntimeConfig, options: { idPrefix?:
       async serve() {
         await scheduler.start();
         reports?.start();
-        http = buildServer({ api: app, auth, performance, web: { feed: journalFeed(service) }, rebalances: { listRebalances: (n) => engine.listRebalances(n), getRebalance: (id) => engine.getRebalance(id), rebalance } });
+        http = buildServer({
+          api: app,
+          auth,
+          performance,
+          web: { feed: journalFeed(service) },
+          rebalances: {
+            listRebalances: (n) => engine.listRebalances(n),
+            getRebalance: (id) => engine.getRebalance(id),
+            rebalance,
+          },
+        });
         if (config.rebalanceCron) {
           crons.push(
             new Cron(config.rebalanceCron, { protect: true }, () => {
@@ -162,7 +205,9 @@ async function checkAccount(app: Subledger, when: string): Promise<void> {
     await app.syncCorporateActions();
     const account = await app.account();
     if (!account.reconciled) {
-      const drift = account.differences.filter((d) => d.difference !== '0').map((d) => `${d.item} ${d.difference} (${d.likely_cause})`);
+      const drift = account.differences
+        .filter((d) => d.difference !== '0')
+        .map((d) => `${d.item} ${d.difference} (${d.likely_cause})`);
       console.error(`reconciliation ${when}: the books do not equal the broker: ${drift.join('; ')}`);
     }
   } catch (error) {

@@ -31,10 +31,16 @@ describe('subledger import / books / replay', () => {
     const r = cli('import', bad, '--db', db);
     assert.equal(r.code, 1);
     const lines = r.err.trim().split('\n');
-    assert.deepEqual(lines.slice(0, 2), [`${bad}:2: qty: must be a decimal string, e.g. "150.25"`, `${bad}:4: (line): not valid JSON (Unexpected token 'o', "not json" is not valid JSON)`]);
+    assert.deepEqual(lines.slice(0, 2), [
+      `${bad}:2: qty: must be a decimal string, e.g. "150.25"`,
+      `${bad}:4: (line): not valid JSON (Unexpected token 'o', "not json" is not valid JSON)`,
+    ]);
     assert.ok(lines.includes(`${bad}:5: extra: unknown field`), r.err);
     assert.ok(lines.includes(`${bad}:5: side: must be "buy" or "sell"`), r.err);
-    assert.ok(lines.some((l) => l.startsWith(`${bad}:5: price: "1.5e2" is not a decimal number`)), r.err);
+    assert.ok(
+      lines.some((l) => l.startsWith(`${bad}:5: price: "1.5e2" is not a decimal number`)),
+      r.err,
+    );
     assert.equal(lines.at(-1), 'import refused: 5 problem(s); nothing was written');
     const books = cli('books', '--db', db, '--json');
     assert.deepEqual(JSON.parse(books.out).deployments, []);
@@ -42,7 +48,10 @@ describe('subledger import / books / replay', () => {
 
   it('reports semantic problems (unknown deployment) only once the lines parse', () => {
     const file = join(dir, 'ghost.jsonl');
-    writeFileSync(file, '{"type":"fill","id":"f2","deployment":"ghost","symbol":"AAPL","side":"buy","qty":"1","price":"150","ts":"2025-01-02T15:00:00Z"}\n');
+    writeFileSync(
+      file,
+      '{"type":"fill","id":"f2","deployment":"ghost","symbol":"AAPL","side":"buy","qty":"1","price":"150","ts":"2025-01-02T15:00:00Z"}\n',
+    );
     const r = cli('import', file, '--db', db);
     assert.equal(r.code, 1);
     assert.match(r.err, /ghost\.jsonl:1: deployment: unknown deployment 'ghost' \(create it first\)/);
@@ -60,7 +69,13 @@ describe('subledger import / books / replay', () => {
     const r = cli('books', '--db', db, '--json');
     const { deployments, account } = JSON.parse(r.out);
     assert.deepEqual(
-      deployments.map((d: Record<string, string>) => [d.id, d.virtual_cash, d.virtual_portfolio_value, d.unrealized_pnl, d.return_pct]),
+      deployments.map((d: Record<string, string>) => [
+        d.id,
+        d.virtual_cash,
+        d.virtual_portfolio_value,
+        d.unrealized_pnl,
+        d.return_pct,
+      ]),
       [
         ['a', '8500', '10012', '12', '0.1200'],
         ['b', '9250', '10006', '6', '0.0600'],

@@ -65,7 +65,17 @@ export interface Effects {
 }
 
 export function newAccountState(): AccountState {
-  return { ledger: newLedger(), blocks: new Map(), rebalances: new Map(), markHistory: new Map(), infos: new Map(), orders: new Map(), ordersByDeployment: new Map(), idempotency: new Map(), flows: new Map() };
+  return {
+    ledger: newLedger(),
+    blocks: new Map(),
+    rebalances: new Map(),
+    markHistory: new Map(),
+    infos: new Map(),
+    orders: new Map(),
+    ordersByDeployment: new Map(),
+    idempotency: new Map(),
+    flows: new Map(),
+  };
 }
 
 export const idempotencyIndex = (deployment: DeploymentId, key: string) => `${deployment} ${key}`;
@@ -79,16 +89,22 @@ export function journalEventProblem(
 ): EventProblem | undefined {
   switch (event.type) {
     case 'deployment_status':
-      return hasDeployment(event.deployment) ? undefined : { field: 'deployment', message: `unknown deployment '${event.deployment}'` };
+      return hasDeployment(event.deployment)
+        ? undefined
+        : { field: 'deployment', message: `unknown deployment '${event.deployment}'` };
     case 'order_submitted':
-      if (!hasDeployment(event.deployment)) return { field: 'deployment', message: `unknown deployment '${event.deployment}'` };
+      if (!hasDeployment(event.deployment))
+        return { field: 'deployment', message: `unknown deployment '${event.deployment}'` };
       if (event.qty <= 0n) return { field: 'qty', message: 'must be greater than 0' };
       return undefined;
     case 'order_updated':
-      return hasOrder(event.id) || state.blocks.has(event.id) ? undefined : { field: 'id', message: `unknown order '${event.id}'` };
+      return hasOrder(event.id) || state.blocks.has(event.id)
+        ? undefined
+        : { field: 'id', message: `unknown order '${event.id}'` };
     case 'block_submitted':
       for (const [i, p] of event.participants.entries()) {
-        if (!hasDeployment(p.deployment)) return { field: `participants.${i}.deployment`, message: `unknown deployment '${p.deployment}'` };
+        if (!hasDeployment(p.deployment))
+          return { field: `participants.${i}.deployment`, message: `unknown deployment '${p.deployment}'` };
         if (p.requested <= 0n) return { field: `participants.${i}.requested`, message: 'must be greater than 0' };
       }
       return undefined;
@@ -107,7 +123,12 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
     const applied = applyEvent(state.ledger, event);
     if (applied.duplicate) return NONE;
     if (event.type === 'deployment') {
-      state.infos.set(event.deployment, { ...deploymentSettings(event), status: 'active', createdAt: event.ts, updatedAt: event.ts });
+      state.infos.set(event.deployment, {
+        ...deploymentSettings(event),
+        status: 'active',
+        createdAt: event.ts,
+        updatedAt: event.ts,
+      });
     } else if (event.type === 'capital_flow') {
       const list = state.flows.get(event.deployment) ?? [];
       list.push({ id: event.id, deployment: event.deployment, amount: event.amount, ts: event.ts });
@@ -119,12 +140,23 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       if (list.length > MARK_HISTORY) list.splice(0, list.length - MARK_HISTORY);
       state.markHistory.set(event.symbol, list);
     }
-    const children = event.type === 'fill' && event.orderId !== undefined ? bookBlockFill(state, event.orderId, event.legs) : [];
-    return { duplicate: false, applied, orders: children, deployments: event.type === 'deployment' ? [event.deployment] : [] };
+    const children =
+      event.type === 'fill' && event.orderId !== undefined ? bookBlockFill(state, event.orderId, event.legs) : [];
+    return {
+      duplicate: false,
+      applied,
+      orders: children,
+      deployments: event.type === 'deployment' ? [event.deployment] : [],
+    };
   }
   const key = journalKey(event);
   if (state.ledger.applied.has(key)) return NONE;
-  const problem = journalEventProblem(state, event, (id) => state.ledger.sleeves.has(id), (id) => state.orders.has(id));
+  const problem = journalEventProblem(
+    state,
+    event,
+    (id) => state.ledger.sleeves.has(id),
+    (id) => state.orders.has(id),
+  );
   if (problem) throw new Error(`cannot apply ${key}: ${problem.field} ${problem.message}`);
   state.ledger.applied.add(key);
   switch (event.type) {
@@ -154,7 +186,8 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
         updatedAt: event.ts,
       });
       const order = state.orders.get(event.id)!;
-      if (order.idempotencyKey) state.idempotency.set(idempotencyIndex(order.deployment, order.idempotencyKey), order.id);
+      if (order.idempotencyKey)
+        state.idempotency.set(idempotencyIndex(order.deployment, order.idempotencyKey), order.id);
       return { duplicate: false, applied: null, orders: [order], deployments: [] };
     }
     case 'rebalance_completed':
@@ -186,7 +219,10 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       });
       state.blocks.set(event.id, {
         id: event.id,
-        plan: { participants: event.participants.map((p) => ({ deployment: p.deployment, requested: p.requested })), policy: event.policy },
+        plan: {
+          participants: event.participants.map((p) => ({ deployment: p.deployment, requested: p.requested })),
+          policy: event.policy,
+        },
         symbol: event.symbol,
         side: event.side,
         qty: event.qty,
@@ -198,7 +234,8 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
     }
     case 'order_updated': {
       const block = state.blocks.get(event.id);
-      if (block) return { duplicate: false, applied: null, orders: updateChildren(state, block, event), deployments: [] };
+      if (block)
+        return { duplicate: false, applied: null, orders: updateChildren(state, block, event), deployments: [] };
       const order = state.orders.get(event.id)!;
       const changed = applyOrderUpdate(order, event);
       return { duplicate: false, applied: null, orders: changed ? [order] : [], deployments: [] };
@@ -214,7 +251,11 @@ function addOrder(state: AccountState, order: OrderState): void {
 }
 
 /** Books a block execution's legs on its children: allocated qty and their average price. */
-function bookBlockFill(state: AccountState, blockId: string, legs: readonly { deployment: DeploymentId; qty: Dec }[]): OrderState[] {
+function bookBlockFill(
+  state: AccountState,
+  blockId: string,
+  legs: readonly { deployment: DeploymentId; qty: Dec }[],
+): OrderState[] {
   const block = state.blocks.get(blockId);
   if (!block) return [];
   const touched: OrderState[] = [];
@@ -232,8 +273,23 @@ function updateChildren(state: AccountState, block: BlockState, event: OrderUpda
   for (const id of block.children) {
     const child = state.orders.get(id)!;
     const booked = block.booked.get(child.deployment) ?? (0n as Dec);
-    const status = isTerminal(event.status) ? (event.status === 'filled' && booked < child.qty ? 'canceled' : event.status) : booked >= child.qty ? 'filled' : booked > 0n ? 'partially_filled' : event.status;
-    const update = { status, filledQty: booked, filledAvgPrice: event.filledAvgPrice, brokerOrderId: event.brokerOrderId, reason: event.reason, ts: event.ts };
+    const status = isTerminal(event.status)
+      ? event.status === 'filled' && booked < child.qty
+        ? 'canceled'
+        : event.status
+      : booked >= child.qty
+        ? 'filled'
+        : booked > 0n
+          ? 'partially_filled'
+          : event.status;
+    const update = {
+      status,
+      filledQty: booked,
+      filledAvgPrice: event.filledAvgPrice,
+      brokerOrderId: event.brokerOrderId,
+      reason: event.reason,
+      ts: event.ts,
+    };
     if (applyOrderUpdate(child, update)) changed.push(child);
   }
   return changed;

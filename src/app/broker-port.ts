@@ -13,14 +13,7 @@ import type { BrokerOrderId, ClientOrderId, FillId, Symbol } from '../core/ids.j
 
 export type OrderType = 'market' | 'limit';
 export type TimeInForce = 'day' | 'gtc' | 'ioc';
-export type OrderStatus =
-  | 'pending_new'
-  | 'new'
-  | 'partially_filled'
-  | 'filled'
-  | 'canceled'
-  | 'rejected'
-  | 'expired';
+export type OrderStatus = 'pending_new' | 'new' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'expired';
 
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired']);
 
@@ -101,7 +94,13 @@ export class BrokerRejection extends Error {
 
 /** A corporate action the broker booked on the account (Alpaca: DIV and SPLIT activities). */
 export type CorporateAction =
-  | { readonly kind: 'dividend'; readonly id: string; readonly symbol: Symbol; readonly amountPerShare: Dec; readonly ts: string }
+  | {
+      readonly kind: 'dividend';
+      readonly id: string;
+      readonly symbol: Symbol;
+      readonly amountPerShare: Dec;
+      readonly ts: string;
+    }
   | { readonly kind: 'split'; readonly id: string; readonly symbol: Symbol; readonly ratio: Dec; readonly ts: string };
 
 export interface BrokerPort {

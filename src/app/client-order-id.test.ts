@@ -4,7 +4,7 @@ import type { DeploymentId } from '../core/ids.js';
 import { deploymentOfClientOrderId, makeBlockOrderId, makeClientOrderId } from './client-order-id.js';
 
 describe('client order ids', () => {
-  it('fit Alpaca\'s 48 characters for the longest deployment id, and name the deployment', () => {
+  it("fit Alpaca's 48 characters for the longest deployment id, and name the deployment", () => {
     const longest = 'a'.repeat(32) as DeploymentId;
     const id = makeClientOrderId(longest, Date.UTC(2058, 11, 31), 2 ** 40 - 1);
     assert.ok(id.length <= 48, `${id} has ${id.length} characters`);

@@ -15,8 +15,13 @@ const quote = (cell: Cell): string => {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-export function toCsv<R extends Record<string, Cell>>(columns: readonly (keyof R & string)[], rows: readonly R[]): string {
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => quote(r[c] ?? null)).join(','))].join('\r\n') + '\r\n';
+export function toCsv<R extends Record<string, Cell>>(
+  columns: readonly (keyof R & string)[],
+  rows: readonly R[],
+): string {
+  return (
+    [columns.join(','), ...rows.map((r) => columns.map((c) => quote(r[c] ?? null)).join(','))].join('\r\n') + '\r\n'
+  );
 }
 
 const HISTORY_COLUMNS = [
@@ -48,7 +53,19 @@ export function historyCsv(view: HistoryView): string {
 
 export function snapshotsCsv(deployment: string, rows: readonly SnapshotView[]): string {
   return toCsv(
-    ['deployment_id', 'ts', 'cash', 'positions_value', 'equity', 'realized_pnl', 'unrealized_pnl', 'fees', 'dividends', 'total_pnl', 'return_pct'],
+    [
+      'deployment_id',
+      'ts',
+      'cash',
+      'positions_value',
+      'equity',
+      'realized_pnl',
+      'unrealized_pnl',
+      'fees',
+      'dividends',
+      'total_pnl',
+      'return_pct',
+    ],
     rows.map((r) => ({ deployment_id: deployment, ...r })),
   );
 }

@@ -9,20 +9,50 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, summary: 'The token may not read or act on this deployment.' },
   NOT_FOUND: { status: 404, summary: 'No such deployment, order or route.' },
   JOURNAL_CONFLICT: { status: 409, summary: 'An event with this id is already journaled with different content.' },
-  CONFLICT: { status: 409, summary: 'The request conflicts with the current state (e.g. the deployment already exists).' },
+  CONFLICT: {
+    status: 409,
+    summary: 'The request conflicts with the current state (e.g. the deployment already exists).',
+  },
   ORDER_NOT_CANCELABLE: { status: 409, summary: 'The order is already filled, canceled, rejected or expired.' },
   IDEMPOTENCY_CONFLICT: { status: 409, summary: 'The idempotency key was used before for a different request.' },
-  INSUFFICIENT_BUYING_POWER: { status: 422, summary: "The order needs more cash than the deployment's buying power (cash − reservations of its open orders)." },
-  INSUFFICIENT_POSITION: { status: 422, summary: 'The sell exceeds the quantity held minus shares reserved by open sells, and shorting is not allowed.' },
-  SHORTING_NOT_ALLOWED: { status: 422, summary: 'The order would open or increase a short position; the deployment does not allow shorting.' },
+  INSUFFICIENT_BUYING_POWER: {
+    status: 422,
+    summary: "The order needs more cash than the deployment's buying power (cash − reservations of its open orders).",
+  },
+  INSUFFICIENT_POSITION: {
+    status: 422,
+    summary: 'The sell exceeds the quantity held minus shares reserved by open sells, and shorting is not allowed.',
+  },
+  SHORTING_NOT_ALLOWED: {
+    status: 422,
+    summary: 'The order would open or increase a short position; the deployment does not allow shorting.',
+  },
   SYMBOL_NOT_ALLOWED: { status: 422, summary: "The symbol is not in the deployment's allowed symbols." },
   UNKNOWN_SYMBOL: { status: 422, summary: 'No market data for the symbol: it cannot be priced or traded.' },
-  MAX_ORDER_NOTIONAL_EXCEEDED: { status: 422, summary: "The order's notional exceeds the deployment's max order notional." },
-  MAX_POSITION_EXCEEDED: { status: 422, summary: "The position after the order would exceed the deployment's max position value (absolute or % of equity)." },
-  DEPLOYMENT_NOT_ACTIVE: { status: 422, summary: 'The deployment is paused or stopped: it may only reduce or close positions.' },
-  INSUFFICIENT_FREE_CASH: { status: 422, summary: 'A capital withdrawal exceeds the free cash (cash − reservations) of the deployment.' },
-  BROKER_REJECTED: { status: 422, summary: "The broker refused the order; `details.broker_message` keeps the broker's words." },
-  BROKER_UNAVAILABLE: { status: 503, summary: 'The broker could not be reached; the outcome is being resolved, retry later.' },
+  MAX_ORDER_NOTIONAL_EXCEEDED: {
+    status: 422,
+    summary: "The order's notional exceeds the deployment's max order notional.",
+  },
+  MAX_POSITION_EXCEEDED: {
+    status: 422,
+    summary: "The position after the order would exceed the deployment's max position value (absolute or % of equity).",
+  },
+  DEPLOYMENT_NOT_ACTIVE: {
+    status: 422,
+    summary: 'The deployment is paused or stopped: it may only reduce or close positions.',
+  },
+  INSUFFICIENT_FREE_CASH: {
+    status: 422,
+    summary: 'A capital withdrawal exceeds the free cash (cash − reservations) of the deployment.',
+  },
+  BROKER_REJECTED: {
+    status: 422,
+    summary: "The broker refused the order; `details.broker_message` keeps the broker's words.",
+  },
+  BROKER_UNAVAILABLE: {
+    status: 503,
+    summary: 'The broker could not be reached; the outcome is being resolved, retry later.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

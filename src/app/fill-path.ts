@@ -64,7 +64,15 @@ function blockEvents(block: BlockState, report: ExecutionReport): JournalEvent[]
   if (report.execution) {
     const x = report.execution;
     const allocations = allocateFill(block.plan, block.booked, x.qty, x.fee);
-    events.push({ type: 'fill', id: x.id as FillId, symbol: block.symbol, price: x.price, ts: x.ts, orderId: block.id, legs: allocationLegs(allocations, block.side) });
+    events.push({
+      type: 'fill',
+      id: x.id as FillId,
+      symbol: block.symbol,
+      price: x.price,
+      ts: x.ts,
+      orderId: block.id,
+      legs: allocationLegs(allocations, block.side),
+    });
   }
   events.push(orderUpdatedFrom(block.id, order, report.ts));
   return events;

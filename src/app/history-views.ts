@@ -49,7 +49,10 @@ export function parseRange(input: RangeInput): Range {
 const time = (ts: string) => Date.parse(ts);
 
 /** Rows (sorted by time) inside the range, and the last row before it (the base of the first return). */
-export function splitRange<T extends { readonly ts: string }>(rows: readonly T[], range: Range): { base: T | undefined; rows: T[] } {
+export function splitRange<T extends { readonly ts: string }>(
+  rows: readonly T[],
+  range: Range,
+): { base: T | undefined; rows: T[] } {
   const sorted = [...rows].sort((a, b) => time(a.ts) - time(b.ts));
   const from = range.from === undefined ? -Infinity : time(range.from);
   const to = range.to === undefined ? Infinity : time(range.to);

@@ -18,7 +18,11 @@ export type ImportResult =
   | { readonly ok: true; readonly appended: number; readonly duplicates: number; readonly lines: number }
   | { readonly ok: false; readonly problems: readonly LineProblem[] };
 
-export async function importJournal(service: LedgerService, text: string, options: { snapshotAt?: string } = {}): Promise<ImportResult> {
+export async function importJournal(
+  service: LedgerService,
+  text: string,
+  options: { snapshotAt?: string } = {},
+): Promise<ImportResult> {
   const events: JournalEvent[] = [];
   const lineOf: number[] = [];
   const problems: LineProblem[] = [];
@@ -33,7 +37,8 @@ export async function importJournal(service: LedgerService, text: string, option
     }
   });
   if (problems.length === 0) {
-    for (const p of await service.check(events)) problems.push({ line: lineOf[p.index]!, field: p.field, message: p.message });
+    for (const p of await service.check(events))
+      problems.push({ line: lineOf[p.index]!, field: p.field, message: p.message });
   }
   if (problems.length > 0) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
   const lastTs = events.reduce((max, e) => (e.ts > max ? e.ts : max), '');

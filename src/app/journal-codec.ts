@@ -121,7 +121,11 @@ export type LedgerJournalEvent = Exclude<LedgerEvent, DeploymentOpened> | Deploy
 export type JournalEvent = LedgerJournalEvent | AppEvent;
 
 export const isAppEvent = (event: JournalEvent): event is AppEvent =>
-  event.type === 'deployment_status' || event.type === 'order_submitted' || event.type === 'order_updated' || event.type === 'block_submitted' || event.type === 'rebalance_completed';
+  event.type === 'deployment_status' ||
+  event.type === 'order_submitted' ||
+  event.type === 'order_updated' ||
+  event.type === 'block_submitted' ||
+  event.type === 'rebalance_completed';
 
 /** The journal's uniqueness key of any event. */
 export function journalKey(event: JournalEvent): string {
@@ -266,8 +270,14 @@ const schemas = {
     order_type: z.enum(['market', 'limit']),
     limit_price: decimal.nullable(),
     time_in_force: z.enum(['day', 'gtc', 'ioc']),
-    policy: z.strictObject({ method: z.enum(['pro_rata_earliest_deadline', 'pro_rata_largest_deficit']), increment: decimal, fee_unit: decimal }),
-    participants: z.array(z.strictObject({ deployment: deploymentId, requested: decimal, reserve_price: decimal })).min(1),
+    policy: z.strictObject({
+      method: z.enum(['pro_rata_earliest_deadline', 'pro_rata_largest_deficit']),
+      increment: decimal,
+      fee_unit: decimal,
+    }),
+    participants: z
+      .array(z.strictObject({ deployment: deploymentId, requested: decimal, reserve_price: decimal }))
+      .min(1),
     rebalance_id: z.string().max(128).nullable(),
     ts: isoTime,
   }),
@@ -283,7 +293,19 @@ const schemas = {
   }),
 };
 
-const TYPES = ['deployment', 'fill', 'capital_flow', 'split', 'dividend', 'mark', 'deployment_status', 'order_submitted', 'order_updated', 'block_submitted', 'rebalance_completed'] as const;
+const TYPES = [
+  'deployment',
+  'fill',
+  'capital_flow',
+  'split',
+  'dividend',
+  'mark',
+  'deployment_status',
+  'order_submitted',
+  'order_updated',
+  'block_submitted',
+  'rebalance_completed',
+] as const;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 /** Turns zod issues into field problems ("legs.0.qty: must be a decimal string"). */
@@ -406,7 +428,13 @@ function toEvent(data: Parsed): JournalEvent {
         source: data.source ?? 'import',
       };
     case 'deployment_status':
-      return { type: 'deployment_status', id: data.id, deployment: data.deployment as DeploymentId, status: data.status, ts: data.ts };
+      return {
+        type: 'deployment_status',
+        id: data.id,
+        deployment: data.deployment as DeploymentId,
+        status: data.status,
+        ts: data.ts,
+      };
     case 'order_submitted':
       return {
         type: 'order_submitted',
@@ -435,7 +463,11 @@ function toEvent(data: Parsed): JournalEvent {
         limitPrice: data.limit_price === null ? null : parseDec(data.limit_price),
         timeInForce: data.time_in_force,
         policy: { method: data.policy.method, increment: data.policy.increment, feeUnit: data.policy.fee_unit },
-        participants: data.participants.map((p) => ({ deployment: p.deployment as DeploymentId, requested: parseDec(p.requested), reservePrice: parseDec(p.reserve_price) })),
+        participants: data.participants.map((p) => ({
+          deployment: p.deployment as DeploymentId,
+          requested: parseDec(p.requested),
+          reservePrice: parseDec(p.reserve_price),
+        })),
         rebalanceId: data.rebalance_id,
         ts: data.ts,
       };
@@ -507,7 +539,13 @@ export function encodeEvent(event: JournalEvent): string {
         source: event.source,
       });
     case 'deployment_status':
-      return JSON.stringify({ type: 'deployment_status', id: event.id, deployment: event.deployment, status: event.status, ts: event.ts });
+      return JSON.stringify({
+        type: 'deployment_status',
+        id: event.id,
+        deployment: event.deployment,
+        status: event.status,
+        ts: event.ts,
+      });
     case 'order_submitted':
       return JSON.stringify({
         type: 'order_submitted',
@@ -536,7 +574,11 @@ export function encodeEvent(event: JournalEvent): string {
         limit_price: event.limitPrice === null ? null : toPlain(event.limitPrice),
         time_in_force: event.timeInForce,
         policy: { method: event.policy.method, increment: event.policy.increment, fee_unit: event.policy.feeUnit },
-        participants: event.participants.map((p) => ({ deployment: p.deployment, requested: toPlain(p.requested), reserve_price: toPlain(p.reservePrice) })),
+        participants: event.participants.map((p) => ({
+          deployment: p.deployment,
+          requested: toPlain(p.requested),
+          reserve_price: toPlain(p.reservePrice),
+        })),
         rebalance_id: event.rebalanceId,
         ts: event.ts,
       });

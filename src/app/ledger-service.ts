@@ -12,7 +12,13 @@
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { Ledger, TradeBooked } from '../core/ledger.js';
 import type { OrderState } from '../core/orders.js';
-import { type AccountState, type Effects, applyJournalEvent, journalEventProblem, newAccountState } from './account-state.js';
+import {
+  type AccountState,
+  type Effects,
+  applyJournalEvent,
+  journalEventProblem,
+  newAccountState,
+} from './account-state.js';
 import { AppError } from './errors.js';
 import { type JournalEvent, decodePayload, encodeEvent, journalKey } from './journal-codec.js';
 import {
@@ -58,7 +64,10 @@ export class LedgerService {
   ) {}
 
   /** Folds the whole journal into a fresh state. */
-  static async load(store: StorePort, options: { now?: () => Date; onProgress?: LoadProgress } = {}): Promise<LedgerService> {
+  static async load(
+    store: StorePort,
+    options: { now?: () => Date; onProgress?: LoadProgress } = {},
+  ): Promise<LedgerService> {
     const { state, lastSeq } = await foldJournal(store, options.onProgress);
     return new LedgerService(store, state, lastSeq, options.now ?? (() => new Date()));
   }
@@ -101,7 +110,10 @@ export class LedgerService {
    * Problems that would stop `events` from being journaled, in order (all of them, not just the
    * first): unknown deployments or orders, non-positive quantities, known ids with other content.
    */
-  async check(events: readonly JournalEvent[], payloads: readonly string[] = events.map(encodeEvent)): Promise<BatchProblem[]> {
+  async check(
+    events: readonly JournalEvent[],
+    payloads: readonly string[] = events.map(encodeEvent),
+  ): Promise<BatchProblem[]> {
     const problems: BatchProblem[] = [];
     const created = new Set<DeploymentId>();
     const submitted = new Set<string>();
@@ -112,11 +124,17 @@ export class LedgerService {
     for (const [index, event] of events.entries()) {
       const key = journalKey(event);
       const payload = payloads[index]!;
-      const earlier = batchKeys.get(key) ?? (ledger.applied.has(key) ? (await this.store.journalEntry(key))?.payload : undefined);
+      const earlier =
+        batchKeys.get(key) ?? (ledger.applied.has(key) ? (await this.store.journalEntry(key))?.payload : undefined);
       if (earlier !== undefined) {
         // A status report says nothing new once its status and filled qty are journaled (the REST
         // answer and the stream both report "new"); for money, other content under a known id is a conflict.
-        if (earlier !== payload && event.type !== 'order_updated') problems.push({ index, field: conflictField(event), message: `${key} is already journaled with different content` });
+        if (earlier !== payload && event.type !== 'order_updated')
+          problems.push({
+            index,
+            field: conflictField(event),
+            message: `${key} is already journaled with different content`,
+          });
         continue;
       }
       batchKeys.set(key, payload);
@@ -156,7 +174,14 @@ export class LedgerService {
           continue;
         }
         seq++;
-        records.push({ seq, key: journalKey(event), type: event.type, payload: payloads[index]!, tsEvent: event.ts, tsRecorded: recordedAt });
+        records.push({
+          seq,
+          key: journalKey(event),
+          type: event.type,
+          payload: payloads[index]!,
+          tsEvent: event.ts,
+          tsRecorded: recordedAt,
+        });
         results.push({ effects, seq });
       }
       if (records.length > 0) await this.store.commit(records, this.projectionsOf(results, options.snapshotAt));
@@ -165,7 +190,12 @@ export class LedgerService {
       throw error;
     }
     this.seq = seq;
-    return { appended: records.length, duplicates, trades: results.flatMap((r) => r.effects.applied?.trades ?? []), lastSeq: seq };
+    return {
+      appended: records.length,
+      duplicates,
+      trades: results.flatMap((r) => r.effects.applied?.trades ?? []),
+      lastSeq: seq,
+    };
   }
 
   /** Rebuilds the live state from the store (after a failed commit). */
@@ -211,7 +241,16 @@ export class LedgerService {
     }
     const metrics = snapshotAt ? [...ledger.sleeves.values()].map((s) => metricsRow(ledger, s, snapshotAt)) : [];
     const orderRows: OrderRow[] = [...orders.values()].map(orderRow);
-    return { deployments, balances, positions, trades, marks: [...marked].map((s) => markRow(ledger, s)), roundTrips, metrics, orders: orderRows };
+    return {
+      deployments,
+      balances,
+      positions,
+      trades,
+      marks: [...marked].map((s) => markRow(ledger, s)),
+      roundTrips,
+      metrics,
+      orders: orderRows,
+    };
   }
 }
 

@@ -23,7 +23,8 @@ export interface MarketHours {
 export const isCrypto = (symbol: string): boolean => symbol.includes('/');
 
 /** The UTC calendar day (YYYY-MM-DD) of a time. */
-export const tradingDay = (ts: string | Date): string => (typeof ts === 'string' ? new Date(ts) : ts).toISOString().slice(0, 10);
+export const tradingDay = (ts: string | Date): string =>
+  (typeof ts === 'string' ? new Date(ts) : ts).toISOString().slice(0, 10);
 
 const DAY_MS = 86_400_000;
 
@@ -33,7 +34,9 @@ const DAY_MS = 86_400_000;
  */
 export function fixedHours(openMinute = 14 * 60 + 30, closeMinute = 21 * 60): MarketHours {
   if (!(openMinute >= 0 && openMinute < closeMinute && closeMinute <= 24 * 60)) {
-    throw new RangeError(`market hours: the open (${openMinute}) must come before the close (${closeMinute}) within a day`);
+    throw new RangeError(
+      `market hours: the open (${openMinute}) must come before the close (${closeMinute}) within a day`,
+    );
   }
   const isWeekday = (d: Date) => d.getUTCDay() >= 1 && d.getUTCDay() <= 5;
   return {
@@ -48,7 +51,8 @@ export function fixedHours(openMinute = 14 * 60 + 30, closeMinute = 21 * 60): Ma
       let day = Math.floor(from.getTime() / DAY_MS) * DAY_MS;
       for (; day <= to.getTime(); day += DAY_MS) {
         const close = day + closeMinute * 60_000;
-        if (close > from.getTime() && close <= to.getTime() && isWeekday(new Date(day))) out.push(new Date(close).toISOString());
+        if (close > from.getTime() && close <= to.getTime() && isWeekday(new Date(day)))
+          out.push(new Date(close).toISOString());
       }
       return out;
     },

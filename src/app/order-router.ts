@@ -12,7 +12,14 @@ import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
 import { checkOrder } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
-import { type BrokerOrder, type BrokerPort, BrokerRejection, type MarketDataPort, type OrderRequest, quotePrice } from './broker-port.js';
+import {
+  type BrokerOrder,
+  type BrokerPort,
+  BrokerRejection,
+  type MarketDataPort,
+  type OrderRequest,
+  quotePrice,
+} from './broker-port.js';
 import { allocationPolicy } from '../core/allocation.js';
 import type { Clock } from './clock-port.js';
 import { makeBlockOrderId, makeClientOrderId } from './client-order-id.js';
@@ -65,7 +72,10 @@ export class OrderRouter {
 
   async submit(deployment: DeploymentId, input: SubmitOrderInput): Promise<OrderState> {
     const symbolIssue = symbolProblem(input.symbol);
-    if (symbolIssue) throw new AppError('VALIDATION_FAILED', `symbol: ${symbolIssue}`, { fields: [{ field: 'symbol', message: symbolIssue }] });
+    if (symbolIssue)
+      throw new AppError('VALIDATION_FAILED', `symbol: ${symbolIssue}`, {
+        fields: [{ field: 'symbol', message: symbolIssue }],
+      });
     const info = this.service.deploymentInfo(deployment);
     if (!info) throw new AppError('NOT_FOUND', `no deployment '${deployment}'`);
     const existing = this.byIdempotencyKey(deployment, input);
@@ -74,10 +84,19 @@ export class OrderRouter {
     const quote = (await this.market.latest([symbol])).get(symbol);
     const reference = quotePrice(quote);
     if (!quote || reference === undefined) {
-      throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}; it cannot be priced or traded here`, { symbol });
+      throw new AppError(
+        'UNKNOWN_SYMBOL',
+        `UNKNOWN_SYMBOL: no market data for ${symbol}; it cannot be priced or traded here`,
+        { symbol },
+      );
     }
     const qty = input.qty ?? floorToIncrement(div(input.notional!, reference), this.options.qtyIncrement);
-    if (qty <= 0n) throw new AppError('VALIDATION_FAILED', 'notional: too small to buy one quantity increment at the current price', { fields: [{ field: 'notional', message: 'too small' }] });
+    if (qty <= 0n)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'notional: too small to buy one quantity increment at the current price',
+        { fields: [{ field: 'notional', message: 'too small' }] },
+      );
     const price = input.limitPrice ?? reference;
     const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
 
@@ -138,9 +157,13 @@ export class OrderRouter {
       (input.qty === undefined || order.qty === input.qty) &&
       (order.limitPrice ?? undefined) === input.limitPrice;
     if (!same) {
-      throw new AppError('IDEMPOTENCY_CONFLICT', `idempotency key '${input.idempotencyKey}' was already used for order ${order.id}, a different request`, {
-        order_id: order.id,
-      });
+      throw new AppError(
+        'IDEMPOTENCY_CONFLICT',
+        `idempotency key '${input.idempotencyKey}' was already used for order ${order.id}, a different request`,
+        {
+          order_id: order.id,
+        },
+      );
     }
     return order;
   }
@@ -171,15 +194,23 @@ export class OrderRouter {
       try {
         answer = await this.broker.orderByClientId(order.id as ClientOrderId);
       } catch {
-        throw new AppError('BROKER_UNAVAILABLE', `BROKER_UNAVAILABLE: could not reach the broker (${(error as Error).message}); order ${order.id} is pending until the broker confirms it`, {
-          order_id: order.id,
-        });
+        throw new AppError(
+          'BROKER_UNAVAILABLE',
+          `BROKER_UNAVAILABLE: could not reach the broker (${(error as Error).message}); order ${order.id} is pending until the broker confirms it`,
+          {
+            order_id: order.id,
+          },
+        );
       }
       if (!answer) {
         await this.record(order, 'rejected', `not accepted by the broker: ${(error as Error).message}`);
-        throw new AppError('BROKER_UNAVAILABLE', `BROKER_UNAVAILABLE: the broker did not take order ${order.id} (${(error as Error).message}); nothing was sent, retry later`, {
-          order_id: order.id,
-        });
+        throw new AppError(
+          'BROKER_UNAVAILABLE',
+          `BROKER_UNAVAILABLE: the broker did not take order ${order.id} (${(error as Error).message}); nothing was sent, retry later`,
+          {
+            order_id: order.id,
+          },
+        );
       }
     }
     await this.service.append([orderUpdatedFrom(order.id, answer, answer.updatedAt)]);
@@ -187,7 +218,16 @@ export class OrderRouter {
 
   private async record(order: OrderState, status: 'rejected', reason: string): Promise<void> {
     await this.service.append([
-      { type: 'order_updated', id: order.id, status, filledQty: order.filledQty, filledAvgPrice: order.filledAvgPrice, brokerOrderId: order.brokerOrderId, reason, ts: this.clock.now().toISOString() },
+      {
+        type: 'order_updated',
+        id: order.id,
+        status,
+        filledQty: order.filledQty,
+        filledAvgPrice: order.filledAvgPrice,
+        brokerOrderId: order.brokerOrderId,
+        reason,
+        ts: this.clock.now().toISOString(),
+      },
     ]);
   }
 
@@ -200,9 +240,11 @@ export class OrderRouter {
     const { symbol, side } = request;
     const quote = (await this.market.latest([symbol])).get(symbol);
     const reference = quotePrice(quote);
-    if (reference === undefined) throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}`, { symbol });
+    if (reference === undefined)
+      throw new AppError('UNKNOWN_SYMBOL', `UNKNOWN_SYMBOL: no market data for ${symbol}`, { symbol });
     const price = request.limitPrice ?? reference;
-    const reservePrice = side === 'buy' ? (request.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec)) : price;
+    const reservePrice =
+      side === 'buy' ? (request.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec)) : price;
     const refused: { deployment: DeploymentId; code: string; message: string }[] = [];
     const block = await this.service.exclusive(async () => {
       const state = this.service.state;
@@ -253,7 +295,14 @@ export class OrderRouter {
       return { id, qty };
     });
     if (!block) return { blockId: null, refused };
-    await this.sendBlock(block.id, { symbol, side, qty: block.qty, type: request.type, timeInForce: request.timeInForce, ...(request.limitPrice ? { limitPrice: request.limitPrice } : {}) });
+    await this.sendBlock(block.id, {
+      symbol,
+      side,
+      qty: block.qty,
+      type: request.type,
+      timeInForce: request.timeInForce,
+      ...(request.limitPrice ? { limitPrice: request.limitPrice } : {}),
+    });
     return { blockId: block.id, refused };
   }
 
@@ -263,10 +312,25 @@ export class OrderRouter {
     try {
       answer = await this.broker.submit({ ...order, clientOrderId: id as ClientOrderId });
     } catch (error) {
-      if (!(error instanceof BrokerRejection)) answer = await this.broker.orderByClientId(id as ClientOrderId).catch(() => undefined);
+      if (!(error instanceof BrokerRejection))
+        answer = await this.broker.orderByClientId(id as ClientOrderId).catch(() => undefined);
       if (!answer) {
-        const reason = error instanceof BrokerRejection ? error.brokerMessage : `not accepted by the broker: ${(error as Error).message}`;
-        await this.service.append([{ type: 'order_updated', id, status: 'rejected', filledQty: ZERO, filledAvgPrice: null, brokerOrderId: null, reason, ts: now() }]);
+        const reason =
+          error instanceof BrokerRejection
+            ? error.brokerMessage
+            : `not accepted by the broker: ${(error as Error).message}`;
+        await this.service.append([
+          {
+            type: 'order_updated',
+            id,
+            status: 'rejected',
+            filledQty: ZERO,
+            filledAvgPrice: null,
+            brokerOrderId: null,
+            reason,
+            ts: now(),
+          },
+        ]);
         return;
       }
     }
@@ -286,9 +350,12 @@ export class OrderRouter {
   /** Cancels one of `deployment`'s own open orders. */
   async cancel(deployment: DeploymentId, orderId: string): Promise<OrderState> {
     const order = this.service.state.orders.get(orderId);
-    if (!order || order.deployment !== deployment) throw new AppError('NOT_FOUND', `deployment '${deployment}' has no order '${orderId}'`);
+    if (!order || order.deployment !== deployment)
+      throw new AppError('NOT_FOUND', `deployment '${deployment}' has no order '${orderId}'`);
     if (isTerminal(order.status)) {
-      throw new AppError('ORDER_NOT_CANCELABLE', `order ${orderId} is already ${order.status}`, { status: order.status });
+      throw new AppError('ORDER_NOT_CANCELABLE', `order ${orderId} is already ${order.status}`, {
+        status: order.status,
+      });
     }
     if (order.brokerOrderId === null) {
       await this.record(order, 'rejected', 'canceled before the broker confirmed it');
@@ -298,7 +365,11 @@ export class OrderRouter {
       await this.broker.cancel(order.brokerOrderId as never);
     } catch (error) {
       if (error instanceof BrokerRejection) {
-        throw new AppError('ORDER_NOT_CANCELABLE', `the broker refused to cancel order ${orderId}: ${error.brokerMessage}`, { broker_message: error.brokerMessage });
+        throw new AppError(
+          'ORDER_NOT_CANCELABLE',
+          `the broker refused to cancel order ${orderId}: ${error.brokerMessage}`,
+          { broker_message: error.brokerMessage },
+        );
       }
       throw error;
     }

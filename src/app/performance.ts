@@ -77,15 +77,22 @@ export class Performance implements PerformanceApi {
 
   async statsOverview(): Promise<StatsOverviewView> {
     const strategies: StatsView[] = [];
-    for (const [name, members] of await this.strategyMap()) strategies.push(await this.stats('strategy', name, members, {}));
+    for (const [name, members] of await this.strategyMap())
+      strategies.push(await this.stats('strategy', name, members, {}));
     const deployments: StatsView[] = [];
-    for (const id of (await this.directory()).keys()) if (id !== HOUSE) deployments.push(await this.stats('deployment', id, [id], {}));
-    return { account: summaryOf(await this.accountStats({})), strategies: strategies.map(summaryOf), deployments: deployments.map(summaryOf) };
+    for (const id of (await this.directory()).keys())
+      if (id !== HOUSE) deployments.push(await this.stats('deployment', id, [id], {}));
+    return {
+      account: summaryOf(await this.accountStats({})),
+      strategies: strategies.map(summaryOf),
+      deployments: deployments.map(summaryOf),
+    };
   }
 
   async strategies(): Promise<StrategyView[]> {
     const out: StrategyView[] = [];
-    for (const [name, deployments] of await this.strategyMap()) out.push({ name, deployments, stats: summaryOf(await this.stats('strategy', name, deployments, {})) });
+    for (const [name, deployments] of await this.strategyMap())
+      out.push({ name, deployments, stats: summaryOf(await this.stats('strategy', name, deployments, {})) });
     return out;
   }
 
@@ -111,7 +118,9 @@ export class Performance implements PerformanceApi {
   async equitySeries(id: DeploymentId, range: RangeInput, maxPoints: number): Promise<EquitySeriesView> {
     await this.requireDeployment(id);
     if (!Number.isSafeInteger(maxPoints) || maxPoints < 4) {
-      throw new AppError('VALIDATION_FAILED', 'points: must be an integer ≥ 4', { fields: [{ field: 'points', message: 'must be an integer ≥ 4' }] });
+      throw new AppError('VALIDATION_FAILED', 'points: must be an integer ≥ 4', {
+        fields: [{ field: 'points', message: 'must be an integer ≥ 4' }],
+      });
     }
     const rows = await this.snapshots(id, parseRange(range));
     const equity: EquityPoint[] = rows.map((r) => ({ ts: r.ts, equity: dec(r.equity) }));
@@ -121,11 +130,19 @@ export class Performance implements PerformanceApi {
       points_total: rows.length,
       max_points: maxPoints,
       equity: downsampleEquity(equity, maxPoints).map((p) => ({ ts: p.ts, equity: toPlain(p.equity) })),
-      drawdown: downsampleMinMax(drawdown, maxPoints, (p) => p.drawdown).map((p) => ({ ts: p.ts, drawdown: toPlain(p.drawdown) })),
+      drawdown: downsampleMinMax(drawdown, maxPoints, (p) => p.drawdown).map((p) => ({
+        ts: p.ts,
+        drawdown: toPlain(p.drawdown),
+      })),
     };
   }
 
-  private async stats(scope: HistoryScope, subject: string, deployments: readonly string[], range: Range): Promise<StatsView> {
+  private async stats(
+    scope: HistoryScope,
+    subject: string,
+    deployments: readonly string[],
+    range: Range,
+  ): Promise<StatsView> {
     const closes = await this.store.history({ scope, subject, kind: 'close' });
     const { base, rows } = splitRange(closes, range);
     const from = base ? base.day : rows[0]?.day;
@@ -145,7 +162,12 @@ export class Performance implements PerformanceApi {
     const out: TradeRow[] = [];
     let after: { seq: number; leg: number } | undefined;
     for (;;) {
-      const page = await this.store.trades({ deploymentId, ...(fromDay ? { from: fromDay } : {}), ...(after ? { after } : {}), limit: TRADE_PAGE });
+      const page = await this.store.trades({
+        deploymentId,
+        ...(fromDay ? { from: fromDay } : {}),
+        ...(after ? { after } : {}),
+        limit: TRADE_PAGE,
+      });
       out.push(...page);
       if (page.length < TRADE_PAGE) return out;
       const last = page[page.length - 1]!;
@@ -153,10 +175,20 @@ export class Performance implements PerformanceApi {
     }
   }
 
-  private async history(scope: HistoryScope, subject: string, period: HistoryPeriod, range: Range): Promise<HistoryView> {
+  private async history(
+    scope: HistoryScope,
+    subject: string,
+    period: HistoryPeriod,
+    range: Range,
+  ): Promise<HistoryView> {
     const all = await this.store.history({ scope, subject, ...(period === 'all' ? {} : { kind: 'close' }) });
     const { base, rows } = splitRange(all, range);
-    return { scope, subject, period, rows: period === 'monthly' ? monthlyEntries(base, rows) : historyEntries(base, rows) };
+    return {
+      scope,
+      subject,
+      period,
+      rows: period === 'monthly' ? monthlyEntries(base, rows) : historyEntries(base, rows),
+    };
   }
 
   /**

@@ -86,7 +86,8 @@ export class PriceUpdater {
   /** Every symbol some sleeve holds (qty ≠ 0), sorted. */
   heldSymbols(): Symbol[] {
     const held = new Set<Symbol>();
-    for (const s of this.options.service.ledger.sleeves.values()) for (const [symbol, p] of s.positions) if (p.qty !== 0n) held.add(symbol);
+    for (const s of this.options.service.ledger.sleeves.values())
+      for (const [symbol, p] of s.positions) if (p.qty !== 0n) held.add(symbol);
     return [...held].sort();
   }
 
@@ -110,7 +111,10 @@ export class PriceUpdater {
       this.failures++;
       this.lastFailureAt = at;
       this.lastError = (error as Error)?.message ?? String(error);
-      this.log('error', `price update failed at ${at} (${open.length} symbols; every last mark kept, failure ${this.failures} in a row): ${this.lastError}`);
+      this.log(
+        'error',
+        `price update failed at ${at} (${open.length} symbols; every last mark kept, failure ${this.failures} in a row): ${this.lastError}`,
+      );
       throw new PriceFetchError(`price update failed: ${this.lastError}`, true, { cause: error });
     }
     const events: JournalEvent[] = [];

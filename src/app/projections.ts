@@ -9,7 +9,16 @@ import type { PositionState, RoundTrip } from '../core/position.js';
 import { sleeveTotals, valuePosition } from '../core/valuation.js';
 import type { DeploymentSettings } from './journal-codec.js';
 import type { OrderState } from '../core/orders.js';
-import type { BalanceRow, DeploymentRow, MarkRow, MetricsRow, OrderRow, PositionRow, RoundTripRow, TradeRow } from './store-port.js';
+import type {
+  BalanceRow,
+  DeploymentRow,
+  MarkRow,
+  MetricsRow,
+  OrderRow,
+  PositionRow,
+  RoundTripRow,
+  TradeRow,
+} from './store-port.js';
 
 export type DeploymentStatus = 'active' | 'paused' | 'stopped';
 
@@ -52,7 +61,11 @@ export function positionRow(deployment: DeploymentId, pos: PositionState): Posit
     trip:
       pos.tripOpenedAt === null
         ? 'null'
-        : JSON.stringify({ openedAt: pos.tripOpenedAt, realized: toPlain(pos.tripRealized), fees: toPlain(pos.tripFees) }),
+        : JSON.stringify({
+            openedAt: pos.tripOpenedAt,
+            realized: toPlain(pos.tripRealized),
+            fees: toPlain(pos.tripFees),
+          }),
   };
 }
 

@@ -69,7 +69,8 @@ export class Recorder {
         result = await this.service.append(events, fast ? { snapshotAt: at } : {});
         if (result.appended > 0) this.watermark.note(result.lastSeq, latestTs(events));
       }
-      if (fast && (result?.appended ?? 0) === 0) await persistRows(this.store, rowsAsOf(this.service.state, at, { snapshot: true }));
+      if (fast && (result?.appended ?? 0) === 0)
+        await persistRows(this.store, rowsAsOf(this.service.state, at, { snapshot: true }));
       return { result, slow: at !== undefined && !fast };
     });
     if (slow) await this.write(at!, { snapshot: true });
@@ -108,7 +109,9 @@ export class Recorder {
   async stateAt(ts: string): Promise<AccountState> {
     const at = new Date(ts).toISOString();
     await this.watermark.refresh(this.store);
-    const live = await this.service.exclusive(async () => ((await this.liveIsAsOf(at)) ? this.service.state : undefined));
+    const live = await this.service.exclusive(async () =>
+      (await this.liveIsAsOf(at)) ? this.service.state : undefined,
+    );
     return live ?? new PrefixFold(this.store).at(at);
   }
 
@@ -120,7 +123,9 @@ export class Recorder {
   /** Rows computed from the live state under the append lock, or undefined when it is not the state as of `at`. */
   private async rowsFromLive(at: string, writes: Writes): Promise<AsOfRows | undefined> {
     await this.watermark.refresh(this.store);
-    return this.service.exclusive(async () => ((await this.liveIsAsOf(at)) ? rowsAsOf(this.service.state, at, writes) : undefined));
+    return this.service.exclusive(async () =>
+      (await this.liveIsAsOf(at)) ? rowsAsOf(this.service.state, at, writes) : undefined,
+    );
   }
 
   /** Under the append lock: has the live state folded exactly the journal as of `at`? */
@@ -140,7 +145,11 @@ function latestTs(events: readonly JournalEvent[]): string {
  * Recomputes, from the journal alone, every trading day's close from the journal's first event
  * to its latest one (snapshots and daily history rows) and writes them (upserts). Returns the closes.
  */
-export async function rebuildHistory(store: StorePort, hours: MarketHours, onProgress?: (done: number, total: number) => void): Promise<string[]> {
+export async function rebuildHistory(
+  store: StorePort,
+  hours: MarketHours,
+  onProgress?: (done: number, total: number) => void,
+): Promise<string[]> {
   const first = await firstEventTime(store);
   if (first === undefined) return [];
   const watermark = new JournalWatermark();
@@ -191,11 +200,15 @@ export async function verifyHistory(store: StorePort): Promise<HistoryDifference
     const w = wanted.get(ts)!;
     const state = await fold.at(ts);
     const rebuilt: { key: string; table: HistoryDifference['table']; row: unknown }[] = [];
-    for (const kind of w.history) for (const row of historyRows(state, ts, kind)) rebuilt.push({ key: historyKey(row), table: 'pnl_history', row });
-    if (w.snapshot) for (const row of snapshotRows(state, ts)) rebuilt.push({ key: snapshotKey(row), table: 'deployment_metrics', row });
+    for (const kind of w.history)
+      for (const row of historyRows(state, ts, kind)) rebuilt.push({ key: historyKey(row), table: 'pnl_history', row });
+    if (w.snapshot)
+      for (const row of snapshotRows(state, ts))
+        rebuilt.push({ key: snapshotKey(row), table: 'deployment_metrics', row });
     for (const r of rebuilt) {
       const s = stored.get(r.key);
-      if (!s || canonical(s.row) !== canonical(r.row)) differences.push({ table: r.table, key: r.key, stored: s?.row ?? null, rebuilt: r.row });
+      if (!s || canonical(s.row) !== canonical(r.row))
+        differences.push({ table: r.table, key: r.key, stored: s?.row ?? null, rebuilt: r.row });
       stored.delete(r.key);
     }
   }

@@ -22,7 +22,10 @@ export interface ReplayReport {
 }
 
 /** Builds the full projections from the journal. */
-export async function rebuildProjections(store: StorePort, onProgress?: LoadProgress): Promise<{ projections: Projections; events: number }> {
+export async function rebuildProjections(
+  store: StorePort,
+  onProgress?: LoadProgress,
+): Promise<{ projections: Projections; events: number }> {
   const trades: TradeRow[] = [];
   const roundTrips: RoundTripRow[] = [];
   const { state, lastSeq } = await foldJournal(store, onProgress, (effects, seq) => {
@@ -88,14 +91,18 @@ export function diffProjections(stored: Projections, rebuilt: Projections): Diff
     const b = new Map((rebuilt[table] as unknown[]).map((r) => [keyOf(r), r]));
     for (const [key, row] of b) {
       const old = a.get(key);
-      if (old === undefined || JSON.stringify(old) !== JSON.stringify(row)) out.push({ table, key, stored: old ?? null, rebuilt: row });
+      if (old === undefined || JSON.stringify(old) !== JSON.stringify(row))
+        out.push({ table, key, stored: old ?? null, rebuilt: row });
     }
     for (const [key, row] of a) if (!b.has(key)) out.push({ table, key, stored: row, rebuilt: null });
   }
   return out;
 }
 
-export async function replay(store: StorePort, options: { dryRun?: boolean; onProgress?: LoadProgress } = {}): Promise<ReplayReport> {
+export async function replay(
+  store: StorePort,
+  options: { dryRun?: boolean; onProgress?: LoadProgress } = {},
+): Promise<ReplayReport> {
   const { projections, events } = await rebuildProjections(store, options.onProgress);
   const differences = diffProjections(await storedProjections(store), projections);
   if (!options.dryRun) await store.replaceProjections(projections);

@@ -19,7 +19,10 @@ const seconds = (name: string, fallback: number) =>
       if (text === undefined || text === '') return fallback;
       const n = Number(text);
       if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > 31 * 86_400) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number of seconds from 1 to ${31 * 86_400}, not "${text}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number of seconds from 1 to ${31 * 86_400}, not "${text}"`,
+        });
         return z.NEVER;
       }
       return n;
@@ -43,7 +46,8 @@ export function scheduleConfigFromEnv(env: Record<string, string | undefined>, m
       SUBLEDGER_SNAPSHOT_SECONDS: env.SUBLEDGER_SNAPSHOT_SECONDS,
       SUBLEDGER_MARK_STALE_SECONDS: env.SUBLEDGER_MARK_STALE_SECONDS,
     });
-  if (!parsed.success) throw new Error(`invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(`invalid configuration:\n${parsed.error.issues.map((i) => `  - ${i.message}`).join('\n')}`);
   return {
     markEverySeconds: markSeconds ?? parsed.data.SUBLEDGER_MARK_SECONDS,
     snapshotEverySeconds: parsed.data.SUBLEDGER_SNAPSHOT_SECONDS,

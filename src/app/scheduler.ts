@@ -108,7 +108,9 @@ export class MarkScheduler {
       if (t - this.lastMark >= this.options.markEverySeconds * 1000) {
         this.lastMark = t;
         try {
-          prices = await this.deps.prices.update({ commit: (events) => this.deps.recorder.commitMarks(events, snapshotDue ? at : undefined) });
+          prices = await this.deps.prices.update({
+            commit: (events) => this.deps.recorder.commitMarks(events, snapshotDue ? at : undefined),
+          });
           if (snapshotDue) snapshot = at;
         } catch (error) {
           if (!(error instanceof PriceFetchError)) throw error;
@@ -128,12 +130,18 @@ export class MarkScheduler {
     }
   }
 
-  private async recordCloses(closes: readonly string[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  private async recordCloses(
+    closes: readonly string[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
     if (closes.length === 0) return;
     await this.deps.recorder.closeDays(closes, onProgress);
     const last = closes[closes.length - 1]!;
     await this.deps.store.setCursor(LAST_CLOSE_CURSOR, last);
     this.lastClose = timeOf(last);
-    this.log('info', `day close recorded: ${closes.length === 1 ? last : `${closes.length} closes, ${closes[0]} … ${last}`}`);
+    this.log(
+      'info',
+      `day close recorded: ${closes.length === 1 ? last : `${closes.length} closes, ${closes[0]} … ${last}`}`,
+    );
   }
 }

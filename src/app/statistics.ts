@@ -69,7 +69,9 @@ export function statsView(input: StatsInput): StatsView {
   }
   const r = problem === null ? returnStats(returns) : null;
   const trips = input.roundTrips.filter((t) => inWindow(t.closedAt));
-  const notional = input.trades.filter((t) => inWindow(t.ts)).reduce((sum, t) => sum + abs(mul(dec(t.qty), dec(t.price))), 0n) as Dec;
+  const notional = input.trades
+    .filter((t) => inWindow(t.ts))
+    .reduce((sum, t) => sum + abs(mul(dec(t.qty), dec(t.price))), 0n) as Dec;
   const startFees = base ? dec(base.fees) : ZERO;
   const startPnl = base ? dec(base.totalPnl) : ZERO;
   return {
@@ -93,14 +95,25 @@ export function statsView(input: StatsInput): StatsView {
     period_win_rate: r ? s(r.winRate) : null,
     trades: tradesView(trips),
     exposure: s(exposure(counted.map((row) => dec(row.grossExposure)))),
-    turnover: s(turnover(notional, counted.map((row) => dec(row.equity)))),
+    turnover: s(
+      turnover(
+        notional,
+        counted.map((row) => dec(row.equity)),
+      ),
+    ),
     problem,
   };
 }
 
 function tradesView(trips: readonly RoundTripRow[]): TradeStatsView {
   const t = tradeStats(
-    trips.map((trip) => ({ symbol: trip.symbol as Symbol, openedAt: trip.openedAt, closedAt: trip.closedAt, realized: dec(trip.realizedPnl), fees: dec(trip.fees) })),
+    trips.map((trip) => ({
+      symbol: trip.symbol as Symbol,
+      openedAt: trip.openedAt,
+      closedAt: trip.closedAt,
+      realized: dec(trip.realizedPnl),
+      fees: dec(trip.fees),
+    })),
   );
   return {
     count: t.count,
@@ -117,7 +130,9 @@ function tradesView(trips: readonly RoundTripRow[]): TradeStatsView {
 }
 
 function profitFactorView(pf: ProfitFactor): { profit_factor: string | null; profit_factor_infinite: boolean } {
-  return pf.infinite ? { profit_factor: null, profit_factor_infinite: true } : { profit_factor: toPlain(pf.value), profit_factor_infinite: false };
+  return pf.infinite
+    ? { profit_factor: null, profit_factor_infinite: true }
+    : { profit_factor: toPlain(pf.value), profit_factor_infinite: false };
 }
 
 export function summaryOf(v: StatsView): StatsSummaryView {

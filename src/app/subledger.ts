@@ -67,7 +67,13 @@ export class Subledger implements SubledgerApi {
     this.service = options.service;
     this.broker = options.broker;
     this.clock = options.clock;
-    this.router = new OrderRouter(options.service, options.broker, options.market, options.clock, options.router ?? DEFAULT_ROUTER_OPTIONS);
+    this.router = new OrderRouter(
+      options.service,
+      options.broker,
+      options.market,
+      options.clock,
+      options.router ?? DEFAULT_ROUTER_OPTIONS,
+    );
     this.prices = new PriceUpdater({
       service: options.service,
       market: options.market,
@@ -103,17 +109,26 @@ export class Subledger implements SubledgerApi {
     const ts = this.clock.now().toISOString();
     const held = positions.reduce((sum, p) => sum + mul(p.qty, p.avgEntryPrice), 0n);
     const events: JournalEvent[] = [
-      { type: 'deployment', deployment: HOUSE, initialCapital: (account.cash + held) as Dec, costMethod: 'average', name: 'House', strategy: 'house', limits: { allow_short: true }, ts },
-      ...positions.map(
-        (p): JournalEvent => ({
-          type: 'fill',
-          id: `opening:${p.symbol}:${ts}` as FillId,
-          symbol: p.symbol,
-          price: p.avgEntryPrice,
-          ts,
-          legs: [{ deployment: HOUSE, side: p.qty > 0n ? 'buy' : 'sell', qty: abs(p.qty), fee: ZERO, feeCurrency: 'quote' }],
-        }),
-      ),
+      {
+        type: 'deployment',
+        deployment: HOUSE,
+        initialCapital: (account.cash + held) as Dec,
+        costMethod: 'average',
+        name: 'House',
+        strategy: 'house',
+        limits: { allow_short: true },
+        ts,
+      },
+      ...positions.map((p): JournalEvent => ({
+        type: 'fill',
+        id: `opening:${p.symbol}:${ts}` as FillId,
+        symbol: p.symbol,
+        price: p.avgEntryPrice,
+        ts,
+        legs: [
+          { deployment: HOUSE, side: p.qty > 0n ? 'buy' : 'sell', qty: abs(p.qty), fee: ZERO, feeCurrency: 'quote' },
+        ],
+      })),
     ];
     await this.service.append(events);
   }
@@ -172,10 +187,14 @@ export class Subledger implements SubledgerApi {
     if (!this.service.ledger.sleeves.has(HOUSE)) return;
     const { free } = this.freeCash(HOUSE);
     if (amount > free) {
-      throw new AppError('INSUFFICIENT_FREE_CASH', `INSUFFICIENT_FREE_CASH: the account has $${formatMoney(free)} unallocated (house sleeve); $${formatMoney(amount)} was asked`, {
-        available: toPlain(free),
-        requested: toPlain(amount),
-      });
+      throw new AppError(
+        'INSUFFICIENT_FREE_CASH',
+        `INSUFFICIENT_FREE_CASH: the account has $${formatMoney(free)} unallocated (house sleeve); $${formatMoney(amount)} was asked`,
+        {
+          available: toPlain(free),
+          requested: toPlain(amount),
+        },
+      );
     }
   }
 
@@ -201,9 +220,13 @@ export class Subledger implements SubledgerApi {
       const message = problem ?? `"${HOUSE}" is reserved for the account's own sleeve`;
       throw new AppError('VALIDATION_FAILED', `id: ${message}`, { fields: [{ field: 'id', message }] });
     }
-    if (input.initialCapital < 0n) throw new AppError('VALIDATION_FAILED', 'initial_capital: must not be negative', { fields: [{ field: 'initial_capital', message: 'must not be negative' }] });
+    if (input.initialCapital < 0n)
+      throw new AppError('VALIDATION_FAILED', 'initial_capital: must not be negative', {
+        fields: [{ field: 'initial_capital', message: 'must not be negative' }],
+      });
     await this.service.exclusive(async () => {
-      if (this.service.ledger.sleeves.has(input.id)) throw new AppError('CONFLICT', `deployment '${input.id}' already exists`);
+      if (this.service.ledger.sleeves.has(input.id))
+        throw new AppError('CONFLICT', `deployment '${input.id}' already exists`);
       this.requireHouseCash(input.initialCapital);
       const ts = this.now();
       const events: JournalEvent[] = [
@@ -219,7 +242,13 @@ export class Subledger implements SubledgerApi {
         },
       ];
       if (this.service.ledger.sleeves.has(HOUSE) && input.initialCapital > 0n) {
-        events.push({ type: 'capital_flow', id: `allocate:${input.id}`, deployment: HOUSE, amount: -input.initialCapital as Dec, ts });
+        events.push({
+          type: 'capital_flow',
+          id: `allocate:${input.id}`,
+          deployment: HOUSE,
+          amount: -input.initialCapital as Dec,
+          ts,
+        });
       }
       await this.service.append(events);
     });
@@ -227,7 +256,10 @@ export class Subledger implements SubledgerApi {
   }
 
   listDeployments(): DeploymentView[] {
-    return this.service.deploymentIds().filter((id) => id !== HOUSE).map((id) => this.deploymentView(id));
+    return this.service
+      .deploymentIds()
+      .filter((id) => id !== HOUSE)
+      .map((id) => this.deploymentView(id));
   }
 
   getDeployment(id: DeploymentId): DeploymentView {
@@ -237,7 +269,9 @@ export class Subledger implements SubledgerApi {
   async setDeploymentStatus(id: DeploymentId, status: DeploymentStatus): Promise<DeploymentView> {
     const info = this.requireDeployment(id);
     if (info.status !== status) {
-      await this.service.append([{ type: 'deployment_status', id: randomUUID(), deployment: id, status, ts: this.now() }]);
+      await this.service.append([
+        { type: 'deployment_status', id: randomUUID(), deployment: id, status, ts: this.now() },
+      ]);
     }
     if (status === 'stopped') {
       for (const order of (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen)) {
@@ -249,12 +283,19 @@ export class Subledger implements SubledgerApi {
 
   async moveCapital(id: DeploymentId, amount: Dec, idempotencyKey?: string): Promise<CapitalFlowView> {
     this.requireDeployment(id);
-    if (amount === 0n) throw new AppError('VALIDATION_FAILED', 'amount: must not be 0', { fields: [{ field: 'amount', message: 'must not be 0' }] });
+    if (amount === 0n)
+      throw new AppError('VALIDATION_FAILED', 'amount: must not be 0', {
+        fields: [{ field: 'amount', message: 'must not be 0' }],
+      });
     const flowId = idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID();
     await this.service.exclusive(async () => {
       const existing = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId);
       if (existing) {
-        if (existing.amount !== amount) throw new AppError('IDEMPOTENCY_CONFLICT', `idempotency key '${idempotencyKey}' was already used for a capital flow of ${toPlain(existing.amount)}`);
+        if (existing.amount !== amount)
+          throw new AppError(
+            'IDEMPOTENCY_CONFLICT',
+            `idempotency key '${idempotencyKey}' was already used for a capital flow of ${toPlain(existing.amount)}`,
+          );
         return;
       }
       if (amount < 0n) {
@@ -271,7 +312,8 @@ export class Subledger implements SubledgerApi {
       }
       const ts = this.now();
       const events: JournalEvent[] = [{ type: 'capital_flow', id: flowId, deployment: id, amount, ts }];
-      if (this.service.ledger.sleeves.has(HOUSE)) events.push({ type: 'capital_flow', id: `${flowId}:house`, deployment: HOUSE, amount: -amount as Dec, ts });
+      if (this.service.ledger.sleeves.has(HOUSE))
+        events.push({ type: 'capital_flow', id: `${flowId}:house`, deployment: HOUSE, amount: -amount as Dec, ts });
       await this.service.append(events);
     });
     const flow = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId)!;
@@ -280,7 +322,12 @@ export class Subledger implements SubledgerApi {
 
   capitalFlows(id: DeploymentId): CapitalFlowView[] {
     this.requireDeployment(id);
-    return (this.service.state.flows.get(id) ?? []).map((f) => ({ id: f.id, deployment_id: id, amount: toPlain(f.amount), ts: f.ts }));
+    return (this.service.state.flows.get(id) ?? []).map((f) => ({
+      id: f.id,
+      deployment_id: id,
+      amount: toPlain(f.amount),
+      ts: f.ts,
+    }));
   }
 
   metrics(id: DeploymentId): MetricsView {
@@ -288,7 +335,13 @@ export class Subledger implements SubledgerApi {
     const view = sleeveSummaryView(this.service.ledger, id, info);
     const { reserved, free } = this.freeCash(id);
     const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen).length;
-    return { ...view, buying_power: toPlain(free), reserved_cash: toPlain(reserved), open_orders: open, as_of: this.now() };
+    return {
+      ...view,
+      buying_power: toPlain(free),
+      reserved_cash: toPlain(reserved),
+      open_orders: open,
+      as_of: this.now(),
+    };
   }
 
   positions(id: DeploymentId): PositionView[] {
@@ -303,7 +356,10 @@ export class Subledger implements SubledgerApi {
     let after: { seq: number; leg: number } | undefined;
     if (query.cursor !== undefined) {
       const match = /^(\d+)\.(\d+)$/.exec(query.cursor);
-      if (!match) throw new AppError('VALIDATION_FAILED', 'cursor: not a cursor returned by this API', { fields: [{ field: 'cursor', message: 'invalid' }] });
+      if (!match)
+        throw new AppError('VALIDATION_FAILED', 'cursor: not a cursor returned by this API', {
+          fields: [{ field: 'cursor', message: 'invalid' }],
+        });
       after = { seq: Number(match[1]), leg: Number(match[2]) };
     }
     const rows = await this.service.store.trades({
@@ -352,7 +408,8 @@ export class Subledger implements SubledgerApi {
     const [broker, brokerPositions] = await Promise.all([this.broker.account(), this.broker.positions()]);
     const ledger = this.service.ledger;
     const symbols = new Set<Symbol>(brokerPositions.map((p) => p.symbol));
-    for (const s of ledger.sleeves.values()) for (const [symbol, p] of s.positions) if (p.qty !== 0n) symbols.add(symbol);
+    for (const s of ledger.sleeves.values())
+      for (const [symbol, p] of s.positions) if (p.qty !== 0n) symbols.add(symbol);
     const sorted = [...symbols].sort();
     const qtyOf = (filter: (d: DeploymentId) => boolean, symbol: Symbol) => {
       let q = 0n;
@@ -373,7 +430,11 @@ export class Subledger implements SubledgerApi {
       { cash: cashOf(() => true), positions: sorted.map((symbol) => ({ symbol, qty: qtyOf(() => true, symbol) })) },
     );
     return {
-      broker: { cash: toPlain(broker.cash), equity: toPlain(broker.equity), positions: brokerPositions.map((p) => ({ symbol: p.symbol, qty: toPlain(p.qty) })) },
+      broker: {
+        cash: toPlain(broker.cash),
+        equity: toPlain(broker.equity),
+        positions: brokerPositions.map((p) => ({ symbol: p.symbol, qty: toPlain(p.qty) })),
+      },
       sleeves: { cash: toPlain(cashOf(notHouse)), positions: positionsOf(notHouse) },
       house: { cash: toPlain(cashOf(isHouse)), positions: positionsOf(isHouse) },
       differences,
@@ -392,7 +453,14 @@ export class Subledger implements SubledgerApi {
     }
     const marks = this.prices.status();
     const ok = broker === 'ok' && marks.status !== 'failing';
-    return { status: ok ? 'ok' : 'degraded', store: `${this.service.store.kind} ok`, broker, journal_events: stats.count, time: this.now(), marks };
+    return {
+      status: ok ? 'ok' : 'degraded',
+      store: `${this.service.store.kind} ok`,
+      broker,
+      journal_events: stats.count,
+      time: this.now(),
+      marks,
+    };
   }
 }
 
@@ -418,4 +486,3 @@ export function orderView(o: OrderState): OrderView {
     updated_at: o.updatedAt,
   };
 }
-

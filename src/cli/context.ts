@@ -20,7 +20,11 @@ export async function withStore<T>(db: string, work: (store: StorePort) => Promi
 }
 
 /** A progress bar on stderr (plain lines when not a terminal), or nothing when `quiet`. */
-export function progressBar(label: string, quiet = false, always = false): { update(done: number, total: number): void; stop(): void } {
+export function progressBar(
+  label: string,
+  quiet = false,
+  always = false,
+): { update(done: number, total: number): void; stop(): void } {
   if (quiet) return { update() {}, stop() {} };
   const bar = new SingleBar({
     format: `${label} [{bar}] {percentage}% | {value}/{total}`,
@@ -47,7 +51,9 @@ export function progressBar(label: string, quiet = false, always = false): { upd
 }
 
 /** Runs a command action, printing a one-line error and exiting non-zero on failure. */
-export function action<A extends unknown[]>(run: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  run: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       const code = await run(...args);

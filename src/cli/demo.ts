@@ -20,7 +20,11 @@ const DEMO_DB = './subledger-demo.db';
 
 export function registerDemo(program: Command): void {
   addRuntimeOptions(
-    program.command('demo').description('run a simulated multi-bot session on the paper broker, print every sleeve and the reconciliation, then serve the API'),
+    program
+      .command('demo')
+      .description(
+        'run a simulated multi-bot session on the paper broker, print every sleeve and the reconciliation, then serve the API',
+      ),
     { db: DEMO_DB },
   )
     .option('--steps <n>', "simulated minutes to trade (the default reaches the first day's close, 21:00 UTC)", '420')
@@ -29,27 +33,40 @@ export function registerDemo(program: Command): void {
     .action(
       action(async (opts: ConfigFlags & { steps: string; serve: boolean; keep?: boolean }) => {
         const steps = Number(opts.steps);
-        if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) throw new Error(`--steps must be a whole number from 1 to 100000, not "${opts.steps}"`);
+        if (!Number.isInteger(steps) || steps < 1 || steps > 100_000)
+          throw new Error(`--steps must be a whole number from 1 to 100000, not "${opts.steps}"`);
         const config = loadConfig(opts);
         if (!opts.keep && !config.db.startsWith('postgres') && existsSync(config.db)) {
           for (const suffix of ['', '-wal', '-shm']) rmSync(config.db + suffix, { force: true });
         }
         const runtime = await createRuntime(config, { idPrefix: `demo${Date.now().toString(36)}` });
         try {
-          console.log(`demo: ${config.broker} broker, prices: ${runtime.broker.source} (seed ${config.seed}), store ${config.db}`);
+          console.log(
+            `demo: ${config.broker} broker, prices: ${runtime.broker.source} (seed ${config.seed}), store ${config.db}`,
+          );
           const bar = progressBar(`trading ${steps} simulated minutes`, false, true);
           const result = await runDemoSession(
-            { app: runtime.app, broker: runtime.broker, market: runtime.broker, universe: runtime.broker.symbols, rebalance: () => runtime.rebalance(), afterStep: async () => void (await runtime.scheduler.tick()) },
+            {
+              app: runtime.app,
+              broker: runtime.broker,
+              market: runtime.broker,
+              universe: runtime.broker.symbols,
+              rebalance: () => runtime.rebalance(),
+              afterStep: async () => void (await runtime.scheduler.tick()),
+            },
             steps,
             bar.update,
           );
           bar.stop();
-          console.log(`${result.orders} bot orders sent (${result.rejections.length} refused by the risk check or the broker); ${result.rebalances.length} multi-strategy rebalances`);
+          console.log(
+            `${result.orders} bot orders sent (${result.rejections.length} refused by the risk check or the broker); ${result.rebalances.length} multi-strategy rebalances`,
+          );
           for (const r of result.rejections.slice(0, 5)) console.log(`  refused: ${r}`);
           const last = result.rebalances.at(-1);
           if (last) console.log(`\nlast ${summaryText(last.summary)}`);
           const service = runtime.app.service;
-          for (const id of service.deploymentIds()) printSleeve(sleeveView(service.ledger, id, service.deploymentInfo(id)!));
+          for (const id of service.deploymentIds())
+            printSleeve(sleeveView(service.ledger, id, service.deploymentInfo(id)!));
           printAccount(await runtime.app.account());
           if (!opts.serve) return;
           const url = await runtime.serve();

@@ -34,7 +34,9 @@ interface HistoryOptions {
 export function registerHistory(program: Command): void {
   program
     .command('history')
-    .description("print the P&L history log: each day's close (or the monthly roll-up) of a deployment, a strategy, or every strategy and the account")
+    .description(
+      "print the P&L history log: each day's close (or the monthly roll-up) of a deployment, a strategy, or every strategy and the account",
+    )
     .option('--db <target>', DB_HELP, DEFAULT_DB)
     .option('--deployment <id>', 'one deployment')
     .option('--strategy <name>', 'one strategy (its deployments summed)')
@@ -48,10 +50,14 @@ export function registerHistory(program: Command): void {
     .option('--verify', 'replay the journal to every stored history row and snapshot and report differences')
     .action(
       action(async (opts: HistoryOptions) => {
-        if (opts.deployment !== undefined && opts.strategy !== undefined) throw new Error('give --deployment or --strategy, not both');
+        if (opts.deployment !== undefined && opts.strategy !== undefined)
+          throw new Error('give --deployment or --strategy, not both');
         if (opts.monthly && opts.runs) throw new Error('give --monthly or --runs, not both');
         const period: HistoryPeriod = opts.monthly ? 'monthly' : opts.runs ? 'all' : 'daily';
-        const range: RangeInput = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
+        const range: RangeInput = {
+          ...(opts.from !== undefined ? { from: opts.from } : {}),
+          ...(opts.to !== undefined ? { to: opts.to } : {}),
+        };
         return withStore(opts.db, async (store) => {
           if (opts.rebuild) {
             const bar = progressBar('recomputing day closes', Boolean(opts.json || opts.csv));
@@ -61,21 +67,39 @@ export function registerHistory(program: Command): void {
           }
           if (opts.verify) {
             const differences = await verifyHistory(store);
-            for (const d of differences.slice(0, 20)) console.log(`DIFF ${d.table} ${d.key}\n  stored:  ${JSON.stringify(d.stored)}\n  rebuilt: ${JSON.stringify(d.rebuilt)}`);
-            console.log(differences.length === 0 ? 'history verified: every stored row equals its replay from the journal' : `${differences.length} difference(s)`);
+            for (const d of differences.slice(0, 20))
+              console.log(
+                `DIFF ${d.table} ${d.key}\n  stored:  ${JSON.stringify(d.stored)}\n  rebuilt: ${JSON.stringify(d.rebuilt)}`,
+              );
+            console.log(
+              differences.length === 0
+                ? 'history verified: every stored row equals its replay from the journal'
+                : `${differences.length} difference(s)`,
+            );
             if (differences.length > 0) return 1;
           }
           const performance = new Performance(store);
           const views: HistoryView[] = [];
-          if (opts.deployment !== undefined) views.push(await performance.deploymentHistory(opts.deployment as DeploymentId, period, range));
-          else if (opts.strategy !== undefined) views.push(await performance.strategyHistory(opts.strategy, period, range));
+          if (opts.deployment !== undefined)
+            views.push(await performance.deploymentHistory(opts.deployment as DeploymentId, period, range));
+          else if (opts.strategy !== undefined)
+            views.push(await performance.strategyHistory(opts.strategy, period, range));
           else {
-            for (const s of await performance.strategies()) views.push(await performance.strategyHistory(s.name, period, range));
+            for (const s of await performance.strategies())
+              views.push(await performance.strategyHistory(s.name, period, range));
             views.push(await performance.accountHistory(period, range));
           }
           if (opts.json) console.log(JSON.stringify(views.length === 1 ? views[0] : views, null, 2));
-          else if (opts.csv) process.stdout.write(views.map((v, i) => (i === 0 ? historyCsv(v) : historyCsv(v).split('\r\n').slice(1).join('\r\n'))).join(''));
-          else if (views.every((v) => v.rows.length === 0)) console.log(`no history in ${store.location} yet: it is written at each day's close while serving, or run \`subledger history --rebuild\``);
+          else if (opts.csv)
+            process.stdout.write(
+              views
+                .map((v, i) => (i === 0 ? historyCsv(v) : historyCsv(v).split('\r\n').slice(1).join('\r\n')))
+                .join(''),
+            );
+          else if (views.every((v) => v.rows.length === 0))
+            console.log(
+              `no history in ${store.location} yet: it is written at each day's close while serving, or run \`subledger history --rebuild\``,
+            );
           else for (const v of views) printHistory(v);
         });
       }),
@@ -83,7 +107,8 @@ export function registerHistory(program: Command): void {
 }
 
 const right = (content: string) => ({ content, hAlign: 'right' as const });
-const pct = (fraction: string | null) => (fraction === null ? '-' : `${toFixedString((dec(fraction) * 100n) as Dec, 2)}%`);
+const pct = (fraction: string | null) =>
+  fraction === null ? '-' : `${toFixedString((dec(fraction) * 100n) as Dec, 2)}%`;
 
 function printHistory(v: HistoryView): void {
   console.log(`\n${v.scope} ${v.subject} · ${v.period === 'all' ? 'every run' : v.period}`);
@@ -92,7 +117,19 @@ function printHistory(v: HistoryView): void {
     return;
   }
   const table = new Table({
-    head: [v.period === 'monthly' ? 'month' : 'day', ...(v.period === 'all' ? ['kind'] : []), 'equity', 'capital', 'realized', 'unrealized', 'fees', 'total P&L', 'P&L change', 'return', 'period TWR'],
+    head: [
+      v.period === 'monthly' ? 'month' : 'day',
+      ...(v.period === 'all' ? ['kind'] : []),
+      'equity',
+      'capital',
+      'realized',
+      'unrealized',
+      'fees',
+      'total P&L',
+      'P&L change',
+      'return',
+      'period TWR',
+    ],
     style: { head: [], border: [] },
   });
   for (const r of v.rows) {

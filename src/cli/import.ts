@@ -8,7 +8,9 @@ import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.j
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('load a JSON-lines journal (deployments, fills, capital flows, splits, dividends, marks); all or nothing, re-importing adds nothing')
+    .description(
+      'load a JSON-lines journal (deployments, fills, capital flows, splits, dividends, marks); all or nothing, re-importing adds nothing',
+    )
     .argument('<file>', 'JSON-lines file, one event per line ("-" for stdin)')
     .option('--db <target>', DB_HELP, DEFAULT_DB)
     .option('--quiet', 'no progress output')
@@ -30,7 +32,9 @@ export function registerImport(program: Command): void {
             console.error(`import refused: ${result.problems.length} problem(s); nothing was written`);
             return 1;
           }
-          console.log(`imported ${result.appended} event(s) from ${result.lines} line(s) into ${store.location}; ${result.duplicates} already journaled`);
+          console.log(
+            `imported ${result.appended} event(s) from ${result.lines} line(s) into ${store.location}; ${result.duplicates} already journaled`,
+          );
         });
       }),
     );

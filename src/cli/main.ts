@@ -18,7 +18,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('subledger')
-    .description('Per-bot sub-accounts (sleeves) on one brokerage account: exact P&L per deployment that always adds up to the broker.')
+    .description(
+      'Per-bot sub-accounts (sleeves) on one brokerage account: exact P&L per deployment that always adds up to the broker.',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });

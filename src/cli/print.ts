@@ -14,7 +14,9 @@ export function printSleeve(v: SleeveView): void {
       `  cash ${money(v.virtual_cash)}  positions ${money(v.virtual_positions_value)}  equity ${money(v.virtual_portfolio_value)}\n` +
       `  realized ${money(v.realized_pnl)}  unrealized ${money(v.unrealized_pnl)}  fees ${money(v.fees)}  dividends ${money(v.dividends)}  total P&L ${money(v.total_pnl)}  return ${v.return_pct}%`,
   );
-  const open = v.positions.filter((p) => p.qty !== '0' || p.realized_pnl !== '0' || p.fees !== '0' || p.dividends !== '0');
+  const open = v.positions.filter(
+    (p) => p.qty !== '0' || p.realized_pnl !== '0' || p.fees !== '0' || p.dividends !== '0',
+  );
   if (open.length === 0) return;
   const table = new Table({
     head: ['symbol', 'qty', 'avg cost', 'mark', 'value', 'realized', 'unrealized', 'fees', 'dividends'],
@@ -42,15 +44,26 @@ function roundedAvg(avg: string): string {
   return frac ? `${whole}.${frac.slice(0, 18)}` : whole!;
 }
 
-
 /** The reconciliation: broker vs Σ sleeves + house, per item; differences flagged. */
 export function printAccount(account: AccountView): void {
-  const table = new Table({ head: ['item', 'broker', 'Σ sleeves + house', 'difference'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['item', 'broker', 'Σ sleeves + house', 'difference'],
+    style: { head: [], border: [] },
+  });
   for (const d of account.differences) {
     const isCash = d.item === 'cash';
-    table.push([d.item, right(isCash ? money(d.broker) : d.broker), right(isCash ? money(d.books) : d.books), right(d.difference === '0' ? '0' : `${d.difference}  <-- DRIFT`)]);
+    table.push([
+      d.item,
+      right(isCash ? money(d.broker) : d.broker),
+      right(isCash ? money(d.books) : d.books),
+      right(d.difference === '0' ? '0' : `${d.difference}  <-- DRIFT`),
+    ]);
   }
-  console.log(`\naccount reconciliation (${account.reconciled ? 'balanced: Σ sleeves + house = broker' : 'NOT BALANCED'}):`);
+  console.log(
+    `\naccount reconciliation (${account.reconciled ? 'balanced: Σ sleeves + house = broker' : 'NOT BALANCED'}):`,
+  );
   console.log(table.toString().replace(/^/gm, '  '));
-  console.log(`  house sleeve (unallocated): cash ${money(account.house.cash)}${account.house.positions.length ? `, ${account.house.positions.map((p) => `${p.symbol} ${p.qty}`).join(', ')}` : ''}`);
+  console.log(
+    `  house sleeve (unallocated): cash ${money(account.house.cash)}${account.house.positions.length ? `, ${account.house.positions.map((p) => `${p.symbol} ${p.qty}`).join(', ')}` : ''}`,
+  );
 }

@@ -11,7 +11,13 @@ import { action } from './context.js';
 import { addRuntimeOptions } from './serve-options.js';
 
 export function registerRebalance(program: Command): void {
-  addRuntimeOptions(program.command('rebalance').description('run the multi-strategy rebalance once: crosses opposite wishes internally, sends the net as block orders, prints the execution summary'))
+  addRuntimeOptions(
+    program
+      .command('rebalance')
+      .description(
+        'run the multi-strategy rebalance once: crosses opposite wishes internally, sends the net as block orders, prints the execution summary',
+      ),
+  )
     .option('--dry-run', 'print the plan only: nothing is sent or journaled')
     .option('--json', 'print the execution summary as JSON')
     .action(
@@ -19,10 +25,13 @@ export function registerRebalance(program: Command): void {
         const runtime = await createRuntime(loadConfig(opts));
         try {
           if (runtime.app.listDeployments().length === 0) {
-            console.log('no deployments yet: create some (POST /deployments, or `subledger demo`) with strategy fixed-weight, momentum or mean-reversion');
+            console.log(
+              'no deployments yet: create some (POST /deployments, or `subledger demo`) with strategy fixed-weight, momentum or mean-reversion',
+            );
             return;
           }
-          if (!opts.dryRun && !opts.json) console.error('rebalancing: planning, crossing internally, sending block orders (sells first)…');
+          if (!opts.dryRun && !opts.json)
+            console.error('rebalancing: planning, crossing internally, sending block orders (sells first)…');
           const run = await runtime.rebalance(Boolean(opts.dryRun));
           console.log(opts.json ? JSON.stringify(run.summary, null, 2) : summaryText(run.summary));
         } finally {

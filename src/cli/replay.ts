@@ -6,7 +6,9 @@ import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.j
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('rebuild positions, cash, trades and marks from the journal alone; report any difference from the stored projections')
+    .description(
+      'rebuild positions, cash, trades and marks from the journal alone; report any difference from the stored projections',
+    )
     .option('--db <target>', DB_HELP, DEFAULT_DB)
     .option('--dry-run', 'only compare; do not replace the stored projections')
     .option('--quiet', 'no progress output')
@@ -17,7 +19,9 @@ export function registerReplay(program: Command): void {
           const report = await replay(store, { dryRun: Boolean(opts.dryRun), onProgress: bar.update });
           bar.stop();
           for (const d of report.differences.slice(0, 50)) {
-            console.log(`difference in ${d.table} ${d.key}:\n  stored:  ${JSON.stringify(d.stored)}\n  rebuilt: ${JSON.stringify(d.rebuilt)}`);
+            console.log(
+              `difference in ${d.table} ${d.key}:\n  stored:  ${JSON.stringify(d.stored)}\n  rebuilt: ${JSON.stringify(d.rebuilt)}`,
+            );
           }
           if (report.differences.length > 50) console.log(`… and ${report.differences.length - 50} more`);
           const verdict =

@@ -32,10 +32,17 @@ interface ReportOptions extends ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('the per-strategy P&L report (allocation, signal, realized / unrealized / total P&L, day and month-to-date change, closed positions, orders and internal crossing, reconciliation): text, HTML (--out) or email (--email)')
+    .description(
+      'the per-strategy P&L report (allocation, signal, realized / unrealized / total P&L, day and month-to-date change, closed positions, orders and internal crossing, reconciliation): text, HTML (--out) or email (--email)',
+    )
     .option('--db <target>', DB_HELP, DEFAULT_DB)
-    .addOption(new Option('--period <period>', 'the local day or the month to date').choices(['day', 'month']).default('day'))
-    .option('--tz <zone>', "the account's time zone, e.g. Europe/London (env SUBLEDGER_REPORT_TZ; default America/New_York)")
+    .addOption(
+      new Option('--period <period>', 'the local day or the month to date').choices(['day', 'month']).default('day'),
+    )
+    .option(
+      '--tz <zone>',
+      "the account's time zone, e.g. Europe/London (env SUBLEDGER_REPORT_TZ; default America/New_York)",
+    )
     .option('--account-name <name>', 'the name the report shows (env SUBLEDGER_REPORT_ACCOUNT; default Subledger)')
     .option('--chart-days <n>', 'days of history in the chart', '30')
     .option('--max-trips <n>', 'closed positions listed (the totals count all)', '25')
@@ -54,10 +61,22 @@ export function registerReport(program: Command): void {
           const service = await LedgerService.load(store);
           const asOf = await lastEventTime(service);
           if (asOf === undefined) {
-            console.error(`nothing to report: the journal in ${store.location} is empty (try \`npm run demo -- --no-serve\` and --db ./subledger-demo.db)`);
+            console.error(
+              `nothing to report: the journal in ${store.location} is empty (try \`npm run demo -- --no-serve\` and --db ./subledger-demo.db)`,
+            );
             return 1;
           }
-          const input = await gatherReportInput({ service }, { accountName: config.accountName, timeZone: config.timeZone, period: opts.period, asOf, chartDays: config.chartDays, maxTrips: config.maxTrips });
+          const input = await gatherReportInput(
+            { service },
+            {
+              accountName: config.accountName,
+              timeZone: config.timeZone,
+              period: opts.period,
+              asOf,
+              chartDays: config.chartDays,
+              maxTrips: config.maxTrips,
+            },
+          );
           const model = buildReport(input);
           if (opts.json) console.log(JSON.stringify(model, null, 2));
           else if (!opts.out && !opts.email) process.stdout.write(reportText(model));

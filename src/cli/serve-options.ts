@@ -7,15 +7,36 @@ export function addRuntimeOptions(command: Command, defaults: { db?: string } = 
     .option('--db <target>', DB_HELP, defaults.db)
     .option('--host <host>', 'HTTP host (env SUBLEDGER_HOST, default 127.0.0.1)')
     .option('--port <port>', 'HTTP port (env SUBLEDGER_PORT, default 8080)')
-    .option('--admin-token <token>', 'admin API token, ≥ 16 chars (env SUBLEDGER_ADMIN_TOKEN; default: generated once and kept in the store)')
-    .option('--token-secret <secret>', 'secret deployment tokens derive from (env SUBLEDGER_TOKEN_SECRET; default: generated once and kept)')
-    .option('--broker <kind>', 'paper (default, simulated), alpaca (APCA_* env: paper or live), or emulator (a local Alpaca emulator in this process) (env SUBLEDGER_BROKER)')
-    .option('--universe <symbols>', 'symbols the engine trades, comma-separated (env SUBLEDGER_UNIVERSE; default: the market\'s)')
+    .option(
+      '--admin-token <token>',
+      'admin API token, ≥ 16 chars (env SUBLEDGER_ADMIN_TOKEN; default: generated once and kept in the store)',
+    )
+    .option(
+      '--token-secret <secret>',
+      'secret deployment tokens derive from (env SUBLEDGER_TOKEN_SECRET; default: generated once and kept)',
+    )
+    .option(
+      '--broker <kind>',
+      'paper (default, simulated), alpaca (APCA_* env: paper or live), or emulator (a local Alpaca emulator in this process) (env SUBLEDGER_BROKER)',
+    )
+    .option(
+      '--universe <symbols>',
+      "symbols the engine trades, comma-separated (env SUBLEDGER_UNIVERSE; default: the market's)",
+    )
     .option('--seed <n>', 'seed of the simulated market (env SUBLEDGER_SEED, default 42)')
     .option('--symbols <n>', 'number of simulated symbols (env SUBLEDGER_SYMBOLS, default 5)')
     .option('--prices <file.csv>', 'replay real bars from a CSV instead of the simulated market (docs/prices-csv.md)')
     .option('--step-ms <ms>', 'paper market: one price step every N ms while serving (default 1000)')
-    .option('--mark-seconds <s>', 'mark held positions every N seconds of market time (simulated seconds on the paper broker; default 60)')
-    .option('--rebalance-cron <expr>', 'run the multi-strategy rebalance on this cron schedule, wall clock (env SUBLEDGER_REBALANCE_CRON), e.g. "*/15 * * * *"')
-    .option('--execution <policy>', 'how rebalance orders execute: market (default) or smart (limit at an improved price, re-priced, then market)');
+    .option(
+      '--mark-seconds <s>',
+      'mark held positions every N seconds of market time (simulated seconds on the paper broker; default 60)',
+    )
+    .option(
+      '--rebalance-cron <expr>',
+      'run the multi-strategy rebalance on this cron schedule, wall clock (env SUBLEDGER_REBALANCE_CRON), e.g. "*/15 * * * *"',
+    )
+    .option(
+      '--execution <policy>',
+      'how rebalance orders execute: market (default) or smart (limit at an improved price, re-priced, then market)',
+    );
 }

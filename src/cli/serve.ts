@@ -6,7 +6,11 @@ import { action, progressBar } from './context.js';
 import { addRuntimeOptions } from './serve-options.js';
 
 export function registerServe(program: Command): void {
-  addRuntimeOptions(program.command('serve').description('serve the REST API (and keep sleeves marked) on the configured store and broker until Ctrl-C')).action(
+  addRuntimeOptions(
+    program
+      .command('serve')
+      .description('serve the REST API (and keep sleeves marked) on the configured store and broker until Ctrl-C'),
+  ).action(
     action(async (opts: ConfigFlags) => {
       const config = loadConfig(opts);
       const bar = progressBar('loading journal');
@@ -23,13 +27,19 @@ export function printAccess(runtime: Runtime, url: string): void {
   const ids = runtime.app.listDeployments().map((d) => d.id);
   console.log(`\nSubledger dashboard at ${url}/  (sign in with a token below)`);
   console.log(`API at ${url}  (OpenAPI: ${url}/openapi.json, docs: ${url}/docs)`);
-  console.log(`market: ${runtime.broker.source}${runtime.broker.source === 'simulated' ? ' (simulated prices, not real quotes)' : ''}`);
+  console.log(
+    `market: ${runtime.broker.source}${runtime.broker.source === 'simulated' ? ' (simulated prices, not real quotes)' : ''}`,
+  );
   console.log(`admin token:  ${runtime.auth.adminToken}`);
   for (const id of ids) console.log(`token of ${id.padEnd(12)} ${runtime.tokenFor(id)}`);
   const first = ids[0];
   if (first) {
-    console.log(`\ntry:\n  curl -s -H "Authorization: Bearer ${runtime.tokenFor(first)}" ${url}/deployments/${first}/metrics`);
-    console.log(`  curl -s -H "Authorization: Bearer ${runtime.tokenFor(first)}" ${url}/deployments/${first}/positions`);
+    console.log(
+      `\ntry:\n  curl -s -H "Authorization: Bearer ${runtime.tokenFor(first)}" ${url}/deployments/${first}/metrics`,
+    );
+    console.log(
+      `  curl -s -H "Authorization: Bearer ${runtime.tokenFor(first)}" ${url}/deployments/${first}/positions`,
+    );
     console.log(`  curl -s -H "Authorization: Bearer ${runtime.tokenFor(first)}" ${url}/deployments/${first}/trades`);
   }
   console.log('\nCtrl-C to stop.');

@@ -8,7 +8,9 @@ import { DB_HELP, DEFAULT_DB, action, withStore } from './context.js';
 export function registerSummary(program: Command): void {
   program
     .command('summary')
-    .description("print a rebalance run's execution summary: per strategy allocation, signal, realized / unrealized / total P&L, orders, internal crossing")
+    .description(
+      "print a rebalance run's execution summary: per strategy allocation, signal, realized / unrealized / total P&L, orders, internal crossing",
+    )
     .argument('[id]', 'the run id (default: the latest run)')
     .option('--db <target>', DB_HELP, DEFAULT_DB)
     .option('--json', 'print JSON (the same document GET /rebalances/{id} returns)')
@@ -18,7 +20,11 @@ export function registerSummary(program: Command): void {
           const runs = (await LedgerService.load(store)).state.rebalances;
           const run = id === undefined ? [...runs.values()].at(-1) : runs.get(id);
           if (!run) {
-            console.error(id === undefined ? `no rebalance has run in ${store.location} yet: try \`subledger rebalance\`` : `no rebalance run '${id}' in ${store.location}`);
+            console.error(
+              id === undefined
+                ? `no rebalance has run in ${store.location} yet: try \`subledger rebalance\``
+                : `no rebalance run '${id}' in ${store.location}`,
+            );
             return 1;
           }
           const summary = run.summary as unknown as ExecutionSummary;

@@ -37,7 +37,10 @@ describe('decimal', () => {
 
   it('multiplies without the rounding a 20-digit float library would do', () => {
     // decimal.js at its default precision 20 prints …545.953 here (ECOSYSTEM.md Q4).
-    assert.equal(toPlain(mul(dec('12345678901.123456789'), dec('98765.432101234'))), '1219326311252545.952975249872577626');
+    assert.equal(
+      toPlain(mul(dec('12345678901.123456789'), dec('98765.432101234'))),
+      '1219326311252545.952975249872577626',
+    );
   });
 
   it('rounds quotients half to even at 10^-18', () => {
@@ -71,9 +74,15 @@ describe('decimal', () => {
 
   it('round-trips any decimal with up to 18 fractional digits', () => {
     const decimalText = fc
-      .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.integer({ min: 0, max: 18 }), fc.bigInt({ min: 0n, max: 10n ** 18n - 1n }))
+      .tuple(
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: 10n ** 15n }),
+        fc.integer({ min: 0, max: 18 }),
+        fc.bigInt({ min: 0n, max: 10n ** 18n - 1n }),
+      )
       .map(([negative, whole, places, frac]) => {
-        const fracText = places === 0 ? '' : (frac % 10n ** BigInt(places)).toString().padStart(places, '0').replace(/0+$/, '');
+        const fracText =
+          places === 0 ? '' : (frac % 10n ** BigInt(places)).toString().padStart(places, '0').replace(/0+$/, '');
         const text = whole.toString() + (fracText ? '.' + fracText : '');
         return negative && text !== '0' ? '-' + text : text;
       });

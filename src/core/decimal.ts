@@ -109,7 +109,7 @@ function divRound(n: bigint, d: bigint): bigint {
   const twiceR = (r < 0n ? -r : r) * 2n;
   const absD = d < 0n ? -d : d;
   if (twiceR > absD || (twiceR === absD && (q & 1n) !== 0n)) {
-    return (n < 0n) !== (d < 0n) ? q - 1n : q + 1n;
+    return n < 0n !== d < 0n ? q - 1n : q + 1n;
   }
   return q;
 }
@@ -156,7 +156,7 @@ export function sum(values: Iterable<Dec>): Dec {
 export function quotientString(a: Dec, b: Dec, significant = 20): string {
   if (b === 0n) throw new RangeError('division by zero');
   if (a === 0n) return '0';
-  const negative = (a < 0n) !== (b < 0n);
+  const negative = a < 0n !== b < 0n;
   const n = a < 0n ? -a : a;
   const d = b < 0n ? -b : b;
   const intDigits = (n / d).toString().length;

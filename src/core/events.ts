@@ -73,13 +73,7 @@ export interface MarkRecorded {
   readonly source: string;
 }
 
-export type LedgerEvent =
-  | DeploymentOpened
-  | FillBooked
-  | CapitalFlowed
-  | SplitApplied
-  | DividendPaid
-  | MarkRecorded;
+export type LedgerEvent = DeploymentOpened | FillBooked | CapitalFlowed | SplitApplied | DividendPaid | MarkRecorded;
 
 /** The journal's uniqueness key of an event: re-journaling the same key is a duplicate. */
 export function eventKey(event: LedgerEvent): string {

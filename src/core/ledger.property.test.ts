@@ -20,7 +20,9 @@ describe('ledger laws', () => {
           const avg = valueSleeve(sleeve, ledger.marks, 'average');
           const fifo = valueSleeve(sleeve, ledger.marks, 'fifo');
           assert.equal(avg.realized + avg.unrealized, fifo.realized + fifo.unrealized);
-          avg.positions.forEach((p, i) => assert.equal(p.realized + p.unrealized, fifo.positions[i]!.realized + fifo.positions[i]!.unrealized));
+          avg.positions.forEach((p, i) =>
+            assert.equal(p.realized + p.unrealized, fifo.positions[i]!.realized + fifo.positions[i]!.unrealized),
+          );
         }
       }),
       runs,
@@ -36,7 +38,10 @@ describe('ledger laws', () => {
             const v = valueSleeve(sleeve, ledger.marks, method);
             let held = 0n;
             for (const p of sleeve.positions.values()) held += valueAtMark(p.qty, ledger.marks.get(p.symbol)!);
-            assert.equal(sleeve.cash + held, v.initialCapital + v.flows + v.realized + v.unrealized - v.fees + v.dividends);
+            assert.equal(
+              sleeve.cash + held,
+              v.initialCapital + v.flows + v.realized + v.unrealized - v.fees + v.dividends,
+            );
           }
         }
       }),

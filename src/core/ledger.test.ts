@@ -59,7 +59,12 @@ describe('average cost and FIFO: buy 10 @ 100, buy 10 @ 120, sell 15 @ 130, mark
     mark('X', '125'),
   ]);
   it('average: realized 300, unrealized 75, 5 left at avg 110', () => {
-    assert.deepEqual(position(ledger, 'a', 'X', 'average'), { qty: '5', avg: '110', realized: '300', unrealized: '75' });
+    assert.deepEqual(position(ledger, 'a', 'X', 'average'), {
+      qty: '5',
+      avg: '110',
+      realized: '300',
+      unrealized: '75',
+    });
   });
   it('FIFO: realized 350, unrealized 25, lot 5 @ 120', () => {
     assert.deepEqual(position(ledger, 'a', 'X', 'fifo'), { qty: '5', avg: '120', realized: '350', unrealized: '25' });
@@ -119,7 +124,12 @@ describe('crypto fee in the received asset', () => {
       fill('f1', 'a', 'BTC/USD', 'buy', '1', '50000', '0.001', 'base'),
       mark('BTC/USD', '51000'),
     ]);
-    assert.deepEqual(position(ledger, 'a', 'BTC/USD'), { qty: '0.999', avg: '50000', realized: '0', unrealized: '999' });
+    assert.deepEqual(position(ledger, 'a', 'BTC/USD'), {
+      qty: '0.999',
+      avg: '50000',
+      realized: '0',
+      unrealized: '999',
+    });
     assert.deepEqual(figures(ledger, 'a'), {
       cash: '50000',
       realized: '0',
@@ -134,7 +144,12 @@ describe('crypto fee in the received asset', () => {
 
 describe('corporate actions', () => {
   it('2-for-1 split: 10 @ 150 → 20 @ 75; mark 80 → unrealized 100', () => {
-    const ledger = fold([deployment('a', '10000'), fill('f1', 'a', 'AAPL', 'buy', '10', '150'), split('AAPL', '2'), mark('AAPL', '80')]);
+    const ledger = fold([
+      deployment('a', '10000'),
+      fill('f1', 'a', 'AAPL', 'buy', '10', '150'),
+      split('AAPL', '2'),
+      mark('AAPL', '80'),
+    ]);
     assert.deepEqual(position(ledger, 'a', 'AAPL'), { qty: '20', avg: '75', realized: '0', unrealized: '100' });
     assert.deepEqual(position(ledger, 'a', 'AAPL', 'fifo'), { qty: '20', avg: '75', realized: '0', unrealized: '100' });
   });

@@ -90,10 +90,14 @@ export interface EventProblem {
  * undefined. `hasDeployment` says which deployments exist at that point of the journal.
  * Duplicates are not problems: they are skipped.
  */
-export function eventProblem(hasDeployment: (id: DeploymentId) => boolean, event: LedgerEvent): EventProblem | undefined {
+export function eventProblem(
+  hasDeployment: (id: DeploymentId) => boolean,
+  event: LedgerEvent,
+): EventProblem | undefined {
   switch (event.type) {
     case 'deployment':
-      if (hasDeployment(event.deployment)) return { field: 'deployment', message: `'${event.deployment}' already exists` };
+      if (hasDeployment(event.deployment))
+        return { field: 'deployment', message: `'${event.deployment}' already exists` };
       if (event.initialCapital < 0n) return { field: 'initial_capital', message: 'must not be negative' };
       return undefined;
     case 'fill': {
@@ -180,7 +184,11 @@ export function applyEvent(ledger: Ledger, event: LedgerEvent): Applied {
         // A price observed before the split is in old shares: restate it, keeping the divisor
         // apart so that qty × price ÷ divisor is rounded once (exact value, not a rounded price).
         const splitDivisor = mark.splitDivisor ? mul(mark.splitDivisor, event.ratio) : event.ratio;
-        ledger.marks.set(event.symbol, { ...mark, splitDivisor, source: mark.source.endsWith('(split-adjusted)') ? mark.source : `${mark.source} (split-adjusted)` });
+        ledger.marks.set(event.symbol, {
+          ...mark,
+          splitDivisor,
+          source: mark.source.endsWith('(split-adjusted)') ? mark.source : `${mark.source} (split-adjusted)`,
+        });
       }
       return { duplicate: false, trades: [], roundTrips: [], touched, marked: mark ? [event.symbol] : [] };
     }

@@ -67,7 +67,12 @@ export function reservedQty(order: OrderState): Dec {
 export function applyOrderUpdate(order: OrderState, update: OrderUpdate): boolean {
   if (isTerminal(order.status)) return false;
   if (update.filledQty < order.filledQty) return false;
-  if (update.filledQty === order.filledQty && update.status === order.status && update.brokerOrderId === order.brokerOrderId) return false;
+  if (
+    update.filledQty === order.filledQty &&
+    update.status === order.status &&
+    update.brokerOrderId === order.brokerOrderId
+  )
+    return false;
   order.status = update.status;
   order.filledQty = update.filledQty;
   if (update.filledAvgPrice !== null) order.filledAvgPrice = update.filledAvgPrice;

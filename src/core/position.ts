@@ -124,8 +124,18 @@ export function applyTrade(
       realizedAverage = (realizedAverage + disposed.realizedAverage) as Dec;
       realizedFifo = (realizedFifo + disposed.realizedFifo) as Dec;
       feeExpense = -feeNotional as Dec;
-      const closingFee = disposed.closed === fee ? feeExpense : disposed.closed === 0n ? ZERO : mulDiv(feeExpense, disposed.closed, fee);
-      bookTrip(pos, disposed, before, disposed.realizedAverage, closingFee, sub(feeExpense, closingFee), ts, closedTrips);
+      const closingFee =
+        disposed.closed === fee ? feeExpense : disposed.closed === 0n ? ZERO : mulDiv(feeExpense, disposed.closed, fee);
+      bookTrip(
+        pos,
+        disposed,
+        before,
+        disposed.realizedAverage,
+        closingFee,
+        sub(feeExpense, closingFee),
+        ts,
+        closedTrips,
+      );
     }
   }
   pos.realizedAverage = (pos.realizedAverage + realizedAverage) as Dec;

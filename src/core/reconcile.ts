@@ -22,7 +22,8 @@ const ONE = (10n ** 18n) as Dec;
 
 /** Why a symbol's quantity differs, as far as the numbers tell. */
 function symbolCause(broker: Dec, books: Dec): string {
-  if (books === 0n) return 'a position opened outside Subledger (a manual trade or another tool): book it to the house, or backfill the fills';
+  if (books === 0n)
+    return 'a position opened outside Subledger (a manual trade or another tool): book it to the house, or backfill the fills';
   if (broker === 0n) return 'the broker holds none: closed outside Subledger, or the closing fills are not booked yet';
   if (broker !== 0n && books !== 0n && broker > 0n === books > 0n) {
     const ratio = div(abs(broker), abs(books));
@@ -33,8 +34,13 @@ function symbolCause(broker: Dec, books: Dec): string {
   return 'fills not booked yet (stream delay; the backfill catches up) or executed outside Subledger';
 }
 
-export function reconcile(broker: { cash: Dec; positions: readonly Holding[] }, books: { cash: Dec; positions: readonly Holding[] }): { reconciled: boolean; differences: Difference[] } {
-  const symbols = [...new Set([...broker.positions.map((p) => p.symbol), ...books.positions.map((p) => p.symbol)])].sort();
+export function reconcile(
+  broker: { cash: Dec; positions: readonly Holding[] },
+  books: { cash: Dec; positions: readonly Holding[] },
+): { reconciled: boolean; differences: Difference[] } {
+  const symbols = [
+    ...new Set([...broker.positions.map((p) => p.symbol), ...books.positions.map((p) => p.symbol)]),
+  ].sort();
   const qty = (list: readonly Holding[], symbol: string) => list.find((p) => p.symbol === symbol)?.qty ?? ZERO;
   const differences: Difference[] = [];
   let symbolDrift = false;
@@ -43,7 +49,13 @@ export function reconcile(broker: { cash: Dec; positions: readonly Holding[] }, 
     const k = qty(books.positions, symbol);
     const d = (b - k) as Dec;
     if (d !== 0n) symbolDrift = true;
-    differences.push({ item: symbol, broker: toPlain(b), books: toPlain(k), difference: toPlain(d), likely_cause: d === 0n ? null : symbolCause(b, k) });
+    differences.push({
+      item: symbol,
+      broker: toPlain(b),
+      books: toPlain(k),
+      difference: toPlain(d),
+      likely_cause: d === 0n ? null : symbolCause(b, k),
+    });
   }
   const cashDiff = (broker.cash - books.cash) as Dec;
   differences.unshift({

@@ -52,7 +52,12 @@ export type RiskCode =
 
 export type RiskResult =
   | { readonly ok: true; readonly reservedCash: Dec }
-  | { readonly ok: false; readonly code: RiskCode; readonly message: string; readonly details: Record<string, string | number> };
+  | {
+      readonly ok: false;
+      readonly code: RiskCode;
+      readonly message: string;
+      readonly details: Record<string, string | number>;
+    };
 
 const $ = (d: Dec) => (d < 0n ? `-$${formatMoney(abs(d))}` : `$${formatMoney(d)}`);
 const plural = (n: number, word: string) => `${n} open ${word}${n === 1 ? '' : 's'}`;
@@ -67,20 +72,30 @@ export function checkOrder(input: RiskInput): RiskResult {
   });
   const { limits } = input;
   if (limits.allowedSymbols && !limits.allowedSymbols.includes(symbol)) {
-    return reject('SYMBOL_NOT_ALLOWED', `deployment '${d}' may trade only ${limits.allowedSymbols.join(', ')}; not ${symbol}`);
+    return reject(
+      'SYMBOL_NOT_ALLOWED',
+      `deployment '${d}' may trade only ${limits.allowedSymbols.join(', ')}; not ${symbol}`,
+    );
   }
   const delta = (side === 'buy' ? qty : -qty) as Dec;
   const after = (heldQty + delta) as Dec;
   const opens = abs(after) > abs(heldQty) || (heldQty !== 0n && after !== 0n && after > 0n !== heldQty > 0n);
   if (!input.active && opens) {
-    return reject('DEPLOYMENT_NOT_ACTIVE', `deployment '${d}' is not active: it may only reduce or close positions (holds ${toPlain(heldQty)} ${symbol})`);
+    return reject(
+      'DEPLOYMENT_NOT_ACTIVE',
+      `deployment '${d}' is not active: it may only reduce or close positions (holds ${toPlain(heldQty)} ${symbol})`,
+    );
   }
   const notional = mul(qty, input.price);
   if (limits.maxOrderNotional !== undefined && notional > limits.maxOrderNotional) {
-    return reject('MAX_ORDER_NOTIONAL_EXCEEDED', `deployment '${d}' allows at most ${$(limits.maxOrderNotional)} per order; this order is ${$(notional)}`, {
-      limit: toPlain(limits.maxOrderNotional),
-      notional: toPlain(notional),
-    });
+    return reject(
+      'MAX_ORDER_NOTIONAL_EXCEEDED',
+      `deployment '${d}' allows at most ${$(limits.maxOrderNotional)} per order; this order is ${$(notional)}`,
+      {
+        limit: toPlain(limits.maxOrderNotional),
+        notional: toPlain(notional),
+      },
+    );
   }
   const positionValue = abs(mul(after, input.price));
   if (opens && limits.maxPositionValue !== undefined && positionValue > limits.maxPositionValue) {

@@ -46,10 +46,15 @@ export interface DemoDeps {
   readonly afterStep?: () => Promise<void>;
 }
 
-export async function runDemoSession(deps: DemoDeps, steps: number, onStep?: (done: number, total: number) => void): Promise<DemoResult> {
+export async function runDemoSession(
+  deps: DemoDeps,
+  steps: number,
+  onStep?: (done: number, total: number) => void,
+): Promise<DemoResult> {
   const { app } = deps;
   for (const d of DEMO_DEPLOYMENTS) {
-    if (!app.service.ledger.sleeves.has(d.id)) await app.createDeployment({ id: d.id, name: d.name, strategy: d.strategy, initialCapital: dec(d.capital) });
+    if (!app.service.ledger.sleeves.has(d.id))
+      await app.createDeployment({ id: d.id, name: d.name, strategy: d.strategy, initialCapital: dec(d.capital) });
   }
   const result: DemoResult = { orders: 0, rejections: [], rebalances: [] };
   const submit = async (id: string, input: SubmitOrderInput) => {
@@ -61,7 +66,13 @@ export async function runDemoSession(deps: DemoDeps, steps: number, onStep?: (do
       else throw error;
     }
   };
-  const market = (symbol: string, side: 'buy' | 'sell', qty: string): SubmitOrderInput => ({ symbol, side, qty: dec(qty), type: 'market', timeInForce: 'day' });
+  const market = (symbol: string, side: 'buy' | 'sell', qty: string): SubmitOrderInput => ({
+    symbol,
+    side,
+    qty: dec(qty),
+    type: 'market',
+    timeInForce: 'day',
+  });
   for (let step = 0; step < steps; step++) {
     await recordPrices(app.service, deps.market, deps.universe);
     // Seed 000: A buys 10 AAPL and B buys 5; later A trims 4 and B adds 5 at a limit on the bid.
@@ -72,7 +83,15 @@ export async function runDemoSession(deps: DemoDeps, steps: number, onStep?: (do
     if (step === Math.floor(steps / 2)) await submit('a', market('AAPL', 'sell', '4'));
     if (step === Math.floor(steps / 3)) {
       const bid = (await deps.market.latest(['AAPL' as Symbol])).get('AAPL' as Symbol)?.bid;
-      if (bid !== undefined) await submit('b', { symbol: 'AAPL', side: 'buy', qty: dec('5'), type: 'limit', limitPrice: bid, timeInForce: 'day' });
+      if (bid !== undefined)
+        await submit('b', {
+          symbol: 'AAPL',
+          side: 'buy',
+          qty: dec('5'),
+          type: 'limit',
+          limitPrice: bid,
+          timeInForce: 'day',
+        });
     }
     // Seed 003: the engine rebalances its strategies together every 30 minutes.
     if (step > 0 && step % 30 === 0) result.rebalances.push(await deps.rebalance());

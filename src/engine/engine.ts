@@ -50,7 +50,10 @@ export class Engine {
   }
 
   listRebalances(limit = 50): { id: string; ts: string }[] {
-    return [...this.deps.app.service.state.rebalances].map(([id, r]) => ({ id, ts: r.ts })).slice(-limit).reverse();
+    return [...this.deps.app.service.state.rebalances]
+      .map(([id, r]) => ({ id, ts: r.ts }))
+      .slice(-limit)
+      .reverse();
   }
 
   /** Throws NOT_FOUND. */
@@ -68,12 +71,31 @@ export class Engine {
   /** P&L aggregated by strategy name over its deployments (seed 003's per-strategy view). */
   strategies(): StrategyTotals[] {
     const { ledger } = this.deps.app.service;
-    const groups = new Map<string, { ids: string[]; capital: bigint; equity: bigint; realized: bigint; unrealized: bigint; fees: bigint; total: bigint }>();
+    const groups = new Map<
+      string,
+      {
+        ids: string[];
+        capital: bigint;
+        equity: bigint;
+        realized: bigint;
+        unrealized: bigint;
+        fees: bigint;
+        total: bigint;
+      }
+    >();
     for (const id of this.deps.app.service.deploymentIds()) {
       if (id === HOUSE) continue;
       const info = this.deps.app.service.deploymentInfo(id)!;
       const v = sleeveTotals(ledger.sleeves.get(id)!, ledger.marks);
-      const g = groups.get(info.strategy) ?? { ids: [], capital: 0n, equity: 0n, realized: 0n, unrealized: 0n, fees: 0n, total: 0n };
+      const g = groups.get(info.strategy) ?? {
+        ids: [],
+        capital: 0n,
+        equity: 0n,
+        realized: 0n,
+        unrealized: 0n,
+        fees: 0n,
+        total: 0n,
+      };
       g.ids.push(id);
       g.capital += v.capital;
       g.equity += v.equity;

@@ -17,8 +17,7 @@ import type { LedgerService } from '../app/ledger-service.js';
 import { childOrderId } from '../app/account-state.js';
 
 export type ExecutionPolicy =
-  | { readonly kind: 'market' }
-  | { readonly kind: 'smart'; readonly repriceAfter: number; readonly maxReprices: number };
+  { readonly kind: 'market' } | { readonly kind: 'smart'; readonly repriceAfter: number; readonly maxReprices: number };
 
 export const DEFAULT_SMART: ExecutionPolicy = { kind: 'smart', repriceAfter: 2, maxReprices: 2 };
 
@@ -79,17 +78,27 @@ export async function executeBlock(deps: ExecutionDeps, work: BlockWork, policy:
     const block = deps.service.state.blocks.get(outcome.blockId)!;
     remaining = remaining
       .map((p) => ({ deployment: p.deployment, qty: (p.qty - (block.booked.get(p.deployment) ?? ZERO)) as Dec }))
-      .filter((p) => p.qty > 0n && isTerminal(deps.service.state.orders.get(childOrderId(block.id, p.deployment))!.status));
+      .filter(
+        (p) => p.qty > 0n && isTerminal(deps.service.state.orders.get(childOrderId(block.id, p.deployment))!.status),
+      );
   }
   return out;
 }
 
 /** The midpoint on the passive side's cent, moved `round` cents toward the far side. */
-async function improvedLimit(market: MarketDataPort, symbol: Symbol, side: 'buy' | 'sell', round: number): Promise<Dec | undefined> {
+async function improvedLimit(
+  market: MarketDataPort,
+  symbol: Symbol,
+  side: 'buy' | 'sell',
+  round: number,
+): Promise<Dec | undefined> {
   const q = (await market.latest([symbol])).get(symbol);
   if (!q || q.bid === undefined || q.ask === undefined) return undefined;
   const mid = ((q.bid + q.ask) / 2n) as Dec;
-  const passive = side === 'buy' ? floorToIncrement(mid, CENT) : ((floorToIncrement(mid, CENT) + (mid % CENT === 0n ? 0n : CENT)) as Dec);
+  const passive =
+    side === 'buy'
+      ? floorToIncrement(mid, CENT)
+      : ((floorToIncrement(mid, CENT) + (mid % CENT === 0n ? 0n : CENT)) as Dec);
   const step = BigInt(round) * CENT;
   return (side === 'buy' ? passive + step : passive - step) as Dec;
 }

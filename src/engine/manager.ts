@@ -71,7 +71,12 @@ export function runAllStrategies(
       unknownStrategies.push({ deployment: sleeve.deployment, strategy: sleeve.strategy });
       continue;
     }
-    const decision = strategy.decide({ prices: market.prices, history: market.history, equity: sleeve.equity, holdings: sleeve.holdings });
+    const decision = strategy.decide({
+      prices: market.prices,
+      history: market.history,
+      equity: sleeve.equity,
+      holdings: sleeve.holdings,
+    });
     const targets = new Map<Symbol, Dec>();
     for (const [symbol, weight] of decision.weights) {
       const price = market.prices.get(symbol);
@@ -84,10 +89,22 @@ export function runAllStrategies(
       const delta = ((targets.get(symbol) ?? ZERO) - (sleeve.holdings.get(symbol) ?? ZERO)) as Dec;
       if (delta !== 0n) deltas.set(symbol, delta);
     }
-    runs.push({ deployment: sleeve.deployment, strategy: sleeve.strategy, signal: decision.signal, weights: decision.weights, targets, deltas });
+    runs.push({
+      deployment: sleeve.deployment,
+      strategy: sleeve.strategy,
+      signal: decision.signal,
+      weights: decision.weights,
+      targets,
+      deltas,
+    });
     for (const [symbol, delta] of deltas) {
       const list = attribution.get(symbol) ?? [];
-      list.push({ deployment: sleeve.deployment, strategy: sleeve.strategy, target: targets.get(symbol) ?? ZERO, delta });
+      list.push({
+        deployment: sleeve.deployment,
+        strategy: sleeve.strategy,
+        target: targets.get(symbol) ?? ZERO,
+        delta,
+      });
       attribution.set(symbol, list);
     }
   }

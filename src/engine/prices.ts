@@ -8,7 +8,11 @@ import { type MarketDataPort, quotePrice } from '../app/broker-port.js';
 import type { JournalEvent } from '../app/journal-codec.js';
 import type { LedgerService } from '../app/ledger-service.js';
 
-export async function recordPrices(service: LedgerService, market: MarketDataPort, universe: readonly Symbol[]): Promise<number> {
+export async function recordPrices(
+  service: LedgerService,
+  market: MarketDataPort,
+  universe: readonly Symbol[],
+): Promise<number> {
   const quotes = await market.latest(universe);
   const events: JournalEvent[] = [];
   for (const [symbol, q] of quotes) {

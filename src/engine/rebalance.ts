@@ -67,7 +67,12 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
     const last = q.last ?? mid;
     if (last === undefined) continue;
     prices.set(symbol, last);
-    references.set(symbol, mid !== undefined ? { price: mid, source: `quote_mid:${q.source}` } : { price: last, source: `last_trade:${q.source}` });
+    references.set(
+      symbol,
+      mid !== undefined
+        ? { price: mid, source: `quote_mid:${q.source}` }
+        : { price: last, source: `last_trade:${q.source}` },
+    );
     marks.push({ type: 'mark', symbol, price: last, ts: q.ts, source: q.source });
   }
   if (!options.dryRun) await service.append(marks);
@@ -83,7 +88,11 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
   const sleeves = activeSleeves(app).map((s) => ({ ...s, equity: div(s.equity, reserveFactor) }));
   const manager = runAllStrategies(sleeves, deps.registry, { prices, history });
   const checked = precheckWishes(service, manager, prices, reserveFactor);
-  const plan = planRebalance(checked.result, references, options.minTradeQty ? { minTradeQty: options.minTradeQty } : {});
+  const plan = planRebalance(
+    checked.result,
+    references,
+    options.minTradeQty ? { minTradeQty: options.minTradeQty } : {},
+  );
   const blocks = new Map<Symbol, string[]>();
   const refused: { deployment: string; code: string; message: string }[] = [...checked.refused];
   if (!options.dryRun) {
@@ -105,7 +114,14 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
     account: options.dryRun ? null : await app.account(),
   });
   if (!options.dryRun) {
-    await service.append([{ type: 'rebalance_completed', id, summary: summary as unknown as Record<string, unknown>, ts: summary.finished_at }]);
+    await service.append([
+      {
+        type: 'rebalance_completed',
+        id,
+        summary: summary as unknown as Record<string, unknown>,
+        ts: summary.finished_at,
+      },
+    ]);
   }
   return { id, manager, plan, summary };
 }
@@ -156,7 +172,8 @@ export async function executePlan(
 
 function heldSymbols(app: Subledger): Symbol[] {
   const out = new Set<Symbol>();
-  for (const s of app.service.ledger.sleeves.values()) for (const [symbol, p] of s.positions) if (p.qty !== 0n) out.add(symbol);
+  for (const s of app.service.ledger.sleeves.values())
+    for (const [symbol, p] of s.positions) if (p.qty !== 0n) out.add(symbol);
   return [...out];
 }
 
@@ -174,4 +191,3 @@ function activeSleeves(app: Subledger): SleeveSnapshot[] {
   }
   return out;
 }
-

@@ -69,7 +69,9 @@ export function buildSummary(input: SummaryInput): ExecutionSummary {
   const { app, manager, plan } = input;
   const state = app.service.state;
   const crossedBy = new Map<string, bigint>();
-  for (const p of plan.symbols) for (const leg of p.cross?.legs ?? []) crossedBy.set(leg.deployment, (crossedBy.get(leg.deployment) ?? 0n) + leg.qty);
+  for (const p of plan.symbols)
+    for (const leg of p.cross?.legs ?? [])
+      crossedBy.set(leg.deployment, (crossedBy.get(leg.deployment) ?? 0n) + leg.qty);
   const strategies = manager.runs.map((run): StrategySummary => {
     const sleeve = app.service.ledger.sleeves.get(run.deployment)!;
     const v = sleeveTotals(sleeve, app.service.ledger.marks);

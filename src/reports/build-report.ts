@@ -26,7 +26,20 @@ import type {
 import { formatLocalDate, localDayKey, localParts, startOfLocalDay, startOfLocalMonth } from './time-zone.js';
 
 const ACCOUNT = 'account';
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 interface Totals {
   capital: Dec;
@@ -40,7 +53,16 @@ interface Totals {
 }
 
 function totalsOf(sleeves: readonly ReportSleeve[]): Totals {
-  const t: Totals = { capital: ZERO, equity: ZERO, realized: ZERO, unrealized: ZERO, fees: ZERO, dividends: ZERO, total: ZERO, createdAt: Infinity };
+  const t: Totals = {
+    capital: ZERO,
+    equity: ZERO,
+    realized: ZERO,
+    unrealized: ZERO,
+    fees: ZERO,
+    dividends: ZERO,
+    total: ZERO,
+    createdAt: Infinity,
+  };
   for (const s of sleeves) {
     t.capital = (t.capital + dec(s.capital)) as Dec;
     t.equity = (t.equity + dec(s.equity)) as Dec;
@@ -79,7 +101,13 @@ function changeSince(closes: readonly HistoryRow[] | undefined, start: number, t
   return t.createdAt >= start ? toPlain(t.total) : null;
 }
 
-function lineOf(t: Totals, accountEquity: Dec, closes: readonly HistoryRow[] | undefined, dayStart: number, monthStart: number): PnlLine {
+function lineOf(
+  t: Totals,
+  accountEquity: Dec,
+  closes: readonly HistoryRow[] | undefined,
+  dayStart: number,
+  monthStart: number,
+): PnlLine {
   return {
     capital: toPlain(t.capital),
     equity: toPlain(t.equity),
@@ -107,14 +135,24 @@ function latestRun(runs: ReportInput['runs'], asOf: number): SummaryLike | undef
 function signalOf(run: SummaryLike | undefined, deployment: string): Signal | null {
   const s = run?.strategies.find((x) => x.deployment === deployment);
   if (!run || !s) return null;
-  return { text: s.signal, targets: s.allocation.map((a) => ({ symbol: a.symbol, weight: a.weight })), run: run.id, at: run.finished_at };
+  return {
+    text: s.signal,
+    targets: s.allocation.map((a) => ({ symbol: a.symbol, weight: a.weight })),
+    run: run.id,
+    at: run.finished_at,
+  };
 }
 
 function reconciliationOf(input: ReportInput): Reconciliation {
   const r = input.reconciliation;
   if (!r) return { status: 'unchecked', source: null, as_of: null, differences: [] };
   const drift = !r.reconciled || r.differences.some((d) => dec(d.difference) !== ZERO);
-  return { status: drift ? 'drift' : 'balanced', source: r.source, as_of: r.as_of, differences: r.differences.map((d) => ({ ...d })) };
+  return {
+    status: drift ? 'drift' : 'balanced',
+    source: r.source,
+    as_of: r.as_of,
+    differences: r.differences.map((d) => ({ ...d })),
+  };
 }
 
 /** Total P&L lines per strategy and for the account over the chart window, ending at the books now. */
@@ -132,7 +170,10 @@ function chartOf(input: ReportInput, strategies: readonly StrategyLine[], accoun
   const seriesOf = (name: string, now: string): ChartSeries => {
     const points = byKey.get(name) ?? new Map<number, string>();
     points.set(asOf, now);
-    return { name, points: [...points].sort(([a], [b]) => a - b).map(([ts, value]) => ({ ts: new Date(ts).toISOString(), value })) };
+    return {
+      name,
+      points: [...points].sort(([a], [b]) => a - b).map(([ts, value]) => ({ ts: new Date(ts).toISOString(), value })),
+    };
   };
   return [...strategies.map((s) => seriesOf(s.strategy, s.total_pnl)), seriesOf(ACCOUNT, toPlain(accountTotal))];
 }
@@ -161,7 +202,11 @@ export function buildReport(input: ReportInput): ReportModel {
   for (const s of own) groups.set(s.strategy, [...(groups.get(s.strategy) ?? []), s]);
   const strategies: StrategyLine[] = [...groups]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([strategy, members]) => ({ strategy, deployments: members.map((m) => m.id), ...lineOf(totalsOf(members), account.equity, closes.get(`strategy ${strategy}`), dayStart, monthStart) }));
+    .map(([strategy, members]) => ({
+      strategy,
+      deployments: members.map((m) => m.id),
+      ...lineOf(totalsOf(members), account.equity, closes.get(`strategy ${strategy}`), dayStart, monthStart),
+    }));
   const accountLine = lineOf(account, account.equity, closes.get(`account ${ACCOUNT}`), dayStart, monthStart);
   const houseSleeve = input.sleeves.find((s) => s.id === HOUSE);
   // The house has no history rows of its own (the account's rows include it): its changes are
@@ -177,7 +222,8 @@ export function buildReport(input: ReportInput): ReportModel {
       from: new Date(from).toISOString(),
       to: new Date(asOf).toISOString(),
       day: localDayKey(asOf, tz),
-      label: input.period === 'day' ? formatLocalDate(input.asOf, tz) : `${MONTHS[p.month - 1]} ${p.year} (month to date)`,
+      label:
+        input.period === 'day' ? formatLocalDate(input.asOf, tz) : `${MONTHS[p.month - 1]} ${p.year} (month to date)`,
     },
     account: { ...accountLine, dividends: toPlain(account.dividends) },
     deployments,
@@ -191,12 +237,21 @@ export function buildReport(input: ReportInput): ReportModel {
   };
 }
 
-function houseLine(sleeve: ReportSleeve, accountEquity: Dec, account: PnlLine, deployments: readonly DeploymentLine[]): PnlLine {
+function houseLine(
+  sleeve: ReportSleeve,
+  accountEquity: Dec,
+  account: PnlLine,
+  deployments: readonly DeploymentLine[],
+): PnlLine {
   const rest = (pick: (l: PnlLine) => string | null): string | null => {
     const whole = pick(account);
     if (whole === null || deployments.some((d) => pick(d) === null)) return null;
     return toPlain((dec(whole) - deployments.reduce((s, d) => s + dec(pick(d)!), 0n)) as Dec);
   };
   const t = totalsOf([sleeve]);
-  return { ...lineOf(t, accountEquity, undefined, 0, 0), day_change: rest((l) => l.day_change), mtd_change: rest((l) => l.mtd_change) };
+  return {
+    ...lineOf(t, accountEquity, undefined, 0, 0),
+    day_change: rest((l) => l.day_change),
+    mtd_change: rest((l) => l.mtd_change),
+  };
 }

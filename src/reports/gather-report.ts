@@ -12,7 +12,14 @@ import type { LedgerService } from '../app/ledger-service.js';
 import { sleeveView } from '../app/views.js';
 import type { HistoryRow } from '../app/store-port.js';
 import { dec, toPlain, type Dec } from '../core/decimal.js';
-import type { ReconciliationInput, ReportInput, ReportOrder, ReportPeriodKind, ReportSleeve, SummaryLike } from './report-model.js';
+import type {
+  ReconciliationInput,
+  ReportInput,
+  ReportOrder,
+  ReportPeriodKind,
+  ReportSleeve,
+  SummaryLike,
+} from './report-model.js';
 
 export interface ReportSources {
   readonly service: LedgerService;
@@ -78,9 +85,11 @@ export async function gatherReportInput(sources: ReportSources, options: GatherO
   const windowFrom = new Date(asOfMs - (options.chartDays ?? 30) * DAY_MS).toISOString();
   const to = new Date(asOfMs).toISOString();
   const closes: HistoryRow[] = [];
-  for (const scope of ['deployment', 'strategy', 'account']) closes.push(...(await service.store.history({ scope, kind: 'close', to })));
+  for (const scope of ['deployment', 'strategy', 'account'])
+    closes.push(...(await service.store.history({ scope, kind: 'close', to })));
   const series: HistoryRow[] = [];
-  for (const scope of ['strategy', 'account']) series.push(...(await service.store.history({ scope, from: windowFrom, to })));
+  for (const scope of ['strategy', 'account'])
+    series.push(...(await service.store.history({ scope, from: windowFrom, to })));
   const roundTrips = await service.store.roundTrips();
   const reconciliation = await reconcile(sources, runs);
   return {
@@ -99,7 +108,10 @@ export async function gatherReportInput(sources: ReportSources, options: GatherO
   };
 }
 
-async function reconcile(sources: ReportSources, runs: readonly { ts: string; summary: SummaryLike }[]): Promise<ReconciliationInput | null> {
+async function reconcile(
+  sources: ReportSources,
+  runs: readonly { ts: string; summary: SummaryLike }[],
+): Promise<ReconciliationInput | null> {
   if (sources.account) {
     try {
       const view = await sources.account();
@@ -108,7 +120,15 @@ async function reconcile(sources: ReportSources, runs: readonly { ts: string; su
       // The broker cannot be asked now: the report still goes out, with the last recorded check.
     }
   }
-  const last = [...runs].filter((r) => r.summary.account).sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts)).at(-1);
+  const last = [...runs]
+    .filter((r) => r.summary.account)
+    .sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts))
+    .at(-1);
   if (!last) return null;
-  return { source: 'last_rebalance', as_of: last.summary.finished_at, reconciled: last.summary.account!.reconciled, differences: last.summary.account!.differences };
+  return {
+    source: 'last_rebalance',
+    as_of: last.summary.finished_at,
+    reconciled: last.summary.account!.reconciled,
+    differences: last.summary.account!.differences,
+  };
 }

@@ -27,7 +27,9 @@ export interface RenderedReport {
 
 export async function renderReport(model: ReportModel): Promise<RenderedReport> {
   const svg = chartSvg(model.chart, model.time_zone);
-  const images: InlineImage[] = svg ? [{ cid: CHART_CID, filename: `${CHART_CID}.png`, contentType: 'image/png', content: await svgToPng(svg) }] : [];
+  const images: InlineImage[] = svg
+    ? [{ cid: CHART_CID, filename: `${CHART_CID}.png`, contentType: 'image/png', content: await svgToPng(svg) }]
+    : [];
   return {
     subject: reportSubject(model),
     html: await reportHtml(model, { chartCid: svg ? CHART_CID : null }),

@@ -77,7 +77,9 @@ export function buildActivity(input: ReportInput, from: number, to: number): Act
       };
     });
   let crossedShares = ZERO;
-  for (const r of runs) for (const sym of r.summary.symbols) for (const leg of sym.crossed) if (leg.side === 'buy') crossedShares = (crossedShares + dec(leg.qty)) as Dec;
+  for (const r of runs)
+    for (const sym of r.summary.symbols)
+      for (const leg of sym.crossed) if (leg.side === 'buy') crossedShares = (crossedShares + dec(leg.qty)) as Dec;
   const blocks = new Set(orders.filter((o) => o.block !== null).map((o) => o.block));
   return {
     lines,

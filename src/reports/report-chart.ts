@@ -25,7 +25,11 @@ const PALETTE = ['#2563eb', '#d97706', '#7c3aed', '#0d9488', '#db2777', '#65a30d
 const axisMoney = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** The SVG of total P&L over time, one line per strategy and a dashed one for the account. */
-export function chartSvg(series: readonly ChartSeries[], timeZone: string, title = 'Total P&L by strategy ($)'): string | null {
+export function chartSvg(
+  series: readonly ChartSeries[],
+  timeZone: string,
+  title = 'Total P&L by strategy ($)',
+): string | null {
   if (!series.some((s) => s.points.length >= 2)) return null;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART_WIDTH, height: CHART_HEIGHT });
   try {
@@ -35,11 +39,29 @@ export function chartSvg(series: readonly ChartSeries[], timeZone: string, title
       backgroundColor: '#ffffff',
       color: PALETTE,
       textStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: '#374151' },
-      title: { text: title, left: 10, top: 8, textStyle: { fontFamily: FONT_FAMILY, fontSize: 13, fontWeight: 'normal', color: '#111827' } },
-      legend: { top: 32, left: 10, right: 10, itemGap: 16, itemWidth: 16, itemHeight: 8, textStyle: { fontFamily: FONT_FAMILY, fontSize: 11 } },
+      title: {
+        text: title,
+        left: 10,
+        top: 8,
+        textStyle: { fontFamily: FONT_FAMILY, fontSize: 13, fontWeight: 'normal', color: '#111827' },
+      },
+      legend: {
+        top: 32,
+        left: 10,
+        right: 10,
+        itemGap: 16,
+        itemWidth: 16,
+        itemHeight: 8,
+        textStyle: { fontFamily: FONT_FAMILY, fontSize: 11 },
+      },
       grid: { left: 72, right: 24, top: 76, bottom: 36 },
       xAxis: { type: 'time', axisLabel: { hideOverlap: true, fontFamily: FONT_FAMILY }, splitLine: { show: false } },
-      yAxis: { type: 'value', scale: true, axisLabel: { fontFamily: FONT_FAMILY, formatter: (v: number) => axisMoney.format(v) }, splitLine: { lineStyle: { color: '#e5e7eb' } } },
+      yAxis: {
+        type: 'value',
+        scale: true,
+        axisLabel: { fontFamily: FONT_FAMILY, formatter: (v: number) => axisMoney.format(v) },
+        splitLine: { lineStyle: { color: '#e5e7eb' } },
+      },
       series: series.map((s) => ({
         type: 'line',
         name: s.name,
@@ -47,7 +69,10 @@ export function chartSvg(series: readonly ChartSeries[], timeZone: string, title
         symbolSize: 4,
         lineStyle: { width: s.name === 'account' ? 2 : 1.6, type: s.name === 'account' ? 'dashed' : 'solid' },
         ...(s.name === 'account' ? { color: '#111827' } : {}),
-        data: s.points.map((p) => [localWallTimeMs(Date.parse(p.ts), timeZone), Number(toFixedString(dec(p.value), 2))]),
+        data: s.points.map((p) => [
+          localWallTimeMs(Date.parse(p.ts), timeZone),
+          Number(toFixedString(dec(p.value), 2)),
+        ]),
       })),
     });
     return chart.renderToSVGString();
@@ -62,7 +87,9 @@ export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
   const image = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: '#ffffff',
-    font: bundled ? { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY } : { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY },
+    font: bundled
+      ? { fontFiles: [FONT_FILE], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY }
+      : { loadSystemFonts: true, defaultFontFamily: FONT_FAMILY },
   });
   return new Uint8Array(image.asPng());
 }

@@ -58,7 +58,9 @@ const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 export function addressProblem(text: string): string | undefined {
   const match = /^\s*(?:[^<>]*<([^<>]+)>|([^<>]+))\s*$/.exec(text);
   const address = (match?.[1] ?? match?.[2] ?? '').trim();
-  return ADDRESS.test(address) ? undefined : `"${text}" is not an email address (expected e.g. reports@example.com or "Subledger <reports@example.com>")`;
+  return ADDRESS.test(address)
+    ? undefined
+    : `"${text}" is not an email address (expected e.g. reports@example.com or "Subledger <reports@example.com>")`;
 }
 
 function smtpUrlProblem(text: string): string | undefined {
@@ -68,14 +70,16 @@ function smtpUrlProblem(text: string): string | undefined {
   } catch {
     return `SMTP_URL "${text}" is not a URL (expected e.g. smtp://user:password@smtp.example.com:587)`;
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return `SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`;
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    return `SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`;
   if (!url.hostname) return 'SMTP_URL has no host (expected e.g. smtp://user:password@smtp.example.com:587)';
   return undefined;
 }
 
 function wholeNumber(name: string, text: string, min: number, max: number, problems: string[]): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max) problems.push(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max)
+    problems.push(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
   return n;
 }
 
@@ -84,15 +88,20 @@ export function loadReportConfig(flags: ReportFlags, env: NodeJS.ProcessEnv = pr
   const smtpUrl = flags.smtpUrl ?? env.SUBLEDGER_SMTP_URL ?? env.SMTP_URL;
   const from = flags.from ?? env.SUBLEDGER_REPORT_FROM;
   const toText = flags.to ?? env.SUBLEDGER_REPORT_TO;
-  const to = (toText ?? '').split(/[,;]/).map((s) => s.trim()).filter((s) => s !== '');
+  const to = (toText ?? '')
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   let mail: MailSettings | undefined;
   if (smtpUrl !== undefined || from !== undefined || toText !== undefined) {
-    if (smtpUrl === undefined || smtpUrl.trim() === '') problems.push('SMTP_URL is not set (e.g. smtp://user:password@smtp.example.com:587)');
+    if (smtpUrl === undefined || smtpUrl.trim() === '')
+      problems.push('SMTP_URL is not set (e.g. smtp://user:password@smtp.example.com:587)');
     else {
       const p = smtpUrlProblem(smtpUrl.trim());
       if (p) problems.push(p);
     }
-    if (from === undefined || from.trim() === '') problems.push('the sender is not set: SUBLEDGER_REPORT_FROM or --from (e.g. "Subledger <reports@example.com>")');
+    if (from === undefined || from.trim() === '')
+      problems.push('the sender is not set: SUBLEDGER_REPORT_FROM or --from (e.g. "Subledger <reports@example.com>")');
     else {
       const p = addressProblem(from);
       if (p) problems.push(`from: ${p}`);
@@ -112,20 +121,35 @@ export function loadReportConfig(flags: ReportFlags, env: NodeJS.ProcessEnv = pr
     try {
       new Cron(dailyCron, { paused: true, ...(tzProblem ? {} : { timezone: timeZone }) }).stop();
     } catch (error) {
-      problems.push(`SUBLEDGER_REPORT_CRON "${dailyCron}" is not a cron expression (${(error as Error).message}); e.g. "5 17 * * 1-5" for 17:05 on weekdays`);
+      problems.push(
+        `SUBLEDGER_REPORT_CRON "${dailyCron}" is not a cron expression (${(error as Error).message}); e.g. "5 17 * * 1-5" for 17:05 on weekdays`,
+      );
     }
   }
   const afterText = env.SUBLEDGER_REPORT_AFTER_REBALANCE;
-  if (afterText !== undefined && !/^(1|0|true|false|yes|no)$/i.test(afterText)) problems.push(`SUBLEDGER_REPORT_AFTER_REBALANCE must be 1 or 0 (true or false), not "${afterText}"`);
+  if (afterText !== undefined && !/^(1|0|true|false|yes|no)$/i.test(afterText))
+    problems.push(`SUBLEDGER_REPORT_AFTER_REBALANCE must be 1 or 0 (true or false), not "${afterText}"`);
   const afterRebalance = flags.afterRebalance ?? (afterText !== undefined && /^(1|true|yes)$/i.test(afterText));
-  if ((dailyCron !== undefined || afterRebalance) && smtpUrl === undefined && from === undefined && toText === undefined) {
+  if (
+    (dailyCron !== undefined || afterRebalance) &&
+    smtpUrl === undefined &&
+    from === undefined &&
+    toText === undefined
+  ) {
     problems.push('scheduled reports need email settings: SMTP_URL, SUBLEDGER_REPORT_FROM and SUBLEDGER_REPORT_TO');
   }
   const attempts = wholeNumber('SUBLEDGER_REPORT_RETRIES', env.SUBLEDGER_REPORT_RETRIES ?? '6', 1, 20, problems);
-  const baseMs = wholeNumber('SUBLEDGER_REPORT_RETRY_MS', env.SUBLEDGER_REPORT_RETRY_MS ?? '10000', 1, 3_600_000, problems);
+  const baseMs = wholeNumber(
+    'SUBLEDGER_REPORT_RETRY_MS',
+    env.SUBLEDGER_REPORT_RETRY_MS ?? '10000',
+    1,
+    3_600_000,
+    problems,
+  );
   const chartDays = wholeNumber('--chart-days', flags.chartDays ?? '30', 1, 3660, problems);
   const maxTrips = wholeNumber('--max-trips', flags.maxTrips ?? '25', 0, 1000, problems);
-  if (problems.length > 0) throw new Error(`invalid report configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`invalid report configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
     mail,
     timeZone,
@@ -141,5 +165,7 @@ export function loadReportConfig(flags: ReportFlags, env: NodeJS.ProcessEnv = pr
 /** The mail settings, or an Error saying which ones to set. */
 export function requireMail(config: ReportConfig): MailSettings {
   if (config.mail) return config.mail;
-  throw new Error('email is not configured: set SMTP_URL (e.g. smtp://user:password@smtp.example.com:587), SUBLEDGER_REPORT_FROM and SUBLEDGER_REPORT_TO (or --smtp-url, --from, --to)');
+  throw new Error(
+    'email is not configured: set SMTP_URL (e.g. smtp://user:password@smtp.example.com:587), SUBLEDGER_REPORT_FROM and SUBLEDGER_REPORT_TO (or --smtp-url, --from, --to)',
+  );
 }

@@ -32,7 +32,10 @@ export interface SummaryLike {
     readonly crossed_qty: string;
     readonly fees_saved: string;
   }[];
-  readonly symbols: readonly { readonly symbol: string; readonly crossed: readonly { readonly deployment: string; readonly side: string; readonly qty: string }[] }[];
+  readonly symbols: readonly {
+    readonly symbol: string;
+    readonly crossed: readonly { readonly deployment: string; readonly side: string; readonly qty: string }[];
+  }[];
   readonly account: { readonly reconciled: boolean; readonly differences: readonly Difference[] } | null;
 }
 
@@ -199,7 +202,13 @@ export interface ReportModel {
   readonly account_name: string;
   readonly time_zone: string;
   readonly as_of: string;
-  readonly period: { readonly kind: ReportPeriodKind; readonly from: string; readonly to: string; readonly day: string; readonly label: string };
+  readonly period: {
+    readonly kind: ReportPeriodKind;
+    readonly from: string;
+    readonly to: string;
+    readonly day: string;
+    readonly label: string;
+  };
   readonly account: PnlLine & { readonly dividends: string };
   readonly deployments: readonly DeploymentLine[];
   readonly house: PnlLine | null;

@@ -56,7 +56,8 @@ export interface ReportServiceDeps {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
 }
 
-const defaultLog = (level: 'error' | 'info', message: string) => (level === 'error' ? console.error : console.log)(`reports: ${message}`);
+const defaultLog = (level: 'error' | 'info', message: string) =>
+  (level === 'error' ? console.error : console.log)(`reports: ${message}`);
 
 export class ReportService {
   private readonly mail: MailSettings;
@@ -65,7 +66,14 @@ export class ReportService {
   private cron: Cron | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private pendingRebalance: { input: Promise<ReportInput> } | null = null;
-  private state: ReportStatus = { last_sent_at: null, last_subject: null, last_error: null, last_error_at: null, failures_in_a_row: 0, sending: false };
+  private state: ReportStatus = {
+    last_sent_at: null,
+    last_subject: null,
+    last_error: null,
+    last_error_at: null,
+    failures_in_a_row: 0,
+    sending: false,
+  };
 
   /** Throws when the config has no mail settings. */
   constructor(private readonly deps: ReportServiceDeps) {
@@ -77,7 +85,11 @@ export class ReportService {
    * The service the composition root wires, or undefined when no report is scheduled (no daily
    * cron and no after-rebalance send): then nothing is sent and no mailer is created.
    */
-  static fromConfig(deps: Omit<ReportServiceDeps, 'mailer' | 'config'>, config: ReportConfig, createMailer: (smtpUrl: string) => MailerPort): ReportService | undefined {
+  static fromConfig(
+    deps: Omit<ReportServiceDeps, 'mailer' | 'config'>,
+    config: ReportConfig,
+    createMailer: (smtpUrl: string) => MailerPort,
+  ): ReportService | undefined {
     if (!config.dailyCron && !config.afterRebalance) return undefined;
     return new ReportService({ ...deps, config, mailer: createMailer(requireMail(config).smtpUrl) });
   }
@@ -89,11 +101,21 @@ export class ReportService {
   /** Reads the books now; the in-memory part synchronously, before this returns. */
   private gather(period: ReportPeriodKind, asOf: string): Promise<ReportInput> {
     const c = this.deps.config;
-    return gatherReportInput(this.sources(), { accountName: c.accountName, timeZone: c.timeZone, period, asOf, chartDays: c.chartDays, maxTrips: c.maxTrips });
+    return gatherReportInput(this.sources(), {
+      accountName: c.accountName,
+      timeZone: c.timeZone,
+      period,
+      asOf,
+      chartDays: c.chartDays,
+      maxTrips: c.maxTrips,
+    });
   }
 
   /** The report model of the books now. */
-  async build(period: ReportPeriodKind = 'day', asOf: string = this.deps.clock.now().toISOString()): Promise<ReportModel> {
+  async build(
+    period: ReportPeriodKind = 'day',
+    asOf: string = this.deps.clock.now().toISOString(),
+  ): Promise<ReportModel> {
     return buildReport(await this.gather(period, asOf));
   }
 
@@ -174,12 +196,28 @@ export class ReportService {
         retryable: (e) => e instanceof MailSendError && e.retryable,
         signal: this.abort.signal,
         sleep: this.deps.sleep ?? abortableSleep,
-        onRetry: (e, attempt, delay) => this.log('error', `${trigger} report, attempt ${attempt} failed: ${(e as Error).message}; retrying in ${Math.round(delay / 1000)} s`),
+        onRetry: (e, attempt, delay) =>
+          this.log(
+            'error',
+            `${trigger} report, attempt ${attempt} failed: ${(e as Error).message}; retrying in ${Math.round(delay / 1000)} s`,
+          ),
       });
       if (outcome.ok) {
-        this.state = { ...this.state, last_sent_at: new Date().toISOString(), last_subject: subject, failures_in_a_row: 0 };
+        this.state = {
+          ...this.state,
+          last_sent_at: new Date().toISOString(),
+          last_subject: subject,
+          failures_in_a_row: 0,
+        };
         this.log('info', `${trigger} report sent to ${this.mail.to.join(', ')}: ${subject}`);
-        return { ok: true, trigger, attempts: outcome.attempts, subject, messageId: outcome.value.messageId, error: null };
+        return {
+          ok: true,
+          trigger,
+          attempts: outcome.attempts,
+          subject,
+          messageId: outcome.value.messageId,
+          error: null,
+        };
       }
       return this.failed(trigger, subject, outcome.attempts, outcome.error);
     } catch (error) {
@@ -191,8 +229,16 @@ export class ReportService {
 
   private failed(trigger: ReportTrigger, subject: string | null, attempts: number, error: unknown): SendOutcome {
     const message = (error as Error)?.message ?? String(error);
-    this.state = { ...this.state, last_error: message, last_error_at: new Date().toISOString(), failures_in_a_row: this.state.failures_in_a_row + 1 };
-    this.log('error', `${trigger} report NOT sent${attempts > 0 ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'}` : ''}: ${message}`);
+    this.state = {
+      ...this.state,
+      last_error: message,
+      last_error_at: new Date().toISOString(),
+      failures_in_a_row: this.state.failures_in_a_row + 1,
+    };
+    this.log(
+      'error',
+      `${trigger} report NOT sent${attempts > 0 ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'}` : ''}: ${message}`,
+    );
     return { ok: false, trigger, attempts, subject, messageId: null, error: message };
   }
 }

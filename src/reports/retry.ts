@@ -16,7 +16,9 @@ export interface RetryPolicy {
   readonly maxMs: number;
 }
 
-export type RetryOutcome<T> = { readonly ok: true; readonly value: T; readonly attempts: number } | { readonly ok: false; readonly error: unknown; readonly attempts: number };
+export type RetryOutcome<T> =
+  | { readonly ok: true; readonly value: T; readonly attempts: number }
+  | { readonly ok: false; readonly error: unknown; readonly attempts: number };
 
 /** The wait after failed attempt `attempt` (1-based). */
 export function backoffDelay(policy: RetryPolicy, attempt: number): number {
@@ -48,13 +50,18 @@ export interface RetryOptions {
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-export async function withRetry<T>(work: (attempt: number) => Promise<T>, policy: RetryPolicy, options: RetryOptions): Promise<RetryOutcome<T>> {
+export async function withRetry<T>(
+  work: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  options: RetryOptions,
+): Promise<RetryOutcome<T>> {
   const sleep = options.sleep ?? abortableSleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return { ok: true, value: await work(attempt), attempts: attempt };
     } catch (error) {
-      if (attempt >= policy.attempts || !options.retryable(error) || options.signal?.aborted) return { ok: false, error, attempts: attempt };
+      if (attempt >= policy.attempts || !options.retryable(error) || options.signal?.aborted)
+        return { ok: false, error, attempts: attempt };
       const delay = backoffDelay(policy, attempt);
       options.onRetry?.(error, attempt, delay);
       if (!(await sleep(delay, options.signal))) return { ok: false, error, attempts: attempt };

@@ -14,7 +14,16 @@ const partsFormats = new Map<string, Intl.DateTimeFormat>();
 function partsFormat(timeZone: string): Intl.DateTimeFormat {
   let f = partsFormats.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     partsFormats.set(timeZone, f);
   }
   return f;
@@ -42,8 +51,16 @@ export interface LocalParts {
 /** The wall-clock reading of the instant `ms` in `timeZone`. */
 export function localParts(ms: number, timeZone: string): LocalParts {
   const out: Record<string, number> = {};
-  for (const p of partsFormat(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour! % 24, minute: out.minute!, second: out.second! };
+  for (const p of partsFormat(timeZone).formatToParts(new Date(ms)))
+    if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return {
+    year: out.year!,
+    month: out.month!,
+    day: out.day!,
+    hour: out.hour! % 24,
+    minute: out.minute!,
+    second: out.second!,
+  };
 }
 
 /** The wall-clock reading of `ms` in `timeZone`, as if it were UTC (for charts drawn in UTC). */
@@ -84,17 +101,41 @@ const clean = (text: string) => text.replace(/[\u202f\u00a0]/g, ' ');
 
 /** "Tue, Feb 4, 2025". */
 export function formatLocalDate(iso: string, timeZone: string): string {
-  return clean(new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(iso)));
+  return clean(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+    }).format(new Date(iso)),
+  );
 }
 
 /** "Feb 4, 2025, 3:30 PM EST". */
 export function formatLocalDateTime(iso: string, timeZone: string): string {
   return clean(
-    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso)),
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    }).format(new Date(iso)),
   );
 }
 
 /** "Feb 4, 3:30 PM" (short, for table cells). */
 export function formatLocalShort(iso: string, timeZone: string): string {
-  return clean(new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso)));
+  return clean(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+    }).format(new Date(iso)),
+  );
 }

@@ -36,7 +36,10 @@ describe('split legs', () => {
       status,
     });
     const actions = corporateActionsOf([row('r1', '-10'), row('r2', '30')] as never);
-    assert.deepEqual(actions.map((a) => [a.kind, a.symbol, a.kind === 'split' ? toPlain(a.ratio) : '', a.ts]), [['split', 'AAPL', '3', '2025-01-06T00:00:00Z']]);
+    assert.deepEqual(
+      actions.map((a) => [a.kind, a.symbol, a.kind === 'split' ? toPlain(a.ratio) : '', a.ts]),
+      [['split', 'AAPL', '3', '2025-01-06T00:00:00Z']],
+    );
     assert.deepEqual(corporateActionsOf([row('r1', '-10', 'canceled'), row('r2', '30')] as never), []);
   });
 });
@@ -60,7 +63,13 @@ describe('a dividend booked by Alpaca reaches the sleeves', () => {
     await app.createDeployment({ id: B, initialCapital: dec('20000') });
     await app.submitOrder(A, { symbol: 'AAPL', side: 'buy', qty: dec('10'), type: 'market', timeInForce: 'day' });
     await app.submitOrder(B, { symbol: 'AAPL', side: 'buy', qty: dec('4'), type: 'market', timeInForce: 'day' });
-    for (let i = 0; i < 20 && app.listOrders(A, { status: 'open', limit: 5 }).length + app.listOrders(B, { status: 'open', limit: 5 }).length > 0; i++) {
+    for (
+      let i = 0;
+      i < 20 &&
+      app.listOrders(A, { status: 'open', limit: 5 }).length + app.listOrders(B, { status: 'open', limit: 5 }).length >
+        0;
+      i++
+    ) {
       emulator.control.advance(1);
       await new Promise((r) => setTimeout(r, 30));
       await broker.idle();

@@ -47,7 +47,10 @@ describe('attribution of orders the journal has not seen', () => {
   it('reads the deployment from our client order id', async () => {
     const id = makeClientOrderId('momentum' as DeploymentId, Date.UTC(2025, 0, 2), 77);
     await bookReport(t.app.service, report(id, 'x-1', '3'));
-    assert.deepEqual(t.app.positions('momentum' as DeploymentId).map((p) => [p.symbol, p.qty]), [['AAPL', '3']]);
+    assert.deepEqual(
+      t.app.positions('momentum' as DeploymentId).map((p) => [p.symbol, p.qty]),
+      [['AAPL', '3']],
+    );
   });
 
   it('books an order nobody here sent to the house, once', async () => {

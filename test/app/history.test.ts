@@ -51,14 +51,25 @@ describe('history from a fixed journal', () => {
   it('catches up every missed close on start, keeps its place, and repeats none', async () => {
     let now = new Date('2025-01-14T09:00:00Z');
     const clock = { now: () => now };
-    const scheduler = () => new MarkScheduler({ prices: new PriceUpdater({ service, market: noMarket, clock, log: () => {} }), recorder: new Recorder(service), hours: usEquityHours, clock, store, log: () => {} });
+    const scheduler = () =>
+      new MarkScheduler({
+        prices: new PriceUpdater({ service, market: noMarket, clock, log: () => {} }),
+        recorder: new Recorder(service),
+        hours: usEquityHours,
+        clock,
+        store,
+        log: () => {},
+      });
     assert.deepEqual(await scheduler().start(), PERFORMANCE_CLOSES);
     assert.equal(await store.getCursor(LAST_CLOSE_CURSOR), PERFORMANCE_CLOSES.at(-1));
     assert.deepEqual(await scheduler().start(), []);
     now = new Date('2025-01-15T22:00:00Z');
     assert.deepEqual(await scheduler().start(), ['2025-01-14T21:00:00.000Z', '2025-01-15T21:00:00.000Z']);
     const rows = await store.history({ scope: 'deployment', subject: 'sharpe', kind: 'close' });
-    assert.deepEqual(rows.map((r) => r.day), ['2025-01-06', '2025-01-07', '2025-01-08', '2025-01-09', '2025-01-10', '2025-01-13', '2025-01-14', '2025-01-15']);
+    assert.deepEqual(
+      rows.map((r) => r.day),
+      ['2025-01-06', '2025-01-07', '2025-01-08', '2025-01-09', '2025-01-10', '2025-01-13', '2025-01-14', '2025-01-15'],
+    );
     assert.equal(rows.at(-1)!.equity, rows.at(-3)!.equity, 'no new marks: the last close carries over');
   });
 
@@ -73,7 +84,10 @@ describe('history from a fixed journal', () => {
     assert.deepEqual(await verifyHistory(store), []);
     await store.writeHistory([{ ...(await store.history({ scope: 'account', kind: 'close' }))[0]!, equity: '1' }]);
     const differences = await verifyHistory(store);
-    assert.deepEqual(differences.map((d) => [d.table, d.key]), [['pnl_history', 'account/account/close/2025-01-06T21:00:00.000Z']]);
+    assert.deepEqual(
+      differences.map((d) => [d.table, d.key]),
+      [['pnl_history', 'account/account/close/2025-01-06T21:00:00.000Z']],
+    );
     await rebuildHistory(store, usEquityHours);
     assert.deepEqual(await verifyHistory(store), []);
   });
@@ -117,14 +131,23 @@ describe('the scheduler keeps the real app marked, snapshotted and closed on its
     await t.scheduler.start();
     // 14:30 → 21:05 UTC on Thursday 2025-01-02, one simulated minute per step, a tick after each.
     for (let step = 1; step <= 395; step++) {
-      if (step === 5) await t.app.submitOrder(A, { symbol: 'AAPL', side: 'buy', qty: dec('10'), type: 'market', timeInForce: 'day' });
-      if (step === 9) await t.app.submitOrder(B, { symbol: 'MSFT', side: 'buy', qty: dec('20'), type: 'market', timeInForce: 'day' });
-      if (step === 200) await t.app.submitOrder(A, { symbol: 'AAPL', side: 'sell', qty: dec('4'), type: 'market', timeInForce: 'day' });
+      if (step === 5)
+        await t.app.submitOrder(A, { symbol: 'AAPL', side: 'buy', qty: dec('10'), type: 'market', timeInForce: 'day' });
+      if (step === 9)
+        await t.app.submitOrder(B, { symbol: 'MSFT', side: 'buy', qty: dec('20'), type: 'market', timeInForce: 'day' });
+      if (step === 200)
+        await t.app.submitOrder(A, { symbol: 'AAPL', side: 'sell', qty: dec('4'), type: 'market', timeInForce: 'day' });
       if (step === 300) await t.app.moveCapital(B, dec('1000'));
       t.market.fail = step === 241 ? 'feed down' : undefined; // 18:31, when a snapshot is due
       await t.broker.step();
       const r = await t.scheduler.tick();
-      if (r) ticks.push({ closes: r.closes, snapshot: r.snapshot, priceError: r.priceError, marked: r.prices?.marked.length ?? -1 });
+      if (r)
+        ticks.push({
+          closes: r.closes,
+          snapshot: r.snapshot,
+          priceError: r.priceError,
+          marked: r.prices?.marked.length ?? -1,
+        });
     }
   });
   after(() => t.close());
@@ -133,7 +156,10 @@ describe('the scheduler keeps the real app marked, snapshotted and closed on its
     assert.equal(ticks.length, 395);
     assert.ok(ticks.slice(20, 380).every((x) => x.marked >= 1 || x.priceError !== null));
     assert.equal(t.broker.clock.now().toISOString(), '2025-01-02T21:05:00.000Z');
-    assert.deepEqual(ticks.slice(-4).map((x) => x.marked), [0, 0, 0, 0]);
+    assert.deepEqual(
+      ticks.slice(-4).map((x) => x.marked),
+      [0, 0, 0, 0],
+    );
   });
 
   it('a failed fetch is reported and the snapshot due still happens with the last marks', () => {
@@ -149,7 +175,10 @@ describe('the scheduler keeps the real app marked, snapshotted and closed on its
       snapshots.map((s) => s.ts.slice(11, 16)),
       ['14:31', '15:31', '16:31', '17:31', '18:31', '19:31', '20:31', '21:00'],
     );
-    assert.deepEqual(ticks.filter((x) => x.closes.length > 0).map((x) => x.closes), [['2025-01-02T21:00:00.000Z']]);
+    assert.deepEqual(
+      ticks.filter((x) => x.closes.length > 0).map((x) => x.closes),
+      [['2025-01-02T21:00:00.000Z']],
+    );
     assert.equal(await t.store.getCursor(LAST_CLOSE_CURSOR), '2025-01-02T21:00:00.000Z');
     const close = await t.store.history({ scope: 'strategy', subject: 'm', kind: 'close' });
     assert.equal(close.length, 1);

@@ -28,7 +28,8 @@ const tokenA = { authorization: `Bearer ${deploymentToken(auth.tokenSecret, 'a')
 describe('price updater on the real app', () => {
   let t: PerfApp;
   let http: FastifyInstance;
-  const positions = async () => JSON.parse((await http.inject({ method: 'GET', url: '/deployments/a/positions', headers: tokenA })).body);
+  const positions = async () =>
+    JSON.parse((await http.inject({ method: 'GET', url: '/deployments/a/positions', headers: tokenA })).body);
   const health = async () => {
     const r = await http.inject({ method: 'GET', url: '/health' });
     return { status: r.statusCode, body: JSON.parse(r.body) };
@@ -67,7 +68,10 @@ describe('price updater on the real app', () => {
     const journal = (await t.store.journalStats()).count;
     t.market.fail = 'connection reset by peer';
     await t.broker.step();
-    await assert.rejects(t.app.markToMarket(), (e: unknown) => e instanceof PriceFetchError && /connection reset/.test(e.message));
+    await assert.rejects(
+      t.app.markToMarket(),
+      (e: unknown) => e instanceof PriceFetchError && /connection reset/.test(e.message),
+    );
     const [p] = await positions();
     assert.deepEqual([p.mark, p.mark_ts, p.market_value], [before.mark, before.mark_ts, before.market_value]);
     assert.notEqual(p.mark, '0');
@@ -136,8 +140,26 @@ describe('price updater: market hours and crypto', () => {
     service = await LedgerService.load(store);
     const lines = [
       { type: 'deployment', deployment: 'c', initial_capital: '100000' },
-      { type: 'fill', id: 'f1', deployment: 'c', symbol: 'AAPL', side: 'buy', qty: '10', price: '150', ts: '2025-01-03T15:00:00Z' },
-      { type: 'fill', id: 'f2', deployment: 'c', symbol: 'BTC/USD', side: 'buy', qty: '0.5', price: '90000', ts: '2025-01-03T15:00:00Z' },
+      {
+        type: 'fill',
+        id: 'f1',
+        deployment: 'c',
+        symbol: 'AAPL',
+        side: 'buy',
+        qty: '10',
+        price: '150',
+        ts: '2025-01-03T15:00:00Z',
+      },
+      {
+        type: 'fill',
+        id: 'f2',
+        deployment: 'c',
+        symbol: 'BTC/USD',
+        side: 'buy',
+        qty: '0.5',
+        price: '90000',
+        ts: '2025-01-03T15:00:00Z',
+      },
     ];
     const r = await importJournal(service, lines.map((l) => JSON.stringify(l)).join('\n'));
     assert.ok(r.ok);
@@ -148,10 +170,17 @@ describe('price updater: market hours and crypto', () => {
   });
   after(() => close());
 
-  const updater = () => new PriceUpdater({ service, market, clock: { now: () => now }, hours: usEquityHours, log: () => {} });
+  const updater = () =>
+    new PriceUpdater({ service, market, clock: { now: () => now }, hours: usEquityHours, log: () => {} });
 
   it('on a weekend only crypto is asked for; the equity keeps its last mark', async () => {
-    quotes.set('BTC/USD', { symbol: 'BTC/USD' as Symbol, bid: dec('95000'), ask: dec('95010'), ts: '2025-01-04T12:00:00Z', source: 'test' });
+    quotes.set('BTC/USD', {
+      symbol: 'BTC/USD' as Symbol,
+      bid: dec('95000'),
+      ask: dec('95010'),
+      ts: '2025-01-04T12:00:00Z',
+      source: 'test',
+    });
     quotes.set('AAPL', { symbol: 'AAPL' as Symbol, last: dec('151'), ts: '2025-01-04T12:00:00Z', source: 'test' });
     const run = await updater().update();
     assert.deepEqual(calls.at(-1), ['BTC/USD']);
@@ -163,7 +192,12 @@ describe('price updater: market hours and crypto', () => {
   it('on a weekday at 14:30–21:00 UTC both are asked for, in one call; outside those hours only crypto', async () => {
     now = new Date('2025-01-06T21:00:00Z'); // Monday, the closing minute
     quotes.set('AAPL', { symbol: 'AAPL' as Symbol, last: dec('152'), ts: '2025-01-06T21:00:00Z', source: 'test' });
-    quotes.set('BTC/USD', { symbol: 'BTC/USD' as Symbol, last: dec('96000'), ts: '2025-01-06T21:00:00Z', source: 'test' });
+    quotes.set('BTC/USD', {
+      symbol: 'BTC/USD' as Symbol,
+      last: dec('96000'),
+      ts: '2025-01-06T21:00:00Z',
+      source: 'test',
+    });
     assert.deepEqual((await updater().update()).marked, ['AAPL', 'BTC/USD']);
     assert.deepEqual(calls.at(-1), ['AAPL', 'BTC/USD']);
     now = new Date('2025-01-06T21:01:00Z');

@@ -14,14 +14,24 @@ import { tempDir } from '../helpers/tmp.js';
 
 const { dir, cleanup } = tempDir('subledger-restart-');
 after(cleanup);
-const config = loadConfig({ db: join(dir, 'restart.db'), port: '0', adminToken: 'admin-token-0123456789', tokenSecret: 'secret-0123456789abcdef' }, {});
+const config = loadConfig(
+  {
+    db: join(dir, 'restart.db'),
+    port: '0',
+    adminToken: 'admin-token-0123456789',
+    tokenSecret: 'secret-0123456789abcdef',
+  },
+  {},
+);
 const A = 'a' as DeploymentId;
 
 async function tradeOnce(qty: string) {
   const runtime = await createRuntime(config);
-  if (!runtime.app.service.ledger.sleeves.has(A)) await runtime.app.createDeployment({ id: A, initialCapital: dec('10000') });
+  if (!runtime.app.service.ledger.sleeves.has(A))
+    await runtime.app.createDeployment({ id: A, initialCapital: dec('10000') });
   await runtime.app.submitOrder(A, { symbol: 'AAPL', side: 'buy', qty: dec(qty), type: 'market', timeInForce: 'day' });
-  for (let i = 0; i < 20 && runtime.app.listOrders(A, { status: 'open', limit: 5 }).length > 0; i++) await runtime.broker.step();
+  for (let i = 0; i < 20 && runtime.app.listOrders(A, { status: 'open', limit: 5 }).length > 0; i++)
+    await runtime.broker.step();
   const account = await runtime.app.account();
   const trades = (await runtime.app.trades(A, { limit: 100 })).trades;
   const lastTs = trades.at(-1)!.ts;
@@ -36,7 +46,10 @@ describe('a restart on the paper broker', () => {
     const second = await tradeOnce('5');
     assert.equal(second.account.reconciled, true, JSON.stringify(second.account.differences));
     assert.deepEqual(second.account.broker.positions, [{ symbol: 'AAPL', qty: '15' }]);
-    assert.equal(second.trades.reduce((s, t) => s + Number(t.qty), 0), 15);
+    assert.equal(
+      second.trades.reduce((s, t) => s + Number(t.qty), 0),
+      15,
+    );
     assert.equal(new Set(second.trades.map((t) => t.fill_id)).size, second.trades.length);
     assert.ok(second.lastTs > first.lastTs, `${second.lastTs} should be after ${first.lastTs}`);
   });

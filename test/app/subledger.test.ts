@@ -29,7 +29,12 @@ describe('two deployments on one account (seed 000)', () => {
     await t.app.createDeployment({ id: B, initialCapital: dec('10000'), strategy: 'mean-reversion' });
     await t.app.submitOrder(A, { symbol: 'AAPL', side: 'buy', qty: dec('10'), type: 'market', timeInForce: 'day' });
     await t.app.submitOrder(B, { symbol: 'AAPL', side: 'buy', qty: dec('5'), type: 'market', timeInForce: 'day' });
-    await t.runUntil(() => t.app.listOrders(A, { status: 'open', limit: 10 }).length + t.app.listOrders(B, { status: 'open', limit: 10 }).length === 0);
+    await t.runUntil(
+      () =>
+        t.app.listOrders(A, { status: 'open', limit: 10 }).length +
+          t.app.listOrders(B, { status: 'open', limit: 10 }).length ===
+        0,
+    );
   });
   after(() => t.close());
 
@@ -44,7 +49,10 @@ describe('two deployments on one account (seed 000)', () => {
     assert.ok(ta.trades.every((x) => x.order_id?.startsWith('s.a.')));
     assert.ok(tb.trades.every((x) => x.order_id?.startsWith('s.b.')));
     // cash = capital − Σ qty × price − fees, exactly, from each deployment's own trades
-    for (const [id, page] of [[A, ta], [B, tb]] as const) {
+    for (const [id, page] of [
+      [A, ta],
+      [B, tb],
+    ] as const) {
       const spent = page.trades.reduce((s, x) => s + mul(dec(x.qty), dec(x.price)) + dec(x.fee), 0n);
       assert.equal(t.app.metrics(id).virtual_cash, toPlain((dec('10000') - spent) as never));
     }
@@ -82,7 +90,11 @@ describe('risk checks use the sleeve, with messages a person can act on', () => 
       initialCapital: dec('10000'),
       limits: { maxOrderNotional: dec('1000'), maxPositionValue: dec('1500'), allowedSymbols: ['AAPL', 'MSFT'] },
     });
-    await t.app.createDeployment({ id: 'pct' as DeploymentId, initialCapital: dec('10000'), limits: { maxPositionPct: dec('10') } });
+    await t.app.createDeployment({
+      id: 'pct' as DeploymentId,
+      initialCapital: dec('10000'),
+      limits: { maxPositionPct: dec('10') },
+    });
   });
   after(() => t.close());
   const M = 'momentum' as DeploymentId;
@@ -94,7 +106,10 @@ describe('risk checks use the sleeve, with messages a person can act on', () => 
     await t.app.submitOrder(M, limit('buy', '10', '76.10'));
     await assert.rejects(
       t.app.submitOrder(M, limit('buy', '10', '150')),
-      rejects('INSUFFICIENT_BUYING_POWER', "INSUFFICIENT_BUYING_POWER: deployment 'momentum' has $1,234.56 available (cash $2,000.00 − $765.44 reserved by 2 open orders); this order needs $1,500.00"),
+      rejects(
+        'INSUFFICIENT_BUYING_POWER',
+        "INSUFFICIENT_BUYING_POWER: deployment 'momentum' has $1,234.56 available (cash $2,000.00 − $765.44 reserved by 2 open orders); this order needs $1,500.00",
+      ),
     );
   });
 
@@ -104,29 +119,46 @@ describe('risk checks use the sleeve, with messages a person can act on', () => 
     await t.runUntil(() => t.app.listOrders(M, { status: 'open', limit: 10 }).length === 0, 3);
     assert.equal(t.app.metrics(M).reserved_cash, '0');
     assert.equal(t.app.metrics(M).buying_power, '2000');
-    assert.deepEqual(t.app.listOrders(M, { status: 'closed', limit: 10 }).map((o) => o.status), ['canceled', 'canceled']);
+    assert.deepEqual(
+      t.app.listOrders(M, { status: 'closed', limit: 10 }).map((o) => o.status),
+      ['canceled', 'canceled'],
+    );
   });
 
   it('INSUFFICIENT_POSITION and SHORTING_NOT_ALLOWED for sells', async () => {
     await assert.rejects(
       t.app.submitOrder(M, limit('sell', '1', '150')),
-      rejects('SHORTING_NOT_ALLOWED', "SHORTING_NOT_ALLOWED: deployment 'momentum' holds no AAPL and may not sell short; this order sells 1"),
+      rejects(
+        'SHORTING_NOT_ALLOWED',
+        "SHORTING_NOT_ALLOWED: deployment 'momentum' holds no AAPL and may not sell short; this order sells 1",
+      ),
     );
     await t.app.submitOrder(M, { symbol: 'AAPL', side: 'buy', qty: dec('3'), type: 'market', timeInForce: 'day' });
-    await t.runUntil(() => t.app.positions(M).length > 0 && t.app.listOrders(M, { status: 'open', limit: 10 }).length === 0);
+    await t.runUntil(
+      () => t.app.positions(M).length > 0 && t.app.listOrders(M, { status: 'open', limit: 10 }).length === 0,
+    );
     await t.app.submitOrder(M, limit('sell', '2', '999'));
     await assert.rejects(
       t.app.submitOrder(M, limit('sell', '2', '999')),
-      rejects('INSUFFICIENT_POSITION', "INSUFFICIENT_POSITION: deployment 'momentum' can sell at most 1 AAPL (holds 3 − 2 reserved by 1 open sell); this order sells 2"),
+      rejects(
+        'INSUFFICIENT_POSITION',
+        "INSUFFICIENT_POSITION: deployment 'momentum' can sell at most 1 AAPL (holds 3 − 2 reserved by 1 open sell); this order sells 2",
+      ),
     );
   });
 
   it('limits: allowed symbols, max order notional, max position value and % of equity', async () => {
     const C = 'capped' as DeploymentId;
-    await assert.rejects(t.app.submitOrder(C, limit('buy', '1', '10', 'NVDA')), rejects('SYMBOL_NOT_ALLOWED', "SYMBOL_NOT_ALLOWED: deployment 'capped' may trade only AAPL, MSFT; not NVDA"));
+    await assert.rejects(
+      t.app.submitOrder(C, limit('buy', '1', '10', 'NVDA')),
+      rejects('SYMBOL_NOT_ALLOWED', "SYMBOL_NOT_ALLOWED: deployment 'capped' may trade only AAPL, MSFT; not NVDA"),
+    );
     await assert.rejects(
       t.app.submitOrder(C, limit('buy', '11', '100')),
-      rejects('MAX_ORDER_NOTIONAL_EXCEEDED', "MAX_ORDER_NOTIONAL_EXCEEDED: deployment 'capped' allows at most $1,000.00 per order; this order is $1,100.00"),
+      rejects(
+        'MAX_ORDER_NOTIONAL_EXCEEDED',
+        "MAX_ORDER_NOTIONAL_EXCEEDED: deployment 'capped' allows at most $1,000.00 per order; this order is $1,100.00",
+      ),
     );
     await t.app.submitOrder(C, limit('buy', '9', '100'));
     await assert.rejects(
@@ -135,7 +167,10 @@ describe('risk checks use the sleeve, with messages a person can act on', () => 
     );
     await assert.rejects(
       t.app.submitOrder('pct' as DeploymentId, limit('buy', '11', '100')),
-      rejects('MAX_POSITION_EXCEEDED', "MAX_POSITION_EXCEEDED: deployment 'pct' allows at most 10% of its equity ($1,000.00) in one symbol; AAPL would be worth $1,100.00 after this order"),
+      rejects(
+        'MAX_POSITION_EXCEEDED',
+        "MAX_POSITION_EXCEEDED: deployment 'pct' allows at most 10% of its equity ($1,000.00) in one symbol; AAPL would be worth $1,100.00 after this order",
+      ),
     );
   });
 
@@ -143,7 +178,10 @@ describe('risk checks use the sleeve, with messages a person can act on', () => 
     await t.app.setDeploymentStatus('pct' as DeploymentId, 'paused');
     await assert.rejects(
       t.app.submitOrder('pct' as DeploymentId, limit('buy', '1', '100')),
-      rejects('DEPLOYMENT_NOT_ACTIVE', "DEPLOYMENT_NOT_ACTIVE: deployment 'pct' is not active: it may only reduce or close positions (holds 0 AAPL)"),
+      rejects(
+        'DEPLOYMENT_NOT_ACTIVE',
+        "DEPLOYMENT_NOT_ACTIVE: deployment 'pct' is not active: it may only reduce or close positions (holds 0 AAPL)",
+      ),
     );
     await assert.rejects(t.app.submitOrder(M, limit('buy', '1', '100', 'ZZZZ')), rejects('UNKNOWN_SYMBOL'));
   });
@@ -154,11 +192,14 @@ describe('risk checks use the sleeve, with messages a person can act on', () => 
     const first = await t.app.submitOrder(C, request);
     const second = await t.app.submitOrder(C, request);
     assert.equal(second.id, first.id);
-    assert.equal(t.app.listOrders(C, { status: 'all', limit: 100 }).filter((o) => o.idempotency_key === 'retry-1').length, 1);
+    assert.equal(
+      t.app.listOrders(C, { status: 'all', limit: 100 }).filter((o) => o.idempotency_key === 'retry-1').length,
+      1,
+    );
     await assert.rejects(t.app.submitOrder(C, { ...request, qty: dec('2') }), rejects('IDEMPOTENCY_CONFLICT'));
   });
 
-  it('a deployment cannot cancel another deployment\'s order', async () => {
+  it("a deployment cannot cancel another deployment's order", async () => {
     const order = t.app.listOrders('capped' as DeploymentId, { status: 'open', limit: 1 })[0]!;
     await assert.rejects(t.app.cancelOrder(M, order.id), rejects('NOT_FOUND'));
   });

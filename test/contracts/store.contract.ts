@@ -31,9 +31,37 @@ const lines = (...objects: object[]): JournalEvent[] =>
 const seed = lines(
   { type: 'deployment', deployment: 'alpha', initial_capital: '10000' },
   { type: 'deployment', deployment: 'beta', initial_capital: '10000', cost_method: 'fifo' },
-  { type: 'fill', id: 'f1', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '10', price: '150', ts: '2025-01-02T15:00:00Z' },
-  { type: 'fill', id: 'f2', deployment: 'beta', symbol: 'AAPL', side: 'buy', qty: '5', price: '150', ts: '2025-01-02T15:00:01Z' },
-  { type: 'fill', id: 'f3', deployment: 'alpha', symbol: 'AAPL', side: 'sell', qty: '4', price: '151.2', fee: '0.000000000000000001', ts: '2025-01-02T15:01:00Z' },
+  {
+    type: 'fill',
+    id: 'f1',
+    deployment: 'alpha',
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: '10',
+    price: '150',
+    ts: '2025-01-02T15:00:00Z',
+  },
+  {
+    type: 'fill',
+    id: 'f2',
+    deployment: 'beta',
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: '5',
+    price: '150',
+    ts: '2025-01-02T15:00:01Z',
+  },
+  {
+    type: 'fill',
+    id: 'f3',
+    deployment: 'alpha',
+    symbol: 'AAPL',
+    side: 'sell',
+    qty: '4',
+    price: '151.2',
+    fee: '0.000000000000000001',
+    ts: '2025-01-02T15:01:00Z',
+  },
   { type: 'mark', symbol: 'AAPL', price: '152.345678901', ts: '2025-01-02T16:00:00Z' },
 );
 
@@ -74,18 +102,38 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
           ['f3', 'sell', '4', '151.2', '0.000000000000000001', '4.8'],
         ],
       );
-      assert.deepEqual(await store.marks(), [{ symbol: 'AAPL', price: '152.345678901', splitDivisor: null, ts: '2025-01-02T16:00:00.000Z', source: 'import' }].map((m) => ({ ...m, ts: m.ts.replace('.000Z', 'Z') })));
+      assert.deepEqual(
+        await store.marks(),
+        [
+          {
+            symbol: 'AAPL',
+            price: '152.345678901',
+            splitDivisor: null,
+            ts: '2025-01-02T16:00:00.000Z',
+            source: 'import',
+          },
+        ].map((m) => ({ ...m, ts: m.ts.replace('.000Z', 'Z') })),
+      );
       assert.equal((await store.deployments()).find((d) => d.id === 'beta')!.costMethod, 'fifo');
     });
 
     it('filters and pages trades by deployment, symbol, time and cursor', async () => {
       assert.equal((await store.trades({ deploymentId: 'beta', limit: 10 })).length, 1);
       assert.equal((await store.trades({ symbol: 'MSFT', limit: 10 })).length, 0);
-      assert.deepEqual((await store.trades({ from: '2025-01-02T15:00:01Z', limit: 10 })).map((t) => t.fillId), ['f2', 'f3']);
-      assert.deepEqual((await store.trades({ to: '2025-01-02T15:00:01Z', limit: 10 })).map((t) => t.fillId), ['f1']);
+      assert.deepEqual(
+        (await store.trades({ from: '2025-01-02T15:00:01Z', limit: 10 })).map((t) => t.fillId),
+        ['f2', 'f3'],
+      );
+      assert.deepEqual(
+        (await store.trades({ to: '2025-01-02T15:00:01Z', limit: 10 })).map((t) => t.fillId),
+        ['f1'],
+      );
       const first = await store.trades({ limit: 2 });
       const rest = await store.trades({ limit: 2, after: { seq: first[1]!.seq, leg: first[1]!.leg } });
-      assert.deepEqual([...first, ...rest].map((t) => t.fillId), ['f1', 'f2', 'f3']);
+      assert.deepEqual(
+        [...first, ...rest].map((t) => t.fillId),
+        ['f1', 'f2', 'f3'],
+      );
     });
 
     it('treats a re-sent identical event as a duplicate and changes nothing', async () => {
@@ -99,20 +147,71 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     it('refuses a known fill id with different content, writing nothing', async () => {
       const service = await LedgerService.load(store);
       const altered = lines(
-        { type: 'fill', id: 'f9', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '1', price: '1', ts: '2025-01-02T17:00:00Z' },
-        { type: 'fill', id: 'f1', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '11', price: '150', ts: '2025-01-02T15:00:00Z' },
+        {
+          type: 'fill',
+          id: 'f9',
+          deployment: 'alpha',
+          symbol: 'AAPL',
+          side: 'buy',
+          qty: '1',
+          price: '1',
+          ts: '2025-01-02T17:00:00Z',
+        },
+        {
+          type: 'fill',
+          id: 'f1',
+          deployment: 'alpha',
+          symbol: 'AAPL',
+          side: 'buy',
+          qty: '11',
+          price: '150',
+          ts: '2025-01-02T15:00:00Z',
+        },
       );
-      await assert.rejects(service.append(altered), (e: AppError) => e.code === 'JOURNAL_CONFLICT' && /event 2: id: fill:f1/.test(e.message));
+      await assert.rejects(
+        service.append(altered),
+        (e: AppError) => e.code === 'JOURNAL_CONFLICT' && /event 2: id: fill:f1/.test(e.message),
+      );
       assert.equal((await store.journalStats()).count, 6);
-      assert.equal(service.ledger.sleeves.get('alpha' as never)!.cash, (await LedgerService.load(store)).ledger.sleeves.get('alpha' as never)!.cash);
+      assert.equal(
+        service.ledger.sleeves.get('alpha' as never)!.cash,
+        (await LedgerService.load(store)).ledger.sleeves.get('alpha' as never)!.cash,
+      );
     });
 
     it('rejects a whole batch when one event is invalid, naming it', async () => {
       const service = await LedgerService.load(store);
       const bad = lines(
-        { type: 'fill', id: 'g1', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '1', price: '1', ts: '2025-01-02T17:00:00Z' },
-        { type: 'fill', id: 'g2', deployment: 'ghost', symbol: 'AAPL', side: 'buy', qty: '1', price: '1', ts: '2025-01-02T17:00:00Z' },
-        { type: 'fill', id: 'g3', deployment: 'alpha', symbol: 'AAPL', side: 'buy', qty: '0', price: '1', ts: '2025-01-02T17:00:00Z' },
+        {
+          type: 'fill',
+          id: 'g1',
+          deployment: 'alpha',
+          symbol: 'AAPL',
+          side: 'buy',
+          qty: '1',
+          price: '1',
+          ts: '2025-01-02T17:00:00Z',
+        },
+        {
+          type: 'fill',
+          id: 'g2',
+          deployment: 'ghost',
+          symbol: 'AAPL',
+          side: 'buy',
+          qty: '1',
+          price: '1',
+          ts: '2025-01-02T17:00:00Z',
+        },
+        {
+          type: 'fill',
+          id: 'g3',
+          deployment: 'alpha',
+          symbol: 'AAPL',
+          side: 'buy',
+          qty: '0',
+          price: '1',
+          ts: '2025-01-02T17:00:00Z',
+        },
       );
       const problems = await service.check(bad);
       assert.deepEqual(problems, [
@@ -127,7 +226,10 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     it('raises JournalConflictError and writes nothing when a seq is already taken (a second writer)', async () => {
       const existing = (await store.readJournal(0, 1))[0]!;
       await assert.rejects(
-        store.commit([{ ...existing, key: 'other-key' }], { ...emptyProjections(), balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }] }),
+        store.commit([{ ...existing, key: 'other-key' }], {
+          ...emptyProjections(),
+          balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }],
+        }),
         JournalConflictError,
       );
       assert.notEqual((await store.balances()).find((b) => b.deploymentId === 'alpha')!.cash, '1');
@@ -149,7 +251,10 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('replay finds and repairs a tampered projection', async () => {
-      await store.commit([], { ...emptyProjections(), balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }] });
+      await store.commit([], {
+        ...emptyProjections(),
+        balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }],
+      });
       const report = await replay(store);
       assert.deepEqual(
         report.differences.map((d) => [d.table, d.key]),
@@ -181,25 +286,66 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
       const fresh = await h.open();
       try {
         const row = (subject: string, kind: string, ts: string, equity: string): HistoryRow => ({
-          scope: 'deployment', subject, kind, ts, day: ts.slice(0, 10), members: 1, capital: '10000', cash: '0.000000000000000001',
-          positionsValue: equity, equity, realizedPnl: '-12345678901234567890.123456789012345678', unrealizedPnl: '0', fees: '0', dividends: '0',
-          totalPnl: '0', returnPct: '0.0000', grossExposure: equity, openPositions: 2,
+          scope: 'deployment',
+          subject,
+          kind,
+          ts,
+          day: ts.slice(0, 10),
+          members: 1,
+          capital: '10000',
+          cash: '0.000000000000000001',
+          positionsValue: equity,
+          equity,
+          realizedPnl: '-12345678901234567890.123456789012345678',
+          unrealizedPnl: '0',
+          fees: '0',
+          dividends: '0',
+          totalPnl: '0',
+          returnPct: '0.0000',
+          grossExposure: equity,
+          openPositions: 2,
         });
         const d1 = '2025-01-02T21:00:00.000Z';
         const d2 = '2025-01-03T21:00:00.000Z';
-        await fresh.writeHistory([row('b', 'close', d2, '2'), row('a', 'close', d2, '20'), row('a', 'close', d1, '10'), row('a', 'rebalance', d1, '11')]);
+        await fresh.writeHistory([
+          row('b', 'close', d2, '2'),
+          row('a', 'close', d2, '20'),
+          row('a', 'close', d1, '10'),
+          row('a', 'rebalance', d1, '11'),
+        ]);
         await fresh.writeHistory([{ ...row('a', 'close', d1, '10.5'), scope: 'strategy' }]);
         const all = await fresh.history({ scope: 'deployment' });
-        assert.deepEqual(all.map((r) => [r.subject, r.kind, r.ts, r.equity]), [['a', 'close', d1, '10'], ['a', 'rebalance', d1, '11'], ['a', 'close', d2, '20'], ['b', 'close', d2, '2']]);
+        assert.deepEqual(
+          all.map((r) => [r.subject, r.kind, r.ts, r.equity]),
+          [
+            ['a', 'close', d1, '10'],
+            ['a', 'rebalance', d1, '11'],
+            ['a', 'close', d2, '20'],
+            ['b', 'close', d2, '2'],
+          ],
+        );
         assert.deepEqual(all[0], row('a', 'close', d1, '10'));
         await fresh.writeHistory([row('a', 'close', d1, '99.99')]);
         assert.equal((await fresh.history({ scope: 'deployment', subject: 'a', kind: 'close' }))[0]!.equity, '99.99');
         assert.equal((await fresh.history({ scope: 'deployment' })).length, 4);
-        assert.deepEqual((await fresh.history({ scope: 'deployment', subject: 'a', from: d2, to: d2 })).map((r) => r.equity), ['20']);
-        assert.deepEqual((await fresh.history({ scope: 'deployment', kind: 'rebalance', to: d1 })).map((r) => r.subject), ['a']);
-        assert.deepEqual((await fresh.history({ scope: 'strategy' })).map((r) => r.equity), ['10.5']);
+        assert.deepEqual(
+          (await fresh.history({ scope: 'deployment', subject: 'a', from: d2, to: d2 })).map((r) => r.equity),
+          ['20'],
+        );
+        assert.deepEqual(
+          (await fresh.history({ scope: 'deployment', kind: 'rebalance', to: d1 })).map((r) => r.subject),
+          ['a'],
+        );
+        assert.deepEqual(
+          (await fresh.history({ scope: 'strategy' })).map((r) => r.equity),
+          ['10.5'],
+        );
         await fresh.replaceProjections(emptyProjections());
-        assert.equal((await fresh.history({ scope: 'deployment' })).length, 4, 'history is not a journal projection: a replay keeps it');
+        assert.equal(
+          (await fresh.history({ scope: 'deployment' })).length,
+          4,
+          'history is not a journal projection: a replay keeps it',
+        );
       } finally {
         await fresh.close();
       }
@@ -208,7 +354,19 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     it('keeps one snapshot per deployment and time (writing it again replaces it)', async () => {
       const fresh = await h.open();
       try {
-        const snap = (equity: string) => ({ deploymentId: 'alpha', ts: '2025-01-02T21:00:00.000Z', cash: '1', positionsValue: '0', equity, realizedPnl: '0', unrealizedPnl: '0', fees: '0', dividends: '0', totalPnl: '0', returnPct: '0.0000' });
+        const snap = (equity: string) => ({
+          deploymentId: 'alpha',
+          ts: '2025-01-02T21:00:00.000Z',
+          cash: '1',
+          positionsValue: '0',
+          equity,
+          realizedPnl: '0',
+          unrealizedPnl: '0',
+          fees: '0',
+          dividends: '0',
+          totalPnl: '0',
+          returnPct: '0.0000',
+        });
         await fresh.commit([], { ...emptyProjections(), metrics: [snap('1')] });
         await fresh.commit([], { ...emptyProjections(), metrics: [snap('2')] });
         assert.deepEqual(await fresh.metrics('alpha'), [snap('2')]);

@@ -21,7 +21,12 @@ const qtyOf = (t: TestApp, d: string) => t.app.positions(id(d)).find((p) => p.sy
 const wishes = (list: [string, string][]): ManagerResult => ({
   runs: [],
   unknownStrategies: [],
-  attribution: new Map([[AAPL, list.map(([d, delta]) => ({ deployment: id(d), strategy: `strategy-${d}`, target: dec('0'), delta: dec(delta) }))]]),
+  attribution: new Map([
+    [
+      AAPL,
+      list.map(([d, delta]) => ({ deployment: id(d), strategy: `strategy-${d}`, target: dec('0'), delta: dec(delta) })),
+    ],
+  ]),
 });
 
 async function reference(t: TestApp) {
@@ -33,16 +38,40 @@ describe('A +10, B −4, C +5 in one symbol', () => {
   let t: TestApp;
   before(async () => {
     t = await startTestApp({ seed: 3 });
-    for (const d of ['a', 'b', 'c']) await t.app.createDeployment({ id: id(d), initialCapital: dec('10000'), strategy: `strategy-${d}` });
-    await t.app.submitOrder(id('b'), { symbol: 'AAPL', side: 'buy', qty: dec('4'), type: 'market', timeInForce: 'day' });
+    for (const d of ['a', 'b', 'c'])
+      await t.app.createDeployment({ id: id(d), initialCapital: dec('10000'), strategy: `strategy-${d}` });
+    await t.app.submitOrder(id('b'), {
+      symbol: 'AAPL',
+      side: 'buy',
+      qty: dec('4'),
+      type: 'market',
+      timeInForce: 'day',
+    });
     await t.runUntil(() => qtyOf(t, 'b') === '4');
   });
   after(() => t.close());
 
   it('crosses 4 internally and sends +11 to the broker as one block (A 7, C 4)', async () => {
-    const plan = planRebalance(wishes([['a', '10'], ['b', '-4'], ['c', '5']]), await reference(t));
+    const plan = planRebalance(
+      wishes([
+        ['a', '10'],
+        ['b', '-4'],
+        ['c', '5'],
+      ]),
+      await reference(t),
+    );
     const brokerOrdersBefore = (await t.broker.openOrders()).length;
-    const done = await executePlan({ app: t.app, market: t.broker, clock: t.broker.clock, registry: new Map(), wait: async () => void (await t.broker.step()) }, plan, 'rb-test');
+    const done = await executePlan(
+      {
+        app: t.app,
+        market: t.broker,
+        clock: t.broker.clock,
+        registry: new Map(),
+        wait: async () => void (await t.broker.step()),
+      },
+      plan,
+      'rb-test',
+    );
     assert.equal(brokerOrdersBefore, 0);
     assert.equal(done.blocks.get(AAPL)!.length, 1);
     assert.deepEqual(done.refused, []);
@@ -53,7 +82,10 @@ describe('A +10, B −4, C +5 in one symbol', () => {
     assert.equal(cross.fee, '0');
     assert.equal(cross.price, toPlain(plan.symbols[0]!.reference.price));
     const blockId = done.blocks.get(AAPL)![0]!;
-    const fromBroker = async (d: string) => (await t.app.trades(id(d), { limit: 100 })).trades.filter((x) => x.order_id === blockId).reduce((s, x) => s + Number(x.qty), 0);
+    const fromBroker = async (d: string) =>
+      (await t.app.trades(id(d), { limit: 100 })).trades
+        .filter((x) => x.order_id === blockId)
+        .reduce((s, x) => s + Number(x.qty), 0);
     assert.deepEqual([await fromBroker('a'), await fromBroker('c')], [7, 4]);
     const account = await t.app.account();
     assert.equal(account.reconciled, true, JSON.stringify(account.differences));
@@ -106,8 +138,14 @@ describe('partial fills and cancels of a block', () => {
     assert.ok(Number(t.app.metrics(id('a')).reserved_cash) > 0);
     await t.app.router.cancelBlock(blockId);
     await t.runUntil(() => t.app.listOrders(id('a'), { status: 'open', limit: 5 }).length === 0, 5);
-    assert.deepEqual(t.app.listOrders(id('a'), { status: 'all', limit: 5 }).map((o) => [o.status, o.filled_qty]), [['canceled', '7']]);
-    assert.deepEqual(t.app.listOrders(id('c'), { status: 'all', limit: 5 }).map((o) => [o.status, o.filled_qty]), [['canceled', '3']]);
+    assert.deepEqual(
+      t.app.listOrders(id('a'), { status: 'all', limit: 5 }).map((o) => [o.status, o.filled_qty]),
+      [['canceled', '7']],
+    );
+    assert.deepEqual(
+      t.app.listOrders(id('c'), { status: 'all', limit: 5 }).map((o) => [o.status, o.filled_qty]),
+      [['canceled', '3']],
+    );
     assert.equal(t.app.metrics(id('a')).reserved_cash, '0');
     assert.equal(t.app.metrics(id('c')).reserved_cash, '0');
     assert.deepEqual([qtyOf(t, 'a'), qtyOf(t, 'c')], ['7', '3']);
@@ -126,7 +164,13 @@ describe('a scheduled multi-strategy rebalance with the sample strategies', () =
   after(() => t.close());
 
   it('runs every strategy on its own sleeve; the summary equals the sleeves and the account reconciles', async () => {
-    const deps = { app: t.app, market: t.broker, clock: t.broker.clock, registry: sampleStrategies(), wait: async () => void (await t.broker.step()) };
+    const deps = {
+      app: t.app,
+      market: t.broker,
+      clock: t.broker.clock,
+      registry: sampleStrategies(),
+      wait: async () => void (await t.broker.step()),
+    };
     const universe = [...t.broker.symbols];
     let last;
     for (let run = 0; run < 6; run++) {
@@ -134,17 +178,29 @@ describe('a scheduled multi-strategy rebalance with the sample strategies', () =
         await t.broker.step();
         await runRebalance(deps, { universe, dryRun: true }); // planning alone writes nothing
       }
-      last = await runRebalance(deps, { universe, policy: run % 2 ? { kind: 'smart', repriceAfter: 1, maxReprices: 1 } : { kind: 'market' } });
+      last = await runRebalance(deps, {
+        universe,
+        policy: run % 2 ? { kind: 'smart', repriceAfter: 1, maxReprices: 1 } : { kind: 'market' },
+      });
     }
     const summary = last!.summary;
     assert.equal(summary.account!.reconciled, true, JSON.stringify(summary.account));
     for (const s of summary.strategies) {
       const m = t.app.metrics(id(s.deployment));
-      assert.deepEqual([s.realized_pnl, s.unrealized_pnl, s.total_pnl, s.equity], [m.realized_pnl, m.unrealized_pnl, m.total_pnl, m.virtual_portfolio_value]);
+      assert.deepEqual(
+        [s.realized_pnl, s.unrealized_pnl, s.total_pnl, s.equity],
+        [m.realized_pnl, m.unrealized_pnl, m.total_pnl, m.virtual_portfolio_value],
+      );
     }
-    assert.deepEqual(summary.strategies.map((s) => s.strategy), ['fixed-weight', 'momentum', 'mean-reversion']);
+    assert.deepEqual(
+      summary.strategies.map((s) => s.strategy),
+      ['fixed-weight', 'momentum', 'mean-reversion'],
+    );
     assert.equal(summary.strategies[0]!.signal, 'HOLD: fixed weights AAPL 60%, MSFT 40%');
-    assert.ok(Number(t.app.positions(id('fixed')).find((p) => p.symbol === 'AAPL')?.qty ?? 0) > 0, JSON.stringify(summary, null, 1));
+    assert.ok(
+      Number(t.app.positions(id('fixed')).find((p) => p.symbol === 'AAPL')?.qty ?? 0) > 0,
+      JSON.stringify(summary, null, 1),
+    );
     assert.deepEqual(t.app.service.state.rebalances.get(last!.id)!.summary, JSON.parse(JSON.stringify(summary)));
     assert.deepEqual((await replay(t.store, { dryRun: true })).differences, []);
   });

@@ -19,12 +19,23 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  options: { seed?: number; rules?: Record<string, boolean>; errors?: unknown[]; liquidity?: LiquidityOptions; symbols?: number } = {},
+  options: {
+    seed?: number;
+    rules?: Record<string, boolean>;
+    errors?: unknown[];
+    liquidity?: LiquidityOptions;
+    symbols?: number;
+  } = {},
 ): Promise<TestApp> {
   const { dir, cleanup } = tempDir('subledger-app-');
   const dbPath = join(dir, 'app.db');
   const store = await openStore(dbPath);
-  const broker = simulatedPaperBroker({ seed: options.seed ?? 7, symbols: options.symbols ?? 3, rules: options.rules ?? {}, ...(options.liquidity ? { liquidity: options.liquidity } : {}) });
+  const broker = simulatedPaperBroker({
+    seed: options.seed ?? 7,
+    symbols: options.symbols ?? 3,
+    rules: options.rules ?? {},
+    ...(options.liquidity ? { liquidity: options.liquidity } : {}),
+  });
   const service = await LedgerService.load(store, { now: () => broker.clock.now() });
   const errors = options.errors ?? [];
   const app = new Subledger({ service, broker, market: broker, clock: broker.clock, onError: (e) => errors.push(e) });

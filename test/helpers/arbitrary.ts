@@ -18,7 +18,16 @@ const decimalString = (maxWhole: number, places: number, minUnits = 1) =>
 const ts = (i: number) => new Date(Date.UTC(2025, 0, 2) + i * 60_000).toISOString();
 
 type Step =
-  | { kind: 'fill'; who: number; symbol: number; side: 'buy' | 'sell'; qty: string; price: string; fee: string; base: boolean }
+  | {
+      kind: 'fill';
+      who: number;
+      symbol: number;
+      side: 'buy' | 'sell';
+      qty: string;
+      price: string;
+      fee: string;
+      base: boolean;
+    }
   | { kind: 'mark'; symbol: number; price: string }
   | { kind: 'split'; symbol: number; ratio: string }
   | { kind: 'dividend'; symbol: number; amount: string }
@@ -59,14 +68,39 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       symbol: fc.integer({ min: 0, max: 1 }),
       price: decimalString(500, 2),
       legs: fc.array(
-        fc.record({ who: fc.integer({ min: 0, max: 2 }), side: fc.constantFrom('buy' as const, 'sell' as const), qty: decimalString(50, 0) }),
+        fc.record({
+          who: fc.integer({ min: 0, max: 2 }),
+          side: fc.constantFrom('buy' as const, 'sell' as const),
+          qty: decimalString(50, 0),
+        }),
         { minLength: 1, maxLength: 3 },
       ),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('mark' as const), symbol: fc.integer({ min: 0, max: 1 }), price: decimalString(500, 2) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('split' as const), symbol: fc.integer({ min: 0, max: 1 }), ratio: fc.constantFrom('2', '3', '0.5', '1.5') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dividend' as const), symbol: fc.integer({ min: 0, max: 1 }), amount: decimalString(2, 2) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('mark' as const),
+      symbol: fc.integer({ min: 0, max: 1 }),
+      price: decimalString(500, 2),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('split' as const),
+      symbol: fc.integer({ min: 0, max: 1 }),
+      ratio: fc.constantFrom('2', '3', '0.5', '1.5'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('dividend' as const),
+      symbol: fc.integer({ min: 0, max: 1 }),
+      amount: decimalString(2, 2),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -86,7 +120,15 @@ function toEvent(s: Step, i: number): LedgerEvent {
         symbol: SYMBOLS[s.symbol]!,
         price: dec(s.price),
         ts: ts(i),
-        legs: [{ deployment: DEPLOYMENTS[s.who]!, side: s.side, qty: dec(s.qty), fee: dec(s.fee), feeCurrency: s.base ? 'base' : 'quote' }],
+        legs: [
+          {
+            deployment: DEPLOYMENTS[s.who]!,
+            side: s.side,
+            qty: dec(s.qty),
+            fee: dec(s.fee),
+            feeCurrency: s.base ? 'base' : 'quote',
+          },
+        ],
       };
     case 'block':
       return {
@@ -95,7 +137,13 @@ function toEvent(s: Step, i: number): LedgerEvent {
         symbol: SYMBOLS[s.symbol]!,
         price: dec(s.price),
         ts: ts(i),
-        legs: s.legs.map((l) => ({ deployment: DEPLOYMENTS[l.who]!, side: l.side, qty: dec(l.qty), fee: dec('0'), feeCurrency: 'quote' as const })),
+        legs: s.legs.map((l) => ({
+          deployment: DEPLOYMENTS[l.who]!,
+          side: l.side,
+          qty: dec(l.qty),
+          fee: dec('0'),
+          feeCurrency: 'quote' as const,
+        })),
       };
     case 'mark':
       return { type: 'mark', symbol: SYMBOLS[s.symbol]!, price: dec(s.price), ts: ts(i), source: 'test' };
@@ -112,9 +160,13 @@ function toEvent(s: Step, i: number): LedgerEvent {
 export const journal: fc.Arbitrary<LedgerEvent[]> = fc
   .tuple(fc.constantFrom<'average' | 'fifo'>('average', 'fifo'), fc.array(step, { minLength: 1, maxLength: 60 }))
   .map(([method, steps]) => [
-    ...DEPLOYMENTS.map(
-      (d, i): LedgerEvent => ({ type: 'deployment', deployment: d, initialCapital: dec('10000'), costMethod: i === 1 ? method : 'average', ts: ts(-1) }),
-    ),
+    ...DEPLOYMENTS.map((d, i): LedgerEvent => ({
+      type: 'deployment',
+      deployment: d,
+      initialCapital: dec('10000'),
+      costMethod: i === 1 ? method : 'average',
+      ts: ts(-1),
+    })),
     ...steps.map(toEvent),
   ]);
 

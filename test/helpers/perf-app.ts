@@ -57,7 +57,15 @@ export interface PerfApp {
   close(): Promise<void>;
 }
 
-export async function startPerfApp(options: { seed?: number; hours?: MarketHours; staleMarkSeconds?: number; schedule?: Partial<ScheduleOptions>; dbPath?: string } = {}): Promise<PerfApp> {
+export async function startPerfApp(
+  options: {
+    seed?: number;
+    hours?: MarketHours;
+    staleMarkSeconds?: number;
+    schedule?: Partial<ScheduleOptions>;
+    dbPath?: string;
+  } = {},
+): Promise<PerfApp> {
   const { dir, cleanup } = tempDir('subledger-perf-');
   const store = await openStore(options.dbPath ?? join(dir, 'app.db'));
   const broker = simulatedPaperBroker({ seed: options.seed ?? 7, symbols: 3, rules: {} });
@@ -66,10 +74,26 @@ export async function startPerfApp(options: { seed?: number; hours?: MarketHours
   const hours = options.hours ?? usEquityHours;
   const logs: string[] = [];
   const log = (level: 'error' | 'info', m: string) => void logs.push(`${level}: ${m}`);
-  const app = new Subledger({ service, broker, market, clock: broker.clock, hours, log, ...(options.staleMarkSeconds !== undefined ? { staleMarkSeconds: options.staleMarkSeconds } : {}) });
+  const app = new Subledger({
+    service,
+    broker,
+    market,
+    clock: broker.clock,
+    hours,
+    log,
+    ...(options.staleMarkSeconds !== undefined ? { staleMarkSeconds: options.staleMarkSeconds } : {}),
+  });
   await app.start();
   const recorder = new Recorder(service);
-  const scheduler = new MarkScheduler({ prices: app.prices, recorder, hours, clock: broker.clock, store, options: options.schedule ?? {}, log });
+  const scheduler = new MarkScheduler({
+    prices: app.prices,
+    recorder,
+    hours,
+    clock: broker.clock,
+    store,
+    options: options.schedule ?? {},
+    log,
+  });
   return {
     app,
     broker,

@@ -25,7 +25,8 @@ export async function pgSkipReason(): Promise<string | undefined> {
     }
   }
   const reason = `PostgreSQL suites skipped: no server at ${PG_URL} (${(lastError as Error).message}); set SUBLEDGER_TEST_PG_URL to run them`;
-  if (process.env.SUBLEDGER_TEST_REQUIRE_PG === '1') throw new Error(reason.replace('skipped', 'required (SUBLEDGER_TEST_REQUIRE_PG=1)'), { cause: lastError });
+  if (process.env.SUBLEDGER_TEST_REQUIRE_PG === '1')
+    throw new Error(reason.replace('skipped', 'required (SUBLEDGER_TEST_REQUIRE_PG=1)'), { cause: lastError });
   return reason;
 }
 

@@ -34,7 +34,12 @@ describe('performance API on a fixed journal', () => {
   let cleanup: () => void;
   const get = async (url: string, headers: Record<string, string> = admin) => {
     const r = await http.inject({ method: 'GET', url, headers });
-    return { status: r.statusCode, type: String(r.headers['content-type']), text: r.body, body: r.headers['content-type']?.toString().includes('json') ? JSON.parse(r.body) : undefined };
+    return {
+      status: r.statusCode,
+      type: String(r.headers['content-type']),
+      text: r.body,
+      body: r.headers['content-type']?.toString().includes('json') ? JSON.parse(r.body) : undefined,
+    };
   };
 
   before(async () => {
@@ -63,7 +68,10 @@ describe('performance API on a fixed journal', () => {
     assert.equal(s.period_win_rate, '0.5');
     // Π(1 + r) − 1 with r = 1 %, −2 %, … exactly: 1.01 × 0.98 × 1.015 × 0.995 × 1.02 × 0.99 − 1
     assert.equal(s.total_return, '0.009420082946');
-    assert.deepEqual([s.from, s.to, s.as_of, s.equity, s.capital, s.total_pnl], ['2025-01-06', '2025-01-13', '2025-01-13T21:00:00.000Z', '10094.20082946', '10000', '94.20082946']);
+    assert.deepEqual(
+      [s.from, s.to, s.as_of, s.equity, s.capital, s.total_pnl],
+      ['2025-01-06', '2025-01-13', '2025-01-13T21:00:00.000Z', '10094.20082946', '10000', '94.20082946'],
+    );
     assert.equal(s.exposure, '1');
   });
 
@@ -121,19 +129,34 @@ describe('performance API on a fixed journal', () => {
     assert.equal((await get('/deployments/sharpe/stats', tokenOf('trader'))).status, 403);
     assert.equal((await get('/strategies/nope/stats')).body.code, 'NOT_FOUND');
     const list = (await get('/strategies')).body;
-    assert.deepEqual(list.map((s: { name: string; deployments: string[] }) => [s.name, s.deployments]), [['alpha', ['sharpe', 'trader']], ['beta', ['flows']]]);
+    assert.deepEqual(
+      list.map((s: { name: string; deployments: string[] }) => [s.name, s.deployments]),
+      [
+        ['alpha', ['sharpe', 'trader']],
+        ['beta', ['flows']],
+      ],
+    );
     const overview = (await get('/stats')).body;
     const sharpe = overview.deployments.find((d: { subject: string }) => d.subject === 'sharpe');
     assert.equal(round(sharpe.sharpe), '1.6846');
     assert.equal(sharpe.max_drawdown, '-0.02');
   });
 
-  it('GET /deployments/{id}/history: daily closes with P&L change and the day\'s time-weighted return', async () => {
+  it("GET /deployments/{id}/history: daily closes with P&L change and the day's time-weighted return", async () => {
     const r = await get('/deployments/flows/history', tokenOf('flows'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.period, 'daily');
     assert.deepEqual(
-      r.body.rows.slice(0, 3).map((x: Record<string, string>) => [x.period, x.equity, x.capital, x.total_pnl, x.pnl_change, x.period_return]),
+      r.body.rows
+        .slice(0, 3)
+        .map((x: Record<string, string>) => [
+          x.period,
+          x.equity,
+          x.capital,
+          x.total_pnl,
+          x.pnl_change,
+          x.period_return,
+        ]),
       [
         ['2025-01-06', '10200', '10000', '200', '200', '0.02'],
         ['2025-01-07', '15300', '15000', '300', '100', '0.006578947368421053'],
@@ -142,15 +165,24 @@ describe('performance API on a fixed journal', () => {
     );
     assert.equal(r.body.rows.length, 6);
     const ranged = (await get('/deployments/flows/history?from=2025-01-07&to=2025-01-07', tokenOf('flows'))).body;
-    assert.deepEqual(ranged.rows.map((x: { period: string; pnl_change: string }) => [x.period, x.pnl_change]), [['2025-01-07', '100']]);
+    assert.deepEqual(
+      ranged.rows.map((x: { period: string; pnl_change: string }) => [x.period, x.pnl_change]),
+      [['2025-01-07', '100']],
+    );
   });
 
-  it('monthly roll-up: the month\'s last close, its P&L change and its linked return', async () => {
+  it("monthly roll-up: the month's last close, its P&L change and its linked return", async () => {
     const r = (await get('/deployments/flows/history?period=monthly', tokenOf('flows'))).body;
     assert.equal(r.rows.length, 1);
-    assert.deepEqual([r.rows[0].period, r.rows[0].total_pnl, r.rows[0].pnl_change, pct(r.rows[0].period_return, 4)], ['2025-01', '0', '0', '0.6579']);
+    assert.deepEqual(
+      [r.rows[0].period, r.rows[0].total_pnl, r.rows[0].pnl_change, pct(r.rows[0].period_return, 4)],
+      ['2025-01', '0', '0', '0.6579'],
+    );
     const strategy = (await get('/strategies/alpha/history?period=monthly')).body;
-    assert.deepEqual([strategy.scope, strategy.subject, strategy.rows[0].members, strategy.rows[0].total_pnl], ['strategy', 'alpha', 2, '142.20082946']);
+    assert.deepEqual(
+      [strategy.scope, strategy.subject, strategy.rows[0].members, strategy.rows[0].total_pnl],
+      ['strategy', 'alpha', 2, '142.20082946'],
+    );
   });
 
   it('?format=csv exports the same rows as text/csv with exact decimal strings', async () => {
@@ -158,17 +190,32 @@ describe('performance API on a fixed journal', () => {
     assert.equal(r.status, 200);
     assert.match(r.type, /^text\/csv/);
     const lines = r.text.trimEnd().split('\r\n');
-    assert.equal(lines[0], 'scope,subject,period,ts,kind,members,capital,cash,positions_value,equity,realized_pnl,unrealized_pnl,fees,dividends,total_pnl,return_pct,pnl_change,period_return,gross_exposure,open_positions');
-    assert.equal(lines[2], 'deployment,flows,2025-01-07,2025-01-07T21:00:00.000Z,close,1,15000,5000,10300,15300,0,300,0,0,300,2.0000,100,0.006578947368421053,10300,1');
+    assert.equal(
+      lines[0],
+      'scope,subject,period,ts,kind,members,capital,cash,positions_value,equity,realized_pnl,unrealized_pnl,fees,dividends,total_pnl,return_pct,pnl_change,period_return,gross_exposure,open_positions',
+    );
+    assert.equal(
+      lines[2],
+      'deployment,flows,2025-01-07,2025-01-07T21:00:00.000Z,close,1,15000,5000,10300,15300,0,300,0,0,300,2.0000,100,0.006578947368421053,10300,1',
+    );
     assert.equal(lines.length, 7);
-    const snapshots = await get('/deployments/sharpe/metrics/history?format=csv&from=2025-01-08&to=2025-01-08', tokenOf('sharpe'));
-    assert.equal(snapshots.text, 'deployment_id,ts,cash,positions_value,equity,realized_pnl,unrealized_pnl,fees,dividends,total_pnl,return_pct\r\nsharpe,2025-01-08T21:00:00.000Z,0,10046.47,10046.47,0,46.47,0,0,46.47,0.4647\r\n');
+    const snapshots = await get(
+      '/deployments/sharpe/metrics/history?format=csv&from=2025-01-08&to=2025-01-08',
+      tokenOf('sharpe'),
+    );
+    assert.equal(
+      snapshots.text,
+      'deployment_id,ts,cash,positions_value,equity,realized_pnl,unrealized_pnl,fees,dividends,total_pnl,return_pct\r\nsharpe,2025-01-08T21:00:00.000Z,0,10046.47,10046.47,0,46.47,0,0,46.47,0.4647\r\n',
+    );
   });
 
   it('GET /deployments/{id}/metrics/history lists the snapshots (one per close, deduplicated by time)', async () => {
     const r = await get('/deployments/sharpe/metrics/history', tokenOf('sharpe'));
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.body.map((x: { ts: string }) => x.ts), PERFORMANCE_CLOSES);
+    assert.deepEqual(
+      r.body.map((x: { ts: string }) => x.ts),
+      PERFORMANCE_CLOSES,
+    );
     assert.equal(r.body[1].equity, '9898');
   });
 
@@ -178,7 +225,10 @@ describe('performance API on a fixed journal', () => {
     assert.ok(r.equity.length <= 4 && r.drawdown.length <= 4);
     const values = r.equity.map((p: { equity: string }) => dec(p.equity));
     assert.ok(values.includes(dec('9898')) && values.includes(dec('10196.162454')), 'the trough and the peak are kept');
-    assert.ok(r.drawdown.some((p: { drawdown: string }) => p.drawdown === '-0.02'), 'the deepest drawdown is kept');
+    assert.ok(
+      r.drawdown.some((p: { drawdown: string }) => p.drawdown === '-0.02'),
+      'the deepest drawdown is kept',
+    );
     const bad = await get('/deployments/sharpe/equity?points=2', tokenOf('sharpe'));
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, 'VALIDATION_FAILED');
@@ -186,14 +236,29 @@ describe('performance API on a fixed journal', () => {
 
   it('documents every route in the OpenAPI document, with named components', async () => {
     const doc = JSON.parse((await http.inject({ method: 'GET', url: '/openapi.json' })).body);
-    for (const path of ['/deployments/{id}/stats', '/deployments/{id}/history', '/deployments/{id}/metrics/history', '/deployments/{id}/equity', '/strategies', '/strategies/{name}/stats', '/strategies/{name}/history', '/account/stats', '/account/history', '/stats']) {
+    for (const path of [
+      '/deployments/{id}/stats',
+      '/deployments/{id}/history',
+      '/deployments/{id}/metrics/history',
+      '/deployments/{id}/equity',
+      '/strategies',
+      '/strategies/{name}/stats',
+      '/strategies/{name}/history',
+      '/account/stats',
+      '/account/history',
+      '/stats',
+    ]) {
       assert.ok(doc.paths[path]?.get, `${path} is documented`);
     }
-    for (const name of ['Stats', 'History', 'Snapshot', 'EquitySeries', 'StatsOverview', 'Strategy']) assert.ok(doc.components.schemas[name], name);
+    for (const name of ['Stats', 'History', 'Snapshot', 'EquitySeries', 'StatsOverview', 'Strategy'])
+      assert.ok(doc.components.schemas[name], name);
   });
 
   it('refuses bad ranges and unknown deployments with the usual errors', async () => {
-    assert.equal((await get('/deployments/sharpe/history?from=yesterday', tokenOf('sharpe'))).body.code, 'VALIDATION_FAILED');
+    assert.equal(
+      (await get('/deployments/sharpe/history?from=yesterday', tokenOf('sharpe'))).body.code,
+      'VALIDATION_FAILED',
+    );
     assert.equal((await get('/deployments/sharpe/history?period=weekly', tokenOf('sharpe'))).status, 400);
     const reversed = await get('/deployments/sharpe/stats?from=2025-01-10&to=2025-01-06', tokenOf('sharpe'));
     assert.equal(reversed.status, 400);

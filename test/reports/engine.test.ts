@@ -32,9 +32,25 @@ describe('the report after a rebalance run of the engine', () => {
     await t.app.createDeployment({ id: id('mom'), initialCapital: dec('20000'), strategy: 'momentum' });
     await t.app.createDeployment({ id: id('mr'), initialCapital: dec('20000'), strategy: 'mean-reversion' });
     sink = await startSmtpSink();
-    const config = loadReportConfig({ smtpUrl: sink.url, from: 'reports@subledger.test', to: 'ops@example.com', accountName: 'Engine' }, { SUBLEDGER_REPORT_AFTER_REBALANCE: '1' });
-    const reports = new ReportService({ service: t.app.service, account: () => t.app.account(), clock: t.broker.clock, mailer: createSmtpMailer(sink.url), config, log: (_, m) => void logs.push(m) });
-    const deps = { app: t.app, market: t.broker, clock: t.broker.clock, registry: sampleStrategies(), wait: async () => void (await t.broker.step()) };
+    const config = loadReportConfig(
+      { smtpUrl: sink.url, from: 'reports@subledger.test', to: 'ops@example.com', accountName: 'Engine' },
+      { SUBLEDGER_REPORT_AFTER_REBALANCE: '1' },
+    );
+    const reports = new ReportService({
+      service: t.app.service,
+      account: () => t.app.account(),
+      clock: t.broker.clock,
+      mailer: createSmtpMailer(sink.url),
+      config,
+      log: (_, m) => void logs.push(m),
+    });
+    const deps = {
+      app: t.app,
+      market: t.broker,
+      clock: t.broker.clock,
+      registry: sampleStrategies(),
+      wait: async () => void (await t.broker.step()),
+    };
     for (let i = 0; i < 4; i++) {
       for (let s = 0; s < 8; s++) await t.broker.step();
       run = await runRebalance(deps, { universe: [...t.broker.symbols] });
@@ -56,16 +72,34 @@ describe('the report after a rebalance run of the engine', () => {
   });
 
   it('emails every strategy with the summary’s signal and realized / unrealized / total P&L', () => {
-    assert.deepEqual(run.summary.strategies.map((s) => s.strategy), ['fixed-weight', 'momentum', 'mean-reversion']);
+    assert.deepEqual(
+      run.summary.strategies.map((s) => s.strategy),
+      ['fixed-weight', 'momentum', 'mean-reversion'],
+    );
     for (const s of run.summary.strategies) {
       const cells = rowCells(html, `deployment:${s.deployment}`);
-      assert.deepEqual([cells.name, cells.realized_pnl, cells.unrealized_pnl, cells.total_pnl], [`${s.deployment} ${s.strategy}`, signedMoney(s.realized_pnl), signedMoney(s.unrealized_pnl), signedMoney(s.total_pnl)]);
+      assert.deepEqual(
+        [cells.name, cells.realized_pnl, cells.unrealized_pnl, cells.total_pnl],
+        [
+          `${s.deployment} ${s.strategy}`,
+          signedMoney(s.realized_pnl),
+          signedMoney(s.unrealized_pnl),
+          signedMoney(s.total_pnl),
+        ],
+      );
       assert.ok(html.includes(esc(s.signal)), `signal of ${s.deployment}: ${s.signal}`);
     }
     const now = run.summary.strategies.map((s) => t.app.metrics(id(s.deployment)).total_pnl);
-    assert.notDeepEqual(now, run.summary.strategies.map((s) => s.total_pnl), 'the books moved after the run');
+    assert.notDeepEqual(
+      now,
+      run.summary.strategies.map((s) => s.total_pnl),
+      'the books moved after the run',
+    );
     assert.match(html, /Balanced: Σ sleeves \+ house = broker/);
-    assert.ok(logs.some((l) => l.startsWith('rebalance report sent to ops@example.com')), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.startsWith('rebalance report sent to ops@example.com')),
+      logs.join('\n'),
+    );
   });
 
   it('adds the strategies up to the account line (the house has no P&L of its own here)', () => {

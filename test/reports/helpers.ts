@@ -46,9 +46,17 @@ export async function openFixedBooks(): Promise<FixedBooks> {
 }
 
 /** The real app on the books, over a paper broker resumed from them (plus `extraCash` at the broker, to make drift). */
-export async function appOnBooks(service: LedgerService, extraCash = '0'): Promise<{ app: Subledger; close(): Promise<void> }> {
+export async function appOnBooks(
+  service: LedgerService,
+  extraCash = '0',
+): Promise<{ app: Subledger; close(): Promise<void> }> {
   const resume = brokerStateFromBooks(service.ledger);
-  const broker = simulatedPaperBroker({ seed: 1, symbols: 5, startingCash: (resume.cash! + dec(extraCash)) as Dec, openingPositions: resume.positions });
+  const broker = simulatedPaperBroker({
+    seed: 1,
+    symbols: 5,
+    startingCash: (resume.cash! + dec(extraCash)) as Dec,
+    openingPositions: resume.positions,
+  });
   const app = new Subledger({ service, broker, market: broker, clock: broker.clock });
   await app.start();
   return {
@@ -78,7 +86,11 @@ export interface SmtpSink {
 export async function startSmtpSink(options: { failFirst?: number; failCode?: number } = {}): Promise<SmtpSink> {
   const { dir, cleanup } = tempDir('subledger-smtp-');
   const child: ChildProcess = spawn(process.execPath, [SINK, dir], {
-    env: { ...process.env, SINK_FAIL_FIRST: String(options.failFirst ?? 0), SINK_FAIL_CODE: String(options.failCode ?? 421) },
+    env: {
+      ...process.env,
+      SINK_FAIL_FIRST: String(options.failFirst ?? 0),
+      SINK_FAIL_CODE: String(options.failCode ?? 421),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let received = 0;
@@ -191,10 +203,13 @@ const unescape = (html: string) =>
 
 /** The cells of the HTML table row `data-row="<row>"`, by their `data-col`, as the text shown. */
 export function rowCells(html: string, row: string): Record<string, string> {
-  const match = new RegExp(`<tr[^>]*data-row="${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([\\s\\S]*?)</tr>`).exec(html);
+  const match = new RegExp(
+    `<tr[^>]*data-row="${row.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([\\s\\S]*?)</tr>`,
+  ).exec(html);
   if (!match) throw new Error(`no row ${row} in the HTML`);
   const cells: Record<string, string> = {};
-  for (const m of match[1]!.matchAll(/<td[^>]*data-col="([a-z_]+)"[^>]*>([\s\S]*?)<\/td>/g)) cells[m[1]!] = unescape(m[2]!);
+  for (const m of match[1]!.matchAll(/<td[^>]*data-col="([a-z_]+)"[^>]*>([\s\S]*?)<\/td>/g))
+    cells[m[1]!] = unescape(m[2]!);
   return cells;
 }
 

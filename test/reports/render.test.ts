@@ -31,7 +31,10 @@ const input: ReportInput = {
   timeZone: 'Europe/London',
   asOf: '2025-03-03T18:00:00Z',
   period: 'day',
-  sleeves: [sleeve('evil', '<script>alert(1)</script>', '-1234567.891', '-234567.891'), sleeve('good', 'fixed-weight', '0.004', '1000000.004')],
+  sleeves: [
+    sleeve('evil', '<script>alert(1)</script>', '-1234567.891', '-234567.891'),
+    sleeve('good', 'fixed-weight', '0.004', '1000000.004'),
+  ],
   runs: [
     {
       ts: '2025-03-03T17:00:00Z',
@@ -39,7 +42,22 @@ const input: ReportInput = {
         id: 'rb-x',
         started_at: '2025-03-03T16:59:00Z',
         finished_at: '2025-03-03T17:00:00Z',
-        strategies: [{ deployment: 'evil', strategy: 'x', signal: 'BUY "<img src=x onerror=alert(1)>" & hold', allocation: [{ symbol: 'A&B', weight: '0.333333' }], equity: '0', realized_pnl: '0', unrealized_pnl: '0', total_pnl: '0', orders_placed: 0, orders_filled: 0, crossed_qty: '0', fees_saved: '0' }],
+        strategies: [
+          {
+            deployment: 'evil',
+            strategy: 'x',
+            signal: 'BUY "<img src=x onerror=alert(1)>" & hold',
+            allocation: [{ symbol: 'A&B', weight: '0.333333' }],
+            equity: '0',
+            realized_pnl: '0',
+            unrealized_pnl: '0',
+            total_pnl: '0',
+            orders_placed: 0,
+            orders_filled: 0,
+            crossed_qty: '0',
+            fees_saved: '0',
+          },
+        ],
         symbols: [],
         account: null,
       },
@@ -49,7 +67,15 @@ const input: ReportInput = {
   closes: [],
   series: [],
   roundTrips: [],
-  reconciliation: { source: 'broker', as_of: '2025-03-03T18:00:00Z', reconciled: false, differences: [{ item: 'cash', broker: '10', books: '10.01', difference: '-0.01' }, { item: 'A&B', broker: '5', books: '5', difference: '0' }] },
+  reconciliation: {
+    source: 'broker',
+    as_of: '2025-03-03T18:00:00Z',
+    reconciled: false,
+    differences: [
+      { item: 'cash', broker: '10', books: '10.01', difference: '-0.01' },
+      { item: 'A&B', broker: '5', books: '5', difference: '0' },
+    ],
+  },
 };
 
 describe('rendering the report', () => {
@@ -64,18 +90,35 @@ describe('rendering the report', () => {
     assert.deepEqual(r.images, []);
     assert.match(r.html, /Not enough history for a chart yet/);
     assert.ok(!r.html.includes('cid:'));
-    assert.equal(r.subject, 'Acme & <Sons> · daily report · Mon, Mar 3, 2025 · total P&L -1,234,567.89 (day -1,234,567.89)');
+    assert.equal(
+      r.subject,
+      'Acme & <Sons> · daily report · Mon, Mar 3, 2025 · total P&L -1,234,567.89 (day -1,234,567.89)',
+    );
     assert.equal(reportSubject(model), r.subject);
   });
 
   it('prints money exactly with separators, signs, dashes for the unknown, and drift in red', async () => {
-    const model = buildReport({ ...input, sleeves: input.sleeves.map((s) => ({ ...s, created_at: '2025-01-01T00:00:00Z' })) });
+    const model = buildReport({
+      ...input,
+      sleeves: input.sleeves.map((s) => ({ ...s, created_at: '2025-01-01T00:00:00Z' })),
+    });
     const html = (await renderReport(model)).html;
     const evil = rowCells(html, 'deployment:evil');
-    assert.deepEqual([evil.realized_pnl, evil.total_pnl, evil.day_change, evil.mtd_change], ['-1,234,567.89', '-1,234,567.89', '—', '—']);
+    assert.deepEqual(
+      [evil.realized_pnl, evil.total_pnl, evil.day_change, evil.mtd_change],
+      ['-1,234,567.89', '-1,234,567.89', '—', '—'],
+    );
     assert.equal(rowCells(html, 'deployment:good').total_pnl, '0.00'); // +0.004 rounds to zero: no sign, no color
-    assert.deepEqual(rowCells(html, 'drift:cash'), { item: 'cash', broker: '10.00', books: '10.01', difference: '-0.01' });
-    assert.match(html, /<span data-row="reconciliation" style="color:#b91c1c;font-weight:bold">DRIFT: Σ sleeves \+ house ≠ broker<\/span>/);
+    assert.deepEqual(rowCells(html, 'drift:cash'), {
+      item: 'cash',
+      broker: '10.00',
+      books: '10.01',
+      difference: '-0.01',
+    });
+    assert.match(
+      html,
+      /<span data-row="reconciliation" style="color:#b91c1c;font-weight:bold">DRIFT: Σ sleeves \+ house ≠ broker<\/span>/,
+    );
     assert.ok(!html.includes('data-row="drift:A&amp;B"'), 'only the items that differ');
     assert.deepEqual(['0.005', '-0.005', '1234.5', null].map(signedMoney), ['0.00', '0.00', '+1,234.50', '—']);
   });

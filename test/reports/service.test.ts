@@ -21,7 +21,10 @@ import { type FixedBooks, openFixedBooks, parseMime, startSmtpSink } from './hel
 
 const clock = { now: () => new Date(AS_OF) };
 const configFor = (smtpUrl: string, env: Record<string, string> = {}): ReportConfig =>
-  loadReportConfig({ smtpUrl, from: 'reports@subledger.test', to: 'ops@example.com', accountName: 'Fixed Fund' }, { SUBLEDGER_REPORT_RETRIES: '3', SUBLEDGER_REPORT_RETRY_MS: '100', ...env });
+  loadReportConfig(
+    { smtpUrl, from: 'reports@subledger.test', to: 'ops@example.com', accountName: 'Fixed Fund' },
+    { SUBLEDGER_REPORT_RETRIES: '3', SUBLEDGER_REPORT_RETRY_MS: '100', ...env },
+  );
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -58,7 +61,11 @@ describe('sending reports when things go wrong', () => {
       assert.equal(sink.refused(), 2);
       const [file] = await sink.messages(1);
       assert.match(parseMime(file!).subject, /^Fixed Fund · daily report/);
-      assert.equal(logs.filter((l) => /^error: manual report, attempt \d failed: .*421.*; retrying/.test(l)).length, 2, logs.join('\n'));
+      assert.equal(
+        logs.filter((l) => /^error: manual report, attempt \d failed: .*421.*; retrying/.test(l)).length,
+        2,
+        logs.join('\n'),
+      );
       assert.deepEqual([reports.status().failures_in_a_row, reports.status().last_error], [0, null]);
     } finally {
       await reports.stop();
@@ -69,7 +76,14 @@ describe('sending reports when things go wrong', () => {
   it('reports a permanent refusal at once, without retrying and without throwing', async () => {
     const sink = await startSmtpSink({ failFirst: 1, failCode: 550 });
     const logs: string[] = [];
-    const reports = new ReportService({ service: books.service, clock, mailer: createSmtpMailer(sink.url), config: configFor(sink.url), log: (_, m) => void logs.push(m), sleep: async () => true });
+    const reports = new ReportService({
+      service: books.service,
+      clock,
+      mailer: createSmtpMailer(sink.url),
+      config: configFor(sink.url),
+      log: (_, m) => void logs.push(m),
+      sleep: async () => true,
+    });
     try {
       const outcome = await reports.send('daily');
       assert.deepEqual([outcome.ok, outcome.attempts, outcome.trigger], [false, 1, 'daily']);
@@ -77,7 +91,10 @@ describe('sending reports when things go wrong', () => {
       const status = reports.status();
       assert.equal(status.failures_in_a_row, 1);
       assert.match(status.last_error!, /550 mailbox unavailable/);
-      assert.ok(logs.some((l) => /^daily report NOT sent after 1 attempt: /.test(l)), logs.join('\n'));
+      assert.ok(
+        logs.some((l) => /^daily report NOT sent after 1 attempt: /.test(l)),
+        logs.join('\n'),
+      );
     } finally {
       await reports.stop();
       await sink.stop();
@@ -87,7 +104,14 @@ describe('sending reports when things go wrong', () => {
   it('gives up on an unreachable server after the configured attempts, and says so', async () => {
     const url = `smtp://127.0.0.1:${await closedPort()}`;
     const waits: number[] = [];
-    const reports = new ReportService({ service: books.service, clock, mailer: createSmtpMailer(url), config: configFor(url), log: () => {}, sleep: async (ms) => (waits.push(ms), true) });
+    const reports = new ReportService({
+      service: books.service,
+      clock,
+      mailer: createSmtpMailer(url),
+      config: configFor(url),
+      log: () => {},
+      sleep: async (ms) => (waits.push(ms), true),
+    });
     const outcome = await reports.send();
     await reports.stop();
     assert.deepEqual([outcome.ok, outcome.attempts, waits], [false, 3, [100, 200]]);
@@ -121,15 +145,30 @@ describe('sending reports when things go wrong', () => {
     const hanging: MailerPort = {
       send(message): Promise<MailReceipt> {
         called();
-        return new Promise((resolve) => calls.push(() => (sent.push(message), resolve({ messageId: `m${sent.length}`, accepted: ['ops@example.com'], rejected: [] }))));
+        return new Promise((resolve) =>
+          calls.push(
+            () => (
+              sent.push(message),
+              resolve({ messageId: `m${sent.length}`, accepted: ['ops@example.com'], rejected: [] })
+            ),
+          ),
+        );
       },
       close() {},
     };
-    const reports = new ReportService({ service: books.service, clock, mailer: hanging, config: configFor('smtp://127.0.0.1:25', { SUBLEDGER_REPORT_AFTER_REBALANCE: '1' }), log: () => {} });
+    const reports = new ReportService({
+      service: books.service,
+      clock,
+      mailer: hanging,
+      config: configFor('smtp://127.0.0.1:25', { SUBLEDGER_REPORT_AFTER_REBALANCE: '1' }),
+      log: () => {},
+    });
     assert.equal(reports.afterRebalance(), undefined);
     await firstCall; // the first report is at the (hanging) server
     // trading goes on: the ledger takes a mark while the mail hangs
-    const appended = await books.service.append([{ type: 'mark', symbol: 'MSFT' as Symbol, price: dec('97.75'), ts: '2025-02-04T20:31:00Z', source: 'test' }]);
+    const appended = await books.service.append([
+      { type: 'mark', symbol: 'MSFT' as Symbol, price: dec('97.75'), ts: '2025-02-04T20:31:00Z', source: 'test' },
+    ]);
     assert.equal(appended.appended, 1);
     reports.afterRebalance();
     reports.afterRebalance(); // coalesced with the one still waiting
@@ -145,7 +184,16 @@ describe('sending reports when things go wrong', () => {
   });
 
   it('schedules the daily report in the account’s time zone', async () => {
-    const config = loadReportConfig({ smtpUrl: 'smtp://127.0.0.1:25', from: 'reports@subledger.test', to: 'ops@example.com', cron: '5 17 * * 1-5', tz: 'America/New_York' }, {});
+    const config = loadReportConfig(
+      {
+        smtpUrl: 'smtp://127.0.0.1:25',
+        from: 'reports@subledger.test',
+        to: 'ops@example.com',
+        cron: '5 17 * * 1-5',
+        tz: 'America/New_York',
+      },
+      {},
+    );
     const quiet: MailerPort = { send: async () => ({ messageId: 'x', accepted: [], rejected: [] }), close() {} };
     const reports = ReportService.fromConfig({ service: books.service, clock }, config, () => quiet)!;
     reports.start();
@@ -155,38 +203,82 @@ describe('sending reports when things go wrong', () => {
     assert.ok([1, 2, 3, 4, 5].includes(new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay()));
     await reports.stop();
     assert.equal(reports.nextDailyRun(), null);
-    assert.equal(ReportService.fromConfig({ service: books.service, clock }, loadReportConfig({ smtpUrl: 'smtp://h', from: 'a@b.io', to: 'c@d.io' }, {}), () => quiet), undefined, 'nothing scheduled: no service');
+    assert.equal(
+      ReportService.fromConfig(
+        { service: books.service, clock },
+        loadReportConfig({ smtpUrl: 'smtp://h', from: 'a@b.io', to: 'c@d.io' }, {}),
+        () => quiet,
+      ),
+      undefined,
+      'nothing scheduled: no service',
+    );
   });
 });
 
 describe('report configuration', () => {
-  const load = (flags: Parameters<typeof loadReportConfig>[0], env: Record<string, string> = {}) => () => loadReportConfig(flags, env);
+  const load =
+    (flags: Parameters<typeof loadReportConfig>[0], env: Record<string, string> = {}) =>
+    () =>
+      loadReportConfig(flags, env);
 
   it('reads SMTP_URL, the sender, the recipients and the time zone from the environment', () => {
-    const c = loadReportConfig({}, { SMTP_URL: 'smtps://u:p@mail.example.com:465', SUBLEDGER_REPORT_FROM: 'Subledger <r@example.com>', SUBLEDGER_REPORT_TO: 'a@example.com; b@example.com', SUBLEDGER_REPORT_TZ: 'Europe/London' });
-    assert.deepEqual(c.mail, { smtpUrl: 'smtps://u:p@mail.example.com:465', from: 'Subledger <r@example.com>', to: ['a@example.com', 'b@example.com'] });
+    const c = loadReportConfig(
+      {},
+      {
+        SMTP_URL: 'smtps://u:p@mail.example.com:465',
+        SUBLEDGER_REPORT_FROM: 'Subledger <r@example.com>',
+        SUBLEDGER_REPORT_TO: 'a@example.com; b@example.com',
+        SUBLEDGER_REPORT_TZ: 'Europe/London',
+      },
+    );
+    assert.deepEqual(c.mail, {
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      from: 'Subledger <r@example.com>',
+      to: ['a@example.com', 'b@example.com'],
+    });
     assert.equal(c.timeZone, 'Europe/London');
     assert.equal(loadReportConfig({}, {}).timeZone, 'America/New_York');
     assert.equal(loadReportConfig({}, {}).mail, undefined);
   });
 
   it('names every bad setting in one error', () => {
-    assert.throws(load({ smtpUrl: 'http://mail.example.com', from: 'nobody', to: 'a@example.com, oops', tz: 'Mars/Olympus', cron: 'every day' }), (e: Error) => {
-      assert.match(e.message, /^invalid report configuration:/);
-      assert.match(e.message, /SMTP_URL must start with smtp:\/\/ or smtps:\/\/, not http:\/\//);
-      assert.match(e.message, /from: "nobody" is not an email address/);
-      assert.match(e.message, /to: "oops" is not an email address/);
-      assert.match(e.message, /"Mars\/Olympus" is not a time zone/);
-      assert.match(e.message, /SUBLEDGER_REPORT_CRON "every day" is not a cron expression/);
-      return true;
-    });
-    assert.throws(load({ smtpUrl: 'smtp://mail.example.com' }), /the sender is not set[\s\S]*no recipient: set SUBLEDGER_REPORT_TO/);
-    assert.throws(load({}, { SUBLEDGER_REPORT_AFTER_REBALANCE: '1' }), /scheduled reports need email settings: SMTP_URL, SUBLEDGER_REPORT_FROM and SUBLEDGER_REPORT_TO/);
-    assert.throws(load({}, { SUBLEDGER_REPORT_RETRIES: 'many' }), /SUBLEDGER_REPORT_RETRIES must be a whole number from 1 to 20, not "many"/);
+    assert.throws(
+      load({
+        smtpUrl: 'http://mail.example.com',
+        from: 'nobody',
+        to: 'a@example.com, oops',
+        tz: 'Mars/Olympus',
+        cron: 'every day',
+      }),
+      (e: Error) => {
+        assert.match(e.message, /^invalid report configuration:/);
+        assert.match(e.message, /SMTP_URL must start with smtp:\/\/ or smtps:\/\/, not http:\/\//);
+        assert.match(e.message, /from: "nobody" is not an email address/);
+        assert.match(e.message, /to: "oops" is not an email address/);
+        assert.match(e.message, /"Mars\/Olympus" is not a time zone/);
+        assert.match(e.message, /SUBLEDGER_REPORT_CRON "every day" is not a cron expression/);
+        return true;
+      },
+    );
+    assert.throws(
+      load({ smtpUrl: 'smtp://mail.example.com' }),
+      /the sender is not set[\s\S]*no recipient: set SUBLEDGER_REPORT_TO/,
+    );
+    assert.throws(
+      load({}, { SUBLEDGER_REPORT_AFTER_REBALANCE: '1' }),
+      /scheduled reports need email settings: SMTP_URL, SUBLEDGER_REPORT_FROM and SUBLEDGER_REPORT_TO/,
+    );
+    assert.throws(
+      load({}, { SUBLEDGER_REPORT_RETRIES: 'many' }),
+      /SUBLEDGER_REPORT_RETRIES must be a whole number from 1 to 20, not "many"/,
+    );
   });
 
   it('backs off exponentially, capped', () => {
     const policy = { attempts: 6, baseMs: 10_000, maxMs: 25_000 };
-    assert.deepEqual([1, 2, 3, 4].map((a) => backoffDelay(policy, a)), [10_000, 20_000, 25_000, 25_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((a) => backoffDelay(policy, a)),
+      [10_000, 20_000, 25_000, 25_000],
+    );
   });
 });

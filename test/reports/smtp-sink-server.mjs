@@ -31,7 +31,13 @@ const server = new SMTPServer({
       }
       const n = ++stored;
       writeFileSync(join(dir, `${n}.eml`), Buffer.concat(chunks));
-      writeFileSync(join(dir, `${n}.json`), JSON.stringify({ from: session.envelope.mailFrom && session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address) }));
+      writeFileSync(
+        join(dir, `${n}.json`),
+        JSON.stringify({
+          from: session.envelope.mailFrom && session.envelope.mailFrom.address,
+          to: session.envelope.rcptTo.map((r) => r.address),
+        }),
+      );
       process.stdout.write(`RECEIVED ${n}\n`);
       callback(null, `queued as ${n}`);
     });

@@ -20,7 +20,13 @@ export function corporateActionsOf(rows: readonly Activity[]): CorporateAction[]
     const ts = row.created_at ?? (row.date ? `${row.date}T00:00:00Z` : undefined);
     if (!ts) continue;
     if (row.activity_type === 'DIV' && row.per_share_amount) {
-      out.push({ kind: 'dividend', id: row.id, symbol: row.symbol as Symbol, amountPerShare: row.per_share_amount, ts });
+      out.push({
+        kind: 'dividend',
+        id: row.id,
+        symbol: row.symbol as Symbol,
+        amountPerShare: row.per_share_amount,
+        ts,
+      });
     } else if (row.activity_type === 'SPLIT' && row.qty) {
       const key = row.group_id ?? `${row.symbol}:${row.date ?? ts}`;
       const leg = legs.get(key) ?? { symbol: row.symbol, ts, id: key };
@@ -31,7 +37,13 @@ export function corporateActionsOf(rows: readonly Activity[]): CorporateAction[]
   }
   for (const leg of legs.values()) {
     if (leg.removed === undefined || leg.added === undefined || leg.removed === 0n) continue;
-    out.push({ kind: 'split', id: leg.id, symbol: leg.symbol as Symbol, ratio: div(leg.added, leg.removed), ts: leg.ts });
+    out.push({
+      kind: 'split',
+      id: leg.id,
+      symbol: leg.symbol as Symbol,
+      ratio: div(leg.added, leg.removed),
+      ts: leg.ts,
+    });
   }
   return out.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
 }

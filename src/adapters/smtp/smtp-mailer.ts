@@ -15,7 +15,19 @@ export interface SmtpMailerOptions {
   readonly timeoutMs?: number;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EMAXLIMIT']);
+const TRANSIENT_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EMAXLIMIT',
+]);
 
 /** Whether a nodemailer error may go away on a retry. */
 export function isTransientSmtpError(error: unknown): boolean {
@@ -37,7 +49,12 @@ export function redactSmtpUrl(url: string): string {
 
 export function createSmtpMailer(url: string, options: SmtpMailerOptions = {}): MailerPort {
   const timeout = options.timeoutMs ?? 30_000;
-  const transport = nodemailer.createTransport({ url, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
+  const transport = nodemailer.createTransport({
+    url,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  });
   const where = redactSmtpUrl(url);
   return {
     async send(message: MailMessage): Promise<MailReceipt> {
@@ -62,7 +79,11 @@ export function createSmtpMailer(url: string, options: SmtpMailerOptions = {}): 
       } catch (error) {
         const e = error as Error & { response?: string; code?: string };
         const detail = e.response ?? e.message;
-        throw new MailSendError(`sending the report through ${where} failed${e.code ? ` (${e.code})` : ''}: ${detail}`, isTransientSmtpError(error), { cause: error });
+        throw new MailSendError(
+          `sending the report through ${where} failed${e.code ? ` (${e.code})` : ''}: ${detail}`,
+          isTransientSmtpError(error),
+          { cause: error },
+        );
       }
     },
     close() {

@@ -141,7 +141,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', text, (c) => c.notNull())
         .addColumn('updated_at', text, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('orders_by_deployment').on('orders').columns(['deployment_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('orders_by_deployment')
+        .on('orders')
+        .columns(['deployment_id', 'created_at'])
+        .execute();
     },
   },
   '0003_pnl_history': {
@@ -186,7 +190,11 @@ class InCodeProvider implements MigrationProvider {
 export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<void> {
   // With a schema, Kysely must keep its bookkeeping tables there too: it looks for them by name
   // across all schemas otherwise and would find another schema's.
-  const migrator = new Migrator({ db, provider: new InCodeProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeProvider(),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -58,7 +58,9 @@ async function openPostgres(url: string): Promise<SqlStore> {
     await migrateToLatest(db as Kysely<unknown>, schema ?? undefined);
   } catch (error) {
     await db.destroy();
-    throw new Error(`cannot use the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot use the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return new SqlStore(db, 'postgres', redactUrl(url));
 }

@@ -287,7 +287,13 @@ export class SqlStore implements StorePort {
   }
 
   async readJournal(afterSeq: number, limit: number): Promise<JournalRecord[]> {
-    const rows = await this.db.selectFrom('journal').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('journal')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
     return rows.map(toJournal);
   }
 
@@ -327,7 +333,9 @@ export class SqlStore implements StorePort {
     if (query.to !== undefined) q = q.where('ts', '<', query.to);
     const after = query.after;
     if (after) {
-      q = q.where((eb) => eb.or([eb('seq', '>', after.seq), eb.and([eb('seq', '=', after.seq), eb('leg', '>', after.leg)])]));
+      q = q.where((eb) =>
+        eb.or([eb('seq', '>', after.seq), eb.and([eb('seq', '=', after.seq), eb('leg', '>', after.leg)])]),
+      );
     }
     const rows = await q.orderBy('seq').orderBy('leg').limit(query.limit).execute();
     return rows.map(toTrade);
@@ -335,7 +343,13 @@ export class SqlStore implements StorePort {
 
   async marks(): Promise<MarkRow[]> {
     const rows = await this.db.selectFrom('marks').selectAll().orderBy('symbol').execute();
-    return rows.map((r) => ({ symbol: r.symbol, price: r.price, splitDivisor: r.split_divisor, ts: r.ts, source: r.source }));
+    return rows.map((r) => ({
+      symbol: r.symbol,
+      price: r.price,
+      splitDivisor: r.split_divisor,
+      ts: r.ts,
+      source: r.source,
+    }));
   }
 
   async roundTrips(deploymentId?: string): Promise<RoundTripRow[]> {
@@ -463,7 +477,9 @@ async function writeProjections(tx: Transaction<Database>, p: Projections): Prom
       .insertInto('deployment_balances')
       .values(part.map((r) => ({ deployment_id: r.deploymentId, cash: r.cash, capital_flows: r.capitalFlows })))
       .onConflict((oc) =>
-        oc.column('deployment_id').doUpdateSet((eb) => ({ cash: eb.ref('excluded.cash'), capital_flows: eb.ref('excluded.capital_flows') })),
+        oc
+          .column('deployment_id')
+          .doUpdateSet((eb) => ({ cash: eb.ref('excluded.cash'), capital_flows: eb.ref('excluded.capital_flows') })),
       )
       .execute();
   }
@@ -492,7 +508,15 @@ async function writeProjections(tx: Transaction<Database>, p: Projections): Prom
   for (const part of chunks(p.marks)) {
     await tx
       .insertInto('marks')
-      .values(part.map((r) => ({ symbol: r.symbol, price: r.price, split_divisor: r.splitDivisor, ts: r.ts, source: r.source })))
+      .values(
+        part.map((r) => ({
+          symbol: r.symbol,
+          price: r.price,
+          split_divisor: r.splitDivisor,
+          ts: r.ts,
+          source: r.source,
+        })),
+      )
       .onConflict((oc) =>
         oc.column('symbol').doUpdateSet((eb) => ({
           price: eb.ref('excluded.price'),
@@ -556,4 +580,3 @@ async function writeProjections(tx: Transaction<Database>, p: Projections): Prom
       .execute();
   }
 }
-

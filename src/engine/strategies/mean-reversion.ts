@@ -25,8 +25,15 @@ export function meanReversion(options: { lookback?: number; threshold?: string; 
         if (!worst || ret < worst.ret) worst = { symbol, ret };
       }
       if (!worst) return { weights: new Map(), signal: `NEUTRAL: waiting for prices` };
-      if (worst.ret >= -threshold) return { weights: new Map(), signal: `NEUTRAL: no symbol down more than ${pct(threshold)}% (worst ${worst.symbol} ${pct(worst.ret)}%)` };
-      return { weights: new Map([[worst.symbol, weight]]), signal: `BULLISH: ${worst.symbol} ${pct(worst.ret)}% over ${lookback} prices, expecting a reversion` };
+      if (worst.ret >= -threshold)
+        return {
+          weights: new Map(),
+          signal: `NEUTRAL: no symbol down more than ${pct(threshold)}% (worst ${worst.symbol} ${pct(worst.ret)}%)`,
+        };
+      return {
+        weights: new Map([[worst.symbol, weight]]),
+        signal: `BULLISH: ${worst.symbol} ${pct(worst.ret)}% over ${lookback} prices, expecting a reversion`,
+      };
     },
   };
 }

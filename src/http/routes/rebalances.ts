@@ -24,7 +24,16 @@ const summarySchema = z.looseObject({
   started_at: z.string(),
   finished_at: z.string(),
   dry_run: z.boolean(),
-  strategies: z.array(z.looseObject({ deployment: z.string(), strategy: z.string(), signal: z.string(), realized_pnl: z.string(), unrealized_pnl: z.string(), total_pnl: z.string() })),
+  strategies: z.array(
+    z.looseObject({
+      deployment: z.string(),
+      strategy: z.string(),
+      signal: z.string(),
+      realized_pnl: z.string(),
+      unrealized_pnl: z.string(),
+      total_pnl: z.string(),
+    }),
+  ),
   symbols: z.array(z.looseObject({ symbol: z.string() })),
 });
 
@@ -51,7 +60,8 @@ export function rebalanceRoutes(app: App, engine: RebalanceApi): void {
       ...admin,
       schema: {
         tags,
-        summary: "A rebalance run's execution summary: per strategy allocation, signal, P&L, orders, crossing; the account check",
+        summary:
+          "A rebalance run's execution summary: per strategy allocation, signal, P&L, orders, crossing; the account check",
         security: bearer,
         params: z.strictObject({ id: z.string().min(1).max(128) }),
         response: { 200: summarySchema, ...errorResponses },
@@ -71,6 +81,8 @@ export function rebalanceRoutes(app: App, engine: RebalanceApi): void {
         response: { 200: summarySchema, ...errorResponses },
       },
     },
-    async (request) => (await engine.rebalance(Boolean((request.body as { dry_run?: boolean } | undefined)?.dry_run))).summary as unknown as Summary,
+    async (request) =>
+      (await engine.rebalance(Boolean((request.body as { dry_run?: boolean } | undefined)?.dry_run)))
+        .summary as unknown as Summary,
   );
 }

@@ -69,7 +69,10 @@ export const positionSchema = named(
     mark: decimal.nullable(),
     mark_ts: time.nullable(),
     mark_source: z.string().nullable(),
-    mark_stale: doc(z.boolean(), { description: 'True when the position has no mark or its mark is older than the staleness threshold (SUBLEDGER_MARK_STALE_SECONDS).' }),
+    mark_stale: doc(z.boolean(), {
+      description:
+        'True when the position has no mark or its mark is older than the staleness threshold (SUBLEDGER_MARK_STALE_SECONDS).',
+    }),
     market_value: decimal,
     realized_pnl: decimal,
     unrealized_pnl: decimal,
@@ -168,13 +171,24 @@ export const accountSchema = named(
     broker: holdings.extend({ equity: decimal }),
     sleeves: holdings,
     house: holdings,
-    differences: z.array(z.object({ item: z.string(), broker: decimal, books: decimal, difference: decimal, likely_cause: z.string().nullable() })),
+    differences: z.array(
+      z.object({
+        item: z.string(),
+        broker: decimal,
+        books: decimal,
+        difference: decimal,
+        likely_cause: z.string().nullable(),
+      }),
+    ),
     reconciled: z.boolean(),
     as_of: time,
   }) satisfies z.ZodType<AccountView>,
 );
 
-export const reconciliationSchema = named('Reconciliation', accountSchema.pick({ differences: true, reconciled: true, as_of: true }));
+export const reconciliationSchema = named(
+  'Reconciliation',
+  accountSchema.pick({ differences: true, reconciled: true, as_of: true }),
+);
 
 export const healthSchema = named(
   'Health',
@@ -195,7 +209,10 @@ export const healthSchema = named(
         missing: z.array(z.string()),
         stale_after_seconds: z.number().positive(),
       }),
-      { description: 'The price feed: a failed fetch keeps every last mark and shows here (status "failing" makes the health degraded).' },
+      {
+        description:
+          'The price feed: a failed fetch keeps every last mark and shows here (status "failing" makes the health degraded).',
+      },
     ).optional(),
   }) satisfies z.ZodType<HealthView>,
 );

@@ -24,14 +24,23 @@ function build() {
   const named = <T extends z.ZodType>(id: string, schema: T): T => doc(schema, { id });
   const DECIMAL = /^-?\d+(\.\d+)?$/;
   const decimal = doc(z.string().regex(DECIMAL), { description: 'Exact decimal string.', examples: ['150.25'] });
-  const ratio = doc(z.string().regex(DECIMAL).nullable(), { description: 'Exact decimal fraction (0.0123 = 1.23 %); null when not defined.', examples: ['0.0065789'] });
+  const ratio = doc(z.string().regex(DECIMAL).nullable(), {
+    description: 'Exact decimal fraction (0.0123 = 1.23 %); null when not defined.',
+    examples: ['0.0065789'],
+  });
   const time = doc(z.string(), { description: 'ISO-8601 time (UTC).', examples: ['2025-01-02T21:00:00.000Z'] });
   const scope = z.enum(['deployment', 'strategy', 'account']);
   const kind = z.enum(['close', 'rebalance']);
 
   const range = {
-    from: doc(isoTimeInput.optional(), { description: 'From this date (whole day) or time, inclusive.', examples: ['2025-01-02'] }),
-    to: doc(isoTimeInput.optional(), { description: 'Up to this date (whole day) or time, inclusive.', examples: ['2025-01-31'] }),
+    from: doc(isoTimeInput.optional(), {
+      description: 'From this date (whole day) or time, inclusive.',
+      examples: ['2025-01-02'],
+    }),
+    to: doc(isoTimeInput.optional(), {
+      description: 'Up to this date (whole day) or time, inclusive.',
+      examples: ['2025-01-31'],
+    }),
   };
   const format = doc(z.enum(['json', 'csv'], { error: 'must be "json" or "csv"' }).optional(), {
     description: '`csv` answers text/csv (RFC 4180, exact decimal strings) instead of JSON.',
@@ -42,7 +51,8 @@ function build() {
   const historyQuery = z.strictObject({
     ...range,
     period: doc(z.enum(['daily', 'monthly', 'all'], { error: 'must be "daily", "monthly" or "all"' }).optional(), {
-      description: '`daily` (default): one row per trading day close; `monthly`: the roll-up; `all`: closes and rebalance runs.',
+      description:
+        '`daily` (default): one row per trading day close; `monthly`: the roll-up; `all`: closes and rebalance runs.',
     }),
     format,
   });
@@ -75,7 +85,9 @@ function build() {
     losses: z.number().int().nonnegative(),
     breakeven: z.number().int().nonnegative(),
     win_rate: ratio,
-    profit_factor: doc(decimal.nullable(), { description: 'Σ wins ÷ |Σ losses|; null when infinite (see profit_factor_infinite).' }),
+    profit_factor: doc(decimal.nullable(), {
+      description: 'Σ wins ÷ |Σ losses|; null when infinite (see profit_factor_infinite).',
+    }),
     profit_factor_infinite: z.boolean(),
     average_win: decimal.nullable(),
     average_loss: decimal.nullable(),
@@ -129,12 +141,20 @@ function build() {
 
   const statsOverviewSchema = named(
     'StatsOverview',
-    z.object({ account: statsSummarySchema, strategies: z.array(statsSummarySchema), deployments: z.array(statsSummarySchema) }) satisfies z.ZodType<StatsOverviewView>,
+    z.object({
+      account: statsSummarySchema,
+      strategies: z.array(statsSummarySchema),
+      deployments: z.array(statsSummarySchema),
+    }) satisfies z.ZodType<StatsOverviewView>,
   );
 
   const strategySchema = named(
     'Strategy',
-    z.object({ name: z.string(), deployments: z.array(z.string()), stats: statsSummarySchema }) satisfies z.ZodType<StrategyView>,
+    z.object({
+      name: z.string(),
+      deployments: z.array(z.string()),
+      stats: statsSummarySchema,
+    }) satisfies z.ZodType<StrategyView>,
   );
 
   const historySchema = named(
@@ -194,7 +214,20 @@ function build() {
       drawdown: z.array(z.object({ ts: time, drawdown: decimal })),
     }) satisfies z.ZodType<EquitySeriesView>,
   );
-  return { rangeQuery, historyQuery, snapshotsQuery, seriesQuery, strategyParams, statsSchema, statsSummarySchema, statsOverviewSchema, strategySchema, historySchema, snapshotSchema, equitySeriesSchema };
+  return {
+    rangeQuery,
+    historyQuery,
+    snapshotsQuery,
+    seriesQuery,
+    strategyParams,
+    statsSchema,
+    statsSummarySchema,
+    statsOverviewSchema,
+    strategySchema,
+    historySchema,
+    snapshotSchema,
+    equitySeriesSchema,
+  };
 }
 
 let built: ReturnType<typeof build> | undefined;
