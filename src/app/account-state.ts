@@ -45,6 +45,8 @@ export const MARK_HISTORY = 250;
 export interface AccountState {
   readonly ledger: Ledger;
   readonly blocks: Map<string, BlockState>;
+  /** Orders waiting for another to fill first: predecessor id → waiting order id. */
+  readonly dependents: Map<string, string>;
   /** Execution summaries of rebalance runs, by run id. */
   readonly rebalances: Map<string, { ts: string; summary: Readonly<Record<string, unknown>> }>;
   /** Recent journaled mark prices per symbol, oldest first (at most MARK_HISTORY). */
@@ -68,6 +70,7 @@ export function newAccountState(): AccountState {
   return {
     ledger: newLedger(),
     blocks: new Map(),
+    dependents: new Map(),
     rebalances: new Map(),
     markHistory: new Map(),
     infos: new Map(),
@@ -178,14 +181,18 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
         reservePrice: event.reservePrice,
         idempotencyKey: event.idempotencyKey,
         createdAt: event.ts,
+        after: event.after ?? null,
         status: 'pending_new',
         filledQty: 0n as Dec,
         filledAvgPrice: null,
         brokerOrderId: null,
-        reason: null,
+        reason: event.after
+          ? `open leg of a split order, sent after ${event.after} closed the account's position`
+          : null,
         updatedAt: event.ts,
       });
       const order = state.orders.get(event.id)!;
+      if (event.after) state.dependents.set(event.after, event.id);
       if (order.idempotencyKey)
         state.idempotency.set(idempotencyIndex(order.deployment, order.idempotencyKey), order.id);
       return { duplicate: false, applied: null, orders: [order], deployments: [] };
@@ -208,6 +215,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
           reservePrice: p.reservePrice,
           idempotencyKey: null,
           createdAt: event.ts,
+          after: null,
           status: 'pending_new',
           filledQty: 0n as Dec,
           filledAvgPrice: null,

@@ -45,6 +45,8 @@ export interface OrderSubmitted {
   readonly timeInForce: 'day' | 'gtc' | 'ioc';
   readonly reservePrice: Dec;
   readonly idempotencyKey: string | null;
+  /** Send only once this order has filled (the open leg of an order split at the account's zero). */
+  readonly after?: string;
   readonly ts: string;
 }
 
@@ -253,6 +255,7 @@ const schemas = {
     time_in_force: z.enum(['day', 'gtc', 'ioc']),
     reserve_price: decimal,
     idempotency_key: z.string().max(128).nullable(),
+    after: z.string().min(1).max(48).optional(),
     ts: isoTime,
   }),
   rebalance_completed: z.strictObject({
@@ -448,6 +451,7 @@ function toEvent(data: Parsed): JournalEvent {
         timeInForce: data.time_in_force,
         reservePrice: parseDec(data.reserve_price),
         idempotencyKey: data.idempotency_key,
+        ...(data.after !== undefined ? { after: data.after } : {}),
         ts: data.ts,
       };
     case 'rebalance_completed':
@@ -559,6 +563,7 @@ export function encodeEvent(event: JournalEvent): string {
         time_in_force: event.timeInForce,
         reserve_price: toPlain(event.reservePrice),
         idempotency_key: event.idempotencyKey,
+        ...(event.after !== undefined ? { after: event.after } : {}),
         ts: event.ts,
       });
     case 'rebalance_completed':

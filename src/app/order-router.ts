@@ -9,6 +9,7 @@ import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul } from '../core/de
 import type { ClientOrderId, DeploymentId, Symbol } from '../core/ids.js';
 import { symbolProblem } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
+import type { Ledger } from '../core/ledger.js';
 import { checkOrder } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
@@ -123,26 +124,53 @@ export class OrderRouter {
       if (!risk.ok) throw new AppError(risk.code, risk.message, risk.details);
       const now = this.clock.now();
       const id = makeClientOrderId(deployment, now.getTime(), randomInt(2 ** 40));
-      const event: JournalEvent = {
-        type: 'order_submitted',
-        id,
+      const base = {
+        type: 'order_submitted' as const,
         deployment,
         symbol,
         side: input.side,
-        qty,
         orderType: input.type,
         limitPrice: input.limitPrice ?? null,
         timeInForce: input.timeInForce,
         reservePrice: input.side === 'buy' ? reservePrice : price,
-        idempotencyKey: input.idempotencyKey ?? null,
         ts: now.toISOString(),
       };
-      await this.service.append([event]);
+      // Alpaca cannot take the account's net position through zero in one order (FACTS §3): the
+      // part that closes goes first; the rest is journaled now and sent once that part filled.
+      const close = closingQty(accountNet(state.ledger, symbol), input.side, qty);
+      const events: JournalEvent[] = [{ ...base, id, qty: close ?? qty, idempotencyKey: input.idempotencyKey ?? null }];
+      if (close !== undefined) {
+        const openId = makeClientOrderId(deployment, now.getTime(), randomInt(2 ** 40));
+        events.push({ ...base, id: openId, qty: (qty - close) as Dec, idempotencyKey: null, after: id });
+      }
+      await this.service.append(events);
       return this.service.state.orders.get(id)!;
     });
     if (order.status !== 'pending_new') return order; // an idempotent retry of an order already sent
     await this.send(order);
     return order;
+  }
+
+  /**
+   * Sends the orders that were waiting for `orderId` to fill (the open leg of a split flip), or
+   * marks them rejected when it ended without filling. Called after each report and at start-up.
+   */
+  async releaseWaiting(orderId?: string): Promise<void> {
+    const { dependents, orders } = this.service.state;
+    for (const [before, waiting] of orderId === undefined
+      ? [...dependents]
+      : [[orderId, dependents.get(orderId)] as const]) {
+      if (waiting === undefined) continue;
+      const first = orders.get(before);
+      const next = orders.get(waiting);
+      if (!first || !next || !isTerminal(first.status) || next.status !== 'pending_new' || next.brokerOrderId !== null)
+        continue;
+      dependents.delete(before);
+      if (first.status === 'filled')
+        await this.send(next).catch(() => undefined); // a refusal is journaled by send
+      else
+        await this.record(next, 'rejected', `the close leg ${before} ended ${first.status}; the open leg was not sent`);
+    }
   }
 
   private byIdempotencyKey(deployment: DeploymentId, input: SubmitOrderInput): OrderState | undefined {
@@ -375,4 +403,18 @@ export class OrderRouter {
     }
     return order;
   }
+}
+
+/** The account's net quantity in `symbol`: Σ sleeves, house included (= the broker's when reconciled). */
+function accountNet(ledger: Ledger, symbol: Symbol): Dec {
+  let net = 0n;
+  for (const sleeve of ledger.sleeves.values()) net += sleeve.positions.get(symbol)?.qty ?? 0n;
+  return net as Dec;
+}
+
+/** When `qty` on `side` would take the account's `net` position through zero: the part that closes it. */
+export function closingQty(net: Dec, side: 'buy' | 'sell', qty: Dec): Dec | undefined {
+  if (side === 'sell' && net > 0n && qty > net) return net;
+  if (side === 'buy' && net < 0n && qty > -net) return -net as Dec;
+  return undefined;
 }

@@ -87,9 +87,11 @@ export class Subledger implements SubledgerApi {
   /** Opens the house sleeve if needed and starts booking the broker's execution reports. */
   async start(): Promise<void> {
     await this.ensureHouse();
+    await this.router.releaseWaiting(); // legs left waiting by a stop between a split order's two legs
     this.unsubscribe = this.broker.subscribe(async (report) => {
       try {
         await bookReport(this.service, report);
+        await this.router.releaseWaiting(report.order.clientOrderId);
       } catch (error) {
         (this.options.onError ?? ((e) => console.error('subledger: could not book a report:', e)))(error);
         // Rethrown so a broker that can (Alpaca) keeps the report and delivers it again later

@@ -29,6 +29,8 @@ export interface OrderState {
   readonly reservePrice: Dec;
   readonly idempotencyKey: string | null;
   readonly createdAt: string;
+  /** An order that must fill before this one is sent (the close leg of a split flip), or null. */
+  readonly after: string | null;
   status: OrderStatus;
   filledQty: Dec;
   filledAvgPrice: Dec | null;
