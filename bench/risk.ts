@@ -48,6 +48,7 @@ function order(
     timeInForce: 'day',
     reservePrice,
     idempotencyKey: null,
+    after: null,
     createdAt: '2025-01-06T15:00:00.000Z',
     status: filled > 0 ? 'partially_filled' : 'new',
     filledQty: d(filled),
