@@ -21,9 +21,9 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
     if (block) return service.append(blockEvents(block, report));
     const events: JournalEvent[] = [];
     const known = service.state.orders.get(id);
+    const named = known ? undefined : deploymentOfClientOrderId(id);
+    const deployment: DeploymentId = known?.deployment ?? (named && service.ledger.sleeves.has(named) ? named : HOUSE);
     if (!known) {
-      const named = deploymentOfClientOrderId(id);
-      const deployment: DeploymentId = named && service.ledger.sleeves.has(named) ? named : HOUSE;
       events.push({
         type: 'order_submitted',
         id,
@@ -39,7 +39,6 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
         ts: order.submittedAt,
       });
     }
-    const deployment = known?.deployment ?? (events[0] as { deployment: DeploymentId }).deployment;
     if (report.execution) {
       const x = report.execution;
       events.push({

@@ -9,7 +9,7 @@ import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul } from '../core/de
 import type { ClientOrderId, DeploymentId, Symbol } from '../core/ids.js';
 import { symbolProblem } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
-import type { Ledger } from '../core/ledger.js';
+import { netQuantity } from '../core/ledger.js';
 import { checkOrder } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
@@ -137,7 +137,7 @@ export class OrderRouter {
       };
       // Alpaca cannot take the account's net position through zero in one order (FACTS §3): the
       // part that closes goes first; the rest is journaled now and sent once that part filled.
-      const close = closingQty(accountNet(state.ledger, symbol), input.side, qty);
+      const close = closingQty(netQuantity(state.ledger, symbol), input.side, qty);
       const events: JournalEvent[] = [{ ...base, id, qty: close ?? qty, idempotencyKey: input.idempotencyKey ?? null }];
       if (close !== undefined) {
         const openId = makeClientOrderId(deployment, now.getTime(), randomInt(2 ** 40));
@@ -403,13 +403,6 @@ export class OrderRouter {
     }
     return order;
   }
-}
-
-/** The account's net quantity in `symbol`: Σ sleeves, house included (= the broker's when reconciled). */
-function accountNet(ledger: Ledger, symbol: Symbol): Dec {
-  let net = 0n;
-  for (const sleeve of ledger.sleeves.values()) net += sleeve.positions.get(symbol)?.qty ?? 0n;
-  return net as Dec;
 }
 
 /** When `qty` on `side` would take the account's `net` position through zero: the part that closes it. */

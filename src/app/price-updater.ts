@@ -11,6 +11,7 @@
  * a price is never zeroed. A quote already journaled (same symbol, time and source) is skipped.
  */
 import type { Symbol } from '../core/ids.js';
+import { heldSymbols } from '../core/ledger.js';
 import { type MarketDataPort, type Quote, quotePrice } from './broker-port.js';
 import type { Clock } from './clock-port.js';
 import { type JournalEvent, journalKey } from './journal-codec.js';
@@ -85,10 +86,7 @@ export class PriceUpdater {
 
   /** Every symbol some sleeve holds (qty ≠ 0), sorted. */
   heldSymbols(): Symbol[] {
-    const held = new Set<Symbol>();
-    for (const s of this.options.service.ledger.sleeves.values())
-      for (const [symbol, p] of s.positions) if (p.qty !== 0n) held.add(symbol);
-    return [...held].sort();
+    return heldSymbols(this.options.service.ledger);
   }
 
   /**
@@ -155,7 +153,7 @@ export class PriceUpdater {
 }
 
 /** The mark a quote gives: its last trade, else the bid/ask midpoint; none without a positive price. */
-function markOf(symbol: Symbol, q: Quote | undefined): JournalEvent | undefined {
+export function markOf(symbol: Symbol, q: Quote | undefined): JournalEvent | undefined {
   if (!q) return undefined;
   const price = quotePrice(q);
   if (price === undefined || price <= 0n) return undefined;

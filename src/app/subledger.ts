@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
-import { type OrderState, isOpen, reservedCash } from '../core/orders.js';
+import { type OrderState, isOpen, reservedCash, sumReservedCash } from '../core/orders.js';
+import { heldSymbols, netQuantity } from '../core/ledger.js';
 import { reconcile } from '../core/reconcile.js';
 import type {
   AccountView,
@@ -180,9 +181,8 @@ export class Subledger implements SubledgerApi {
   /** Cash not held back by open buys. */
   private freeCash(id: DeploymentId): { cash: Dec; reserved: Dec; free: Dec; openBuys: number } {
     const cash = this.service.ledger.sleeves.get(id)!.cash;
-    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter((o) => reservedCash(o) > 0n);
-    const reserved = open.reduce((s, o) => s + reservedCash(o), 0n) as Dec;
-    return { cash, reserved, free: (cash - reserved) as Dec, openBuys: open.length };
+    const { cash: reserved, count } = sumReservedCash(this.service.state.ordersByDeployment.get(id) ?? []);
+    return { cash, reserved, free: (cash - reserved) as Dec, openBuys: count };
   }
 
   private requireHouseCash(amount: Dec): void {
@@ -409,10 +409,7 @@ export class Subledger implements SubledgerApi {
   async account(): Promise<AccountView> {
     const [broker, brokerPositions] = await Promise.all([this.broker.account(), this.broker.positions()]);
     const ledger = this.service.ledger;
-    const symbols = new Set<Symbol>(brokerPositions.map((p) => p.symbol));
-    for (const s of ledger.sleeves.values())
-      for (const [symbol, p] of s.positions) if (p.qty !== 0n) symbols.add(symbol);
-    const sorted = [...symbols].sort();
+    const sorted = [...new Set<Symbol>([...brokerPositions.map((p) => p.symbol), ...heldSymbols(ledger)])].sort();
     const qtyOf = (filter: (d: DeploymentId) => boolean, symbol: Symbol) => {
       let q = 0n;
       for (const s of ledger.sleeves.values()) if (filter(s.deployment)) q += s.positions.get(symbol)?.qty ?? 0n;
@@ -429,7 +426,7 @@ export class Subledger implements SubledgerApi {
       sorted.map((symbol) => ({ symbol, qty: toPlain(qtyOf(filter, symbol)) })).filter((p) => p.qty !== '0');
     const { reconciled, differences } = reconcile(
       { cash: broker.cash, positions: brokerPositions },
-      { cash: cashOf(() => true), positions: sorted.map((symbol) => ({ symbol, qty: qtyOf(() => true, symbol) })) },
+      { cash: cashOf(() => true), positions: sorted.map((symbol) => ({ symbol, qty: netQuantity(ledger, symbol) })) },
     );
     return {
       broker: {

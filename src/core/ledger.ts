@@ -255,6 +255,14 @@ function applyFill(
   return { duplicate: false, trades, roundTrips, touched, marked: marked ? [event.symbol] : [] };
 }
 
+/** Every symbol some sleeve holds (qty ≠ 0), sorted. */
+export function heldSymbols(ledger: Ledger): Symbol[] {
+  const held = new Set<Symbol>();
+  for (const sleeve of ledger.sleeves.values())
+    for (const [symbol, p] of sleeve.positions) if (p.qty !== 0n) held.add(symbol);
+  return [...held].sort();
+}
+
 /** The account's net quantity of `symbol`: Σ over sleeves. */
 export function netQuantity(ledger: Ledger, symbol: Symbol): Dec {
   let total = 0n;

@@ -57,6 +57,20 @@ export function reservedCash(order: OrderState): Dec {
   return order.side === 'buy' && isOpen(order) ? mul(remainingQty(order), order.reservePrice) : ZERO;
 }
 
+/** The cash `orders` hold back, and how many of them hold any (the open buys). */
+export function sumReservedCash(orders: readonly OrderState[]): { cash: Dec; count: number } {
+  let cash = 0n;
+  let count = 0;
+  for (const order of orders) {
+    const held = reservedCash(order);
+    if (held > 0n) {
+      cash += held;
+      count++;
+    }
+  }
+  return { cash: cash as Dec, count };
+}
+
 /** Units an open sell holds back. */
 export function reservedQty(order: OrderState): Dec {
   return order.side === 'sell' && isOpen(order) ? remainingQty(order) : ZERO;

@@ -11,7 +11,7 @@
 import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from './decimal.js';
 import type { Side } from './events.js';
 import type { DeploymentId, Symbol } from './ids.js';
-import { type OrderState, reservedCash, reservedQty } from './orders.js';
+import { type OrderState, reservedQty, sumReservedCash } from './orders.js';
 
 export interface RiskLimits {
   readonly maxOrderNotional?: Dec;
@@ -138,16 +138,7 @@ export function checkOrder(input: RiskInput): RiskResult {
   }
   const needs = side === 'buy' ? mul(qty, input.reservePrice) : mul(shortQty, input.price);
   if (needs === 0n) return { ok: true, reservedCash: ZERO };
-  // One pass over the open orders: each reservation is computed once.
-  let reserved = 0n as Dec;
-  let buyCount = 0;
-  for (const o of mine) {
-    const cash = reservedCash(o);
-    if (cash > 0n) {
-      reserved = (reserved + cash) as Dec;
-      buyCount++;
-    }
-  }
+  const { cash: reserved, count: buyCount } = sumReservedCash(mine);
   const available = (input.cash - reserved) as Dec;
   if (needs > available) {
     return reject(

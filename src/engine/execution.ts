@@ -11,7 +11,7 @@ import { type Dec, ZERO, floorToIncrement } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
 import type { DeploymentId } from '../core/ids.js';
 import { isTerminal } from '../core/orders.js';
-import type { MarketDataPort } from '../app/broker-port.js';
+import { type MarketDataPort, quoteMid } from '../app/broker-port.js';
 import type { OrderRouter } from '../app/order-router.js';
 import type { LedgerService } from '../app/ledger-service.js';
 import { childOrderId } from '../app/account-state.js';
@@ -93,8 +93,8 @@ async function improvedLimit(
   round: number,
 ): Promise<Dec | undefined> {
   const q = (await market.latest([symbol])).get(symbol);
-  if (!q || q.bid === undefined || q.ask === undefined) return undefined;
-  const mid = ((q.bid + q.ask) / 2n) as Dec;
+  const mid = quoteMid(q);
+  if (mid === undefined) return undefined;
   const passive =
     side === 'buy'
       ? floorToIncrement(mid, CENT)

@@ -4,8 +4,8 @@
  * A symbol without a quote keeps its last mark; nothing is zeroed.
  */
 import type { Symbol } from '../core/ids.js';
-import { type MarketDataPort, quotePrice } from '../app/broker-port.js';
-import type { JournalEvent } from '../app/journal-codec.js';
+import type { MarketDataPort } from '../app/broker-port.js';
+import { markOf } from '../app/price-updater.js';
 import type { LedgerService } from '../app/ledger-service.js';
 
 export async function recordPrices(
@@ -14,10 +14,6 @@ export async function recordPrices(
   universe: readonly Symbol[],
 ): Promise<number> {
   const quotes = await market.latest(universe);
-  const events: JournalEvent[] = [];
-  for (const [symbol, q] of quotes) {
-    const price = quotePrice(q);
-    if (price !== undefined && price > 0n) events.push({ type: 'mark', symbol, price, ts: q.ts, source: q.source });
-  }
+  const events = [...quotes].flatMap(([symbol, q]) => markOf(symbol, q) ?? []);
   return (await service.append(events)).appended;
 }

@@ -13,6 +13,8 @@ import type { FillId, Symbol } from '../core/ids.js';
 import { HOUSE } from '../core/ids.js';
 import { sleeveTotals } from '../core/valuation.js';
 import { type MarketDataPort, quoteMid } from '../app/broker-port.js';
+import { markOf } from '../app/price-updater.js';
+import { heldSymbols } from '../core/ledger.js';
 import type { Clock } from '../app/clock-port.js';
 import type { JournalEvent } from '../app/journal-codec.js';
 import type { Subledger } from '../app/subledger.js';
@@ -57,15 +59,17 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
   const service = app.service;
   const startedAt = clock.now().toISOString();
   const id = `rb-${startedAt.replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
-  const universe = options.universe ?? [...new Set([...service.state.markHistory.keys(), ...heldSymbols(app)])].sort();
+  const universe =
+    options.universe ?? [...new Set([...service.state.markHistory.keys(), ...heldSymbols(service.ledger)])].sort();
   const quotes = await market.latest(universe);
   const prices = new Map<Symbol, Dec>();
   const references = new Map<Symbol, ReferencePrice>();
   const marks: JournalEvent[] = [];
   for (const [symbol, q] of quotes) {
+    const mark = markOf(symbol, q); // the last trade, else the midpoint; none without a positive price
+    if (!mark || mark.type !== 'mark') continue;
+    const last = mark.price;
     const mid = quoteMid(q);
-    const last = q.last ?? mid;
-    if (last === undefined) continue;
     prices.set(symbol, last);
     references.set(
       symbol,
@@ -73,7 +77,7 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
         ? { price: mid, source: `quote_mid:${q.source}` }
         : { price: last, source: `last_trade:${q.source}` },
     );
-    marks.push({ type: 'mark', symbol, price: last, ts: q.ts, source: q.source });
+    marks.push(mark);
   }
   if (!options.dryRun) await service.append(marks);
   const history = new Map<Symbol, readonly Dec[]>();
@@ -168,13 +172,6 @@ export async function executePlan(
     for (let w = 0; w < maxWaits && !ids.every((b) => blockDone(service, b)); w++) await deps.wait();
   }
   return { blocks, refused };
-}
-
-function heldSymbols(app: Subledger): Symbol[] {
-  const out = new Set<Symbol>();
-  for (const s of app.service.ledger.sleeves.values())
-    for (const [symbol, p] of s.positions) if (p.qty !== 0n) out.add(symbol);
-  return [...out];
 }
 
 /** Every active deployment except the house, valued at the current marks. */
