@@ -124,12 +124,14 @@ export class LedgerService {
     for (const [index, event] of events.entries()) {
       const key = journalKey(event);
       const payload = payloads[index]!;
+      // A status report says nothing new once its status and filled qty are journaled (the REST
+      // answer and the stream both report "new"): a known key is enough, no need to read it back.
+      if (event.type === 'order_updated' && (batchKeys.has(key) || ledger.applied.has(key))) continue;
       const earlier =
         batchKeys.get(key) ?? (ledger.applied.has(key) ? (await this.store.journalEntry(key))?.payload : undefined);
       if (earlier !== undefined) {
-        // A status report says nothing new once its status and filled qty are journaled (the REST
-        // answer and the stream both report "new"); for money, other content under a known id is a conflict.
-        if (earlier !== payload && event.type !== 'order_updated')
+        // For money, other content under a known id is a conflict.
+        if (earlier !== payload)
           problems.push({
             index,
             field: conflictField(event),
