@@ -23,7 +23,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { simulatedPaperBroker } from '../src/adapters/paper/index.js';
-import { openStore } from '../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../src/adapters/sql/open-store.js';
 import type { JournalEvent } from '../src/app/journal-codec.js';
 import { LedgerService } from '../src/app/ledger-service.js';
 import { Subledger } from '../src/app/subledger.js';
@@ -273,7 +273,7 @@ export async function benchHttp(options: HttpOptions = HTTP_DEFAULTS): Promise<S
       `\nhttp: ${int(options.deployments)} deployments × ${options.positions} positions (${int(options.symbols)} symbols) on SQLite + paper broker; ${options.connections} connections, ${options.rounds} × ${options.seconds} s per side and route, alternating`,
     );
     const t0 = now();
-    const store = await openStore(join(dir, 'app.db'));
+    const store = await openWriterStore(join(dir, 'app.db'), 'bench');
     const broker = simulatedPaperBroker({ seed: 7, symbols: 3 });
     const service = await LedgerService.load(store, { now: () => broker.clock.now() });
     const app = new Subledger({

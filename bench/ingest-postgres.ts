@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore, redactUrl } from '../src/adapters/sql/open-store.js';
+import { openStore, openWriterStore, redactUrl } from '../src/adapters/sql/open-store.js';
 import type { Commit } from './capture-store.js';
 import { type IngestInput, TARGET_PERCENT, benchIngest } from './ingest.js';
 import { type Value, commitRows, insertSql } from './raw-tables.js';
@@ -107,7 +107,7 @@ export async function benchPostgres(input: IngestInput, runs: number, url: strin
       {
         name: 'postgres',
         rawName: 'raw pg multi-row INSERT',
-        freshStore: (tag) => openStore(withSchema(url, schema(`s${tag}`))),
+        freshStore: (tag) => openWriterStore(withSchema(url, schema(`s${tag}`)), 'bench'),
         raw: (tag, commits) => rawInsert(url, schema(`r${tag}`), commits),
       },
       input,

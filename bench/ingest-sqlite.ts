@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { openStore } from '../src/adapters/sql/open-store.js';
+import { openStore, openWriterStore } from '../src/adapters/sql/open-store.js';
 import type { Commit } from './capture-store.js';
 import { type IngestInput, benchIngest } from './ingest.js';
 import { type TableSpec, commitRows, insertSql } from './raw-tables.js';
@@ -47,7 +47,7 @@ export async function benchSqlite(input: IngestInput, runs: number): Promise<Sum
       {
         name: 'sqlite',
         rawName: 'raw better-sqlite3',
-        freshStore: (tag) => openStore(join(dir, `store-${tag}.db`)),
+        freshStore: (tag) => openWriterStore(join(dir, `store-${tag}.db`), 'bench'),
         raw: (tag, commits) => rawInsert(join(dir, `raw-${tag}.db`), commits),
       },
       input,

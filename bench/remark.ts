@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Sqlite from 'better-sqlite3';
-import { openStore } from '../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../src/adapters/sql/open-store.js';
 import type { MarketDataPort, Quote } from '../src/app/broker-port.js';
 import type { JournalEvent } from '../src/app/journal-codec.js';
 import { LedgerService } from '../src/app/ledger-service.js';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     const file = join(dir, 'store.db');
-    const store = await openStore(file);
+    const store = await openWriterStore(file, 'bench');
     const captured: Commit[] = [];
     const service = await LedgerService.load(capturingStore(store, { captured }), { now: () => new Date(clock) });
 

@@ -41,6 +41,7 @@ const schema = z.object({
     )
     .optional(),
   execution: z.enum(['market', 'smart'], { error: 'execution must be "market" or "smart"' }),
+  takeOver: z.boolean(),
   alpaca: z.object({
     keyId: z.string().optional(),
     secretKey: z.string().optional(),
@@ -67,6 +68,7 @@ export interface ConfigFlags {
   markSeconds?: string;
   rebalanceCron?: string;
   execution?: string;
+  takeOver?: boolean;
 }
 
 /** Builds and validates the config; throws an Error listing every bad setting. */
@@ -89,6 +91,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     markSeconds: flags.markSeconds ?? env.SUBLEDGER_MARK_SECONDS ?? '60',
     rebalanceCron: flags.rebalanceCron ?? env.SUBLEDGER_REBALANCE_CRON,
     execution: flags.execution ?? env.SUBLEDGER_EXECUTION ?? 'market',
+    takeOver: flags.takeOver ?? false,
     alpaca: {
       keyId: env.APCA_API_KEY_ID,
       secretKey: env.APCA_API_SECRET_KEY,

@@ -17,6 +17,8 @@ import { sampleStrategies } from './engine/strategies/index.js';
 import type { FastifyInstance } from 'fastify';
 import { type RuntimeBroker, openBroker } from './runtime-broker.js';
 import { openStore } from './adapters/sql/open-store.js';
+import { LeaseKeeper, acquireWriterLease, leaseSettingsFromEnv, thisProcess } from './app/writer-lease.js';
+import type { AppError } from './app/errors.js';
 import { LedgerService, type LoadProgress } from './app/ledger-service.js';
 import type { HistoryKind } from './app/history.js';
 import { usEquityHours } from './app/market-hours.js';
@@ -64,12 +66,29 @@ async function secret(store: StorePort, name: string, given: string | undefined)
   return fresh;
 }
 
-export async function createRuntime(
-  config: RuntimeConfig,
-  options: { idPrefix?: string; onLoad?: LoadProgress } = {},
-): Promise<Runtime> {
+export interface RuntimeOptions {
+  idPrefix?: string;
+  onLoad?: LoadProgress;
+  /** The command that holds the writer lease, for messages (default 'serve'). */
+  command?: string;
+  /**
+   * Called once if this process loses the writer lease (another process took it over): by then
+   * nothing more is written. Default: say why on stderr and exit with code 3.
+   */
+  onLeaseLost?: (error: AppError) => void;
+}
+
+export async function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const store = await openStore(config.db);
+  const settings = leaseSettingsFromEnv();
+  let keeper: LeaseKeeper | undefined;
   try {
+    // One writer per store: take the lease before reading the journal, so nothing else appends to it.
+    await acquireWriterLease(store, thisProcess(options.command ?? 'serve'), {
+      takeOver: config.takeOver,
+      settings,
+      onNote: (message) => console.error(message),
+    });
     // Execution ids must never repeat across runs (a repeat would be dropped as a duplicate fill),
     // so every process gets its own id prefix.
     const idPrefix = options.idPrefix ?? `p${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -79,6 +98,10 @@ export async function createRuntime(
       now: () => clockRef.current.now(),
       ...(options.onLoad ? { onProgress: options.onLoad } : {}),
     });
+    service.onFenced(options.onLeaseLost ?? leaseLost);
+    const lease = new LeaseKeeper(store, settings, (error) => service.lostLease(error));
+    keeper = lease;
+    lease.start();
     const broker = await openBroker(config, service, store, idPrefix);
     clockRef.current = broker.clock;
     const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
@@ -188,13 +211,22 @@ export async function createRuntime(
         await http?.close();
         await app.stop();
         await broker.close();
+        await lease.release();
         await store.close();
       },
     };
   } catch (error) {
+    await keeper?.release();
+    await store.releaseLease().catch(() => undefined);
     await store.close();
     throw error;
   }
+}
+
+/** The default when the lease is lost: nothing more is written; say so and stop the process. */
+function leaseLost(error: AppError): void {
+  console.error(`error: ${error.message}; stopping`);
+  process.exit(3);
 }
 
 const RECONCILE_EVERY_MS = 5 * 60_000;

@@ -1,6 +1,7 @@
 /** Runs the store contract against a real SQLite file and a real PostgreSQL database. */
 import { join } from 'node:path';
-import { openStore } from '../src/adapters/sql/open-store.js';
+import { openStore, openWriterStore } from '../src/adapters/sql/open-store.js';
+import { writerContract } from './contracts/writer.contract.js';
 import { storeContract } from './contracts/store.contract.js';
 import { dropSchema, freshSchema, pgSkipReason, pgUrlFor } from './helpers/pg.js';
 import { tempDir } from './helpers/tmp.js';
@@ -13,9 +14,9 @@ storeContract('SQLite file', () => {
     open: async () => {
       const path = join(dir, `store-${n++}.db`);
       if (!main) main = path;
-      return openStore(path);
+      return openWriterStore(path, 'test');
     },
-    reopen: () => openStore(main),
+    reopen: () => openWriterStore(main, 'test'),
     cleanup: async () => cleanup(),
   };
 });
@@ -29,9 +30,39 @@ storeContract(
       open: async () => {
         const schema = freshSchema('store');
         schemas.push(schema);
-        return openStore(pgUrlFor(schema));
+        return openWriterStore(pgUrlFor(schema), 'test');
       },
-      reopen: () => openStore(pgUrlFor(schemas[0]!)),
+      reopen: () => openWriterStore(pgUrlFor(schemas[0]!), 'test'),
+      cleanup: async () => {
+        for (const s of schemas) await dropSchema(s);
+      },
+    };
+  },
+  skip,
+);
+
+writerContract('SQLite file', () => {
+  const { dir, cleanup } = tempDir();
+  let n = 0;
+  return {
+    database: async () => {
+      const path = join(dir, `writer-${n++}.db`);
+      return { open: () => openStore(path) };
+    },
+    cleanup: async () => cleanup(),
+  };
+});
+
+writerContract(
+  'PostgreSQL',
+  () => {
+    const schemas: string[] = [];
+    return {
+      database: async () => {
+        const schema = freshSchema('writer');
+        schemas.push(schema);
+        return { open: () => openStore(pgUrlFor(schema)) };
+      },
       cleanup: async () => {
         for (const s of schemas) await dropSchema(s);
       },

@@ -49,6 +49,11 @@ export const ERROR_CODES = {
     status: 422,
     summary: "The broker refused the order; `details.broker_message` keeps the broker's words.",
   },
+  WRITER_FENCED: {
+    status: 503,
+    summary:
+      'Another process took over the writer lease of this store; this one writes no more. `details.writer` names the current writer: retry there.',
+  },
   BROKER_UNAVAILABLE: {
     status: 503,
     summary: 'The broker could not be reached; the outcome is being resolved, retry later.',

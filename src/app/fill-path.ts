@@ -14,11 +14,11 @@ import { type JournalEvent, orderUpdatedFrom } from './journal-codec.js';
 import type { AppendResult, LedgerService } from './ledger-service.js';
 
 export async function bookReport(service: LedgerService, report: ExecutionReport): Promise<AppendResult> {
-  return service.exclusive(async () => {
+  return service.exclusive(async (writer) => {
     const { order } = report;
     const id = order.clientOrderId as string;
     const block = service.state.blocks.get(id);
-    if (block) return service.append(blockEvents(block, report));
+    if (block) return writer.append(blockEvents(block, report));
     const events: JournalEvent[] = [];
     const known = service.state.orders.get(id);
     const named = known ? undefined : deploymentOfClientOrderId(id);
@@ -52,7 +52,7 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
       });
     }
     events.push(orderUpdatedFrom(id, order, report.ts));
-    return service.append(events);
+    return writer.append(events);
   });
 }
 

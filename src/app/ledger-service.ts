@@ -3,12 +3,23 @@
  * in memory, and `append` journals new events and writes their projections in ONE durable
  * transaction before the live state is used (a fill is committed before anything acts on it).
  *
- * Guarantees: an event key is journaled at most once (a retried or duplicated event is counted as
- * a duplicate; the same key with different content is a `JOURNAL_CONFLICT`); a batch is
- * all-or-nothing (a rejected or failed batch leaves journal, projections and live state as they
- * were); `load` folds the journal, so the live state always equals a replay. Appends are
- * serialized; `exclusive` lets a caller check and append without another append in between.
+ * Guarantees:
+ * - One serialized queue: every append, from every caller, runs one at a time in arrival order;
+ *   `exclusive(work)` hands `work` a writer handle, and nothing else appends until it returns
+ *   (a check-then-append is atomic). Calling `append`/`exclusive` from inside an exclusive section
+ *   instead of through the handle throws at once (it would wait for itself).
+ * - Memory after commit: a batch is folded into a working copy, committed, and only then into the
+ *   state readers see (`state`), so no reader ever sees an uncommitted event and a failed commit
+ *   leaves the readers' state untouched (the working copy is reset from it).
+ * - One source of committed events: after each commit, subscribers (`subscribe`) get exactly what
+ *   was committed, in seq order, once.
+ * - An event key is journaled at most once (a retried or duplicated event is counted as a
+ *   duplicate; the same key with different content is a `JOURNAL_CONFLICT`); a batch is
+ *   all-or-nothing; `load` folds the journal, so the live state always equals a replay.
+ * - Fencing: when the store says another process took the writer lease over, this service stops
+ *   writing for good (`WRITER_FENCED` on every later append) and tells `onFenced` listeners.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { Ledger, TradeBooked } from '../core/ledger.js';
 import type { OrderState } from '../core/orders.js';
@@ -20,6 +31,7 @@ import {
   newAccountState,
 } from './account-state.js';
 import { AppError } from './errors.js';
+import { timeOf } from './as-of.js';
 import { type JournalEvent, decodePayload, encodeEvent, journalKey } from './journal-codec.js';
 import {
   type DeploymentInfo,
@@ -32,7 +44,15 @@ import {
   roundTripRow,
   tradeRow,
 } from './projections.js';
-import type { JournalRecord, OrderRow, Projections, RoundTripRow, StorePort, TradeRow } from './store-port.js';
+import {
+  type JournalRecord,
+  type OrderRow,
+  type Projections,
+  type RoundTripRow,
+  type StorePort,
+  type TradeRow,
+  WriterFencedError,
+} from './store-port.js';
 
 export interface AppendResult {
   readonly appended: number;
@@ -42,6 +62,21 @@ export interface AppendResult {
 }
 
 export type LoadProgress = (done: number, total: number) => void;
+
+/** What one commit added to the journal, published once after the commit. */
+export interface CommittedBatch {
+  readonly records: readonly JournalRecord[];
+  readonly events: readonly JournalEvent[];
+  /** The journal's last seq after this batch. */
+  readonly lastSeq: number;
+}
+
+/** The handle an exclusive section appends through. Valid only while the section runs. */
+export interface Writer {
+  /** The committed state (inside the section nothing else can change it). */
+  readonly state: AccountState;
+  append(events: readonly JournalEvent[], options?: { snapshotAt?: string }): Promise<AppendResult>;
+}
 
 const PAGE = 5000;
 
@@ -54,53 +89,104 @@ export interface BatchProblem {
 
 export class LedgerService {
   private tail: Promise<unknown> = Promise.resolve();
-  private inExclusive = false;
+  /** Set inside an exclusive section (and what it awaits) while the section runs. */
+  private readonly section = new AsyncLocalStorage<{ active: boolean }>();
+  /** The state the writer folds a batch into before its commit; equal to `committed` between batches. */
+  private working: AccountState;
+  private fencedError: AppError | undefined;
+  private latestMs: number;
+  private readonly listeners = new Set<(batch: CommittedBatch) => void>();
+  private readonly fenceListeners = new Set<(error: AppError) => void>();
 
   private constructor(
     readonly store: StorePort,
-    private live: AccountState,
+    private committed: AccountState,
     private seq: number,
+    latestMs: number,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.working = cloneState(committed);
+    this.latestMs = latestMs;
+  }
 
   /** Folds the whole journal into a fresh state. */
   static async load(
     store: StorePort,
     options: { now?: () => Date; onProgress?: LoadProgress } = {},
   ): Promise<LedgerService> {
-    const { state, lastSeq } = await foldJournal(store, options.onProgress);
-    return new LedgerService(store, state, lastSeq, options.now ?? (() => new Date()));
+    const { state, lastSeq, latestMs } = await foldJournal(store, options.onProgress);
+    return new LedgerService(store, state, lastSeq, latestMs, options.now ?? (() => new Date()));
   }
 
+  /** The committed state: what every reader sees. */
   get state(): AccountState {
-    return this.live;
+    return this.committed;
   }
 
   get ledger(): Ledger {
-    return this.live.ledger;
+    return this.committed.ledger;
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /** The latest event time (ms) of every committed record, -Infinity for an empty journal. */
+  get latestEventMs(): number {
+    return this.latestMs;
+  }
+
+  /** Set once this process lost the writer lease: every append then fails with it. */
+  get fenced(): AppError | undefined {
+    return this.fencedError;
+  }
+
   deploymentInfo(id: DeploymentId): DeploymentInfo | undefined {
-    return this.live.infos.get(id);
+    return this.committed.infos.get(id);
   }
 
   deploymentIds(): DeploymentId[] {
-    return [...this.live.ledger.sleeves.keys()];
+    return [...this.committed.ledger.sleeves.keys()];
   }
 
-  /** Runs `work` with no other append in between (a check-then-append is atomic). */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(async () => {
-      this.inExclusive = true;
-      try {
-        return await work();
-      } finally {
-        this.inExclusive = false;
-      }
+  /** Calls `listener` after each commit with what it committed; returns the unsubscribe function. */
+  subscribe(listener: (batch: CommittedBatch) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` once if this process is fenced (another writer took the lease over). */
+  onFenced(listener: (error: AppError) => void): () => void {
+    this.fenceListeners.add(listener);
+    return () => void this.fenceListeners.delete(listener);
+  }
+
+  /**
+   * Runs `work` with no other append in between (a check-then-append is atomic); `work` appends
+   * through the writer handle it is given. Sections run one at a time, in call order.
+   */
+  exclusive<T>(work: (writer: Writer) => Promise<T>): Promise<T> {
+    if (this.section.getStore()?.active)
+      throw new Error('LedgerService: append or exclusive called inside an exclusive section; use its writer handle');
+    const run = this.tail.then(() => {
+      const mark = { active: true };
+      return this.section.run(mark, async () => {
+        const committed = () => this.committed;
+        const writer: Writer = {
+          get state() {
+            return committed();
+          },
+          append: (events, options = {}) => {
+            if (!mark.active) throw new Error('LedgerService: a writer handle was used after its section ended');
+            return this.appendNow(events, options);
+          },
+        };
+        try {
+          return await work(writer);
+        } finally {
+          mark.active = false;
+        }
+      });
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -118,7 +204,8 @@ export class LedgerService {
     const created = new Set<DeploymentId>();
     const submitted = new Set<string>();
     const batchKeys = new Map<string, string>();
-    const { ledger, orders } = this.live;
+    const state = this.committed;
+    const { ledger, orders } = state;
     const hasDeployment = (id: DeploymentId) => ledger.sleeves.has(id) || created.has(id);
     const hasOrder = (id: string) => orders.has(id) || submitted.has(id);
     for (const [index, event] of events.entries()) {
@@ -140,7 +227,7 @@ export class LedgerService {
         continue;
       }
       batchKeys.set(key, payload);
-      const problem = journalEventProblem(this.live, event, hasDeployment, hasOrder);
+      const problem = journalEventProblem(state, event, hasDeployment, hasOrder);
       if (problem) problems.push({ index, ...problem });
       if (event.type === 'deployment') created.add(event.deployment);
       if (event.type === 'order_submitted' || event.type === 'block_submitted') submitted.add(event.id);
@@ -149,14 +236,16 @@ export class LedgerService {
   }
 
   /**
-   * Journals `events` (skipping exact duplicates) with their projections in one transaction.
-   * Throws `AppError` VALIDATION_FAILED / JOURNAL_CONFLICT (nothing written) or the store's error.
+   * Journals `events` (skipping exact duplicates) with their projections in one transaction, in
+   * the writer queue. Throws `AppError` VALIDATION_FAILED / JOURNAL_CONFLICT (nothing written),
+   * WRITER_FENCED (this process lost the writer lease), or the store's error.
    */
   append(events: readonly JournalEvent[], options: { snapshotAt?: string } = {}): Promise<AppendResult> {
-    return this.inExclusive ? this.appendNow(events, options) : this.exclusive(() => this.appendNow(events, options));
+    return this.exclusive((writer) => writer.append(events, options));
   }
 
   private async appendNow(events: readonly JournalEvent[], options: { snapshotAt?: string }): Promise<AppendResult> {
+    if (this.fencedError) throw this.fencedError;
     const payloads = events.map(encodeEvent); // once per event: check and journal share it
     const problems = await this.check(events, payloads);
     if (problems.length > 0) {
@@ -165,12 +254,13 @@ export class LedgerService {
     }
     const recordedAt = this.now().toISOString();
     const records: JournalRecord[] = [];
+    const committedEvents: JournalEvent[] = [];
     const results: { effects: Effects; seq: number }[] = [];
     let seq = this.seq;
     let duplicates = 0;
     try {
       for (const [index, event] of events.entries()) {
-        const effects = applyJournalEvent(this.live, event);
+        const effects = applyJournalEvent(this.working, event);
         if (effects.duplicate) {
           duplicates++;
           continue;
@@ -184,14 +274,20 @@ export class LedgerService {
           tsEvent: event.ts,
           tsRecorded: recordedAt,
         });
+        committedEvents.push(event);
         results.push({ effects, seq });
       }
       if (records.length > 0) await this.store.commit(records, this.projectionsOf(results, options.snapshotAt));
     } catch (error) {
-      await this.reload();
-      throw error;
+      this.working = cloneState(this.committed); // the readers' state never saw the batch
+      throw this.fence(error);
     }
+    // Committed: now, and only now, the readers' state takes the batch (the same fold, so the
+    // same result), and every subscriber hears of it.
+    for (const event of committedEvents) applyJournalEvent(this.committed, event);
     this.seq = seq;
+    for (const record of records) this.latestMs = Math.max(this.latestMs, timeOf(record.tsEvent));
+    if (records.length > 0) this.publish({ records, events: committedEvents, lastSeq: seq });
     return {
       appended: records.length,
       duplicates,
@@ -200,11 +296,39 @@ export class LedgerService {
     };
   }
 
-  /** Rebuilds the live state from the store (after a failed commit). */
-  async reload(): Promise<void> {
-    const { state, lastSeq } = await foldJournal(this.store);
-    this.live = state;
-    this.seq = lastSeq;
+  private publish(batch: CommittedBatch): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        // A follower's bug must not undo or block a commit; it is reported and the next batch goes on.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  /** A store write refused because another process holds the lease: this service writes no more. */
+  private fence(error: unknown): unknown {
+    if (!(error instanceof WriterFencedError)) return error;
+    if (!this.fencedError) {
+      const holder = error.current?.holder;
+      this.fencedError = new AppError('WRITER_FENCED', `WRITER_FENCED: ${error.message}`, {
+        epoch: error.epoch,
+        ...(error.current ? { current_epoch: error.current.epoch } : {}),
+        ...(holder ? { writer: { host: holder.host, pid: holder.pid, command: holder.command } } : {}),
+      });
+      for (const listener of this.fenceListeners) listener(this.fencedError);
+    }
+    return this.fencedError;
+  }
+
+  /** Marks this service fenced from outside (the lease keeper found the lease taken over). */
+  lostLease(error: Error): void {
+    this.fence(
+      error instanceof WriterFencedError ? error : new WriterFencedError(this.store.writerEpoch ?? 0, undefined),
+    );
   }
 
   private projectionsOf(results: readonly { effects: Effects; seq: number }[], snapshotAt?: string): Projections {
@@ -231,7 +355,7 @@ export class LedgerService {
       for (const t of applied.trades) trades.push(tradeRow(t, seq));
       applied.roundTrips.forEach((trip, idx) => roundTrips.push(roundTripRow(trip, seq, idx)));
     }
-    const { ledger, infos } = this.live;
+    const { ledger, infos } = this.working;
     const deployments = [];
     const balances = [];
     const positions = [];
@@ -278,10 +402,11 @@ export async function foldJournal(
   store: StorePort,
   onProgress?: LoadProgress,
   onApplied?: (effects: Effects, seq: number) => void,
-): Promise<{ state: AccountState; lastSeq: number }> {
+): Promise<{ state: AccountState; lastSeq: number; latestMs: number }> {
   const state = newAccountState();
   const { count } = await store.journalStats();
   let lastSeq = 0;
+  let latestMs = -Infinity;
   let done = 0;
   onProgress?.(0, count);
   for (;;) {
@@ -292,9 +417,16 @@ export async function foldJournal(
       const effects = applyJournalEvent(state, event); // not inside `onApplied?.(…)`: that would skip it
       onApplied?.(effects, record.seq);
       lastSeq = record.seq;
+      const t = Date.parse(record.tsEvent);
+      if (t > latestMs) latestMs = t;
     }
     done += page.length;
     onProgress?.(done, count);
   }
-  return { state, lastSeq };
+  return { state, lastSeq, latestMs };
+}
+
+/** A deep copy of a folded state (plain data: maps, sets, arrays, bigints, strings). */
+export function cloneState(state: AccountState): AccountState {
+  return structuredClone(state);
 }

@@ -101,7 +101,7 @@ export class OrderRouter {
     const price = input.limitPrice ?? reference;
     const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
 
-    const order = await this.service.exclusive(async () => {
+    const order = await this.service.exclusive(async (writer) => {
       const again = this.byIdempotencyKey(deployment, input);
       if (again) return again;
       const state = this.service.state;
@@ -143,7 +143,7 @@ export class OrderRouter {
         const openId = makeClientOrderId(deployment, now.getTime(), randomInt(2 ** 40));
         events.push({ ...base, id: openId, qty: (qty - close) as Dec, idempotencyKey: null, after: id });
       }
-      await this.service.append(events);
+      await writer.append(events);
       return this.service.state.orders.get(id)!;
     });
     if (order.status !== 'pending_new') return order; // an idempotent retry of an order already sent
@@ -274,7 +274,7 @@ export class OrderRouter {
     const reservePrice =
       side === 'buy' ? (request.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec)) : price;
     const refused: { deployment: DeploymentId; code: string; message: string }[] = [];
-    const block = await this.service.exclusive(async () => {
+    const block = await this.service.exclusive(async (writer) => {
       const state = this.service.state;
       const accepted = request.participants.filter((p) => {
         const sleeve = state.ledger.sleeves.get(p.deployment);
@@ -304,7 +304,7 @@ export class OrderRouter {
       const qty = accepted.reduce((sum, p) => sum + p.qty, 0n) as Dec;
       const now = this.clock.now();
       const id = makeBlockOrderId(now.getTime(), randomInt(2 ** 40));
-      await this.service.append([
+      await writer.append([
         {
           type: 'block_submitted',
           id,

@@ -10,7 +10,9 @@
  * give identical rows (rows are upserts keyed by subject and time: writing again is harmless).
  * Fast path: when the journal holds nothing effective after T, the live state IS the state as of
  * T; marks and their snapshot are then committed in ONE transaction (the ledger service's
- * `snapshotAt`). Otherwise the state is folded from the journal, outside the append lock.
+ * `snapshotAt`). Otherwise the state is folded from the journal, outside the append lock. The
+ * journal's latest effective time comes from the ledger service (it tracks every commit), so the
+ * recorder never re-reads the journal to know it.
  */
 import type { AccountState } from './account-state.js';
 import { JournalWatermark, PrefixFold, firstEventTime, timeOf } from './as-of.js';
@@ -47,8 +49,6 @@ export async function persistRows(store: StorePort, rows: AsOfRows): Promise<voi
 }
 
 export class Recorder {
-  private readonly watermark = new JournalWatermark();
-
   constructor(private readonly service: LedgerService) {}
 
   private get store() {
@@ -61,13 +61,11 @@ export class Recorder {
    */
   async commitMarks(events: readonly JournalEvent[], snapshotAt?: string): Promise<AppendResult | undefined> {
     const at = snapshotAt === undefined ? undefined : new Date(snapshotAt).toISOString();
-    await this.watermark.refresh(this.store); // outside the lock: the first call reads the whole journal
-    const { result, slow } = await this.service.exclusive(async () => {
-      const fast = at !== undefined && (await this.liveIsAsOf(at)) && events.every((e) => timeOf(e.ts) <= timeOf(at));
+    const { result, slow } = await this.service.exclusive(async (writer) => {
+      const fast = at !== undefined && this.liveIsAsOf(at) && events.every((e) => timeOf(e.ts) <= timeOf(at));
       let result: AppendResult | undefined;
       if (events.length > 0) {
-        result = await this.service.append(events, fast ? { snapshotAt: at } : {});
-        if (result.appended > 0) this.watermark.note(result.lastSeq, latestTs(events));
+        result = await writer.append(events, fast ? { snapshotAt: at } : {});
       }
       if (fast && (result?.appended ?? 0) === 0)
         await persistRows(this.store, rowsAsOf(this.service.state, at, { snapshot: true }));
@@ -108,11 +106,7 @@ export class Recorder {
   /** The books as of `ts`: the live state when it is that, else folded from the journal. */
   async stateAt(ts: string): Promise<AccountState> {
     const at = new Date(ts).toISOString();
-    await this.watermark.refresh(this.store);
-    const live = await this.service.exclusive(async () =>
-      (await this.liveIsAsOf(at)) ? this.service.state : undefined,
-    );
-    return live ?? new PrefixFold(this.store).at(at);
+    return this.liveIsAsOf(at) ? this.service.state : new PrefixFold(this.store).at(at);
   }
 
   private async write(at: string, writes: Writes): Promise<void> {
@@ -120,25 +114,15 @@ export class Recorder {
     await persistRows(this.store, rows);
   }
 
-  /** Rows computed from the live state under the append lock, or undefined when it is not the state as of `at`. */
+  /** Rows computed from the committed state, or undefined when it is not the state as of `at` (synchronous: no commit can land in between). */
   private async rowsFromLive(at: string, writes: Writes): Promise<AsOfRows | undefined> {
-    await this.watermark.refresh(this.store);
-    return this.service.exclusive(async () =>
-      (await this.liveIsAsOf(at)) ? rowsAsOf(this.service.state, at, writes) : undefined,
-    );
+    return this.liveIsAsOf(at) ? rowsAsOf(this.service.state, at, writes) : undefined;
   }
 
-  /** Under the append lock: has the live state folded exactly the journal as of `at`? */
-  private async liveIsAsOf(at: string): Promise<boolean> {
-    await this.watermark.refresh(this.store); // only what was journaled since the last look
-    return this.watermark.lastSeq === this.service.lastSeq && this.watermark.coversUpTo(timeOf(at));
+  /** Has the committed state folded exactly the journal as of `at` (nothing committed is effective after it)? */
+  private liveIsAsOf(at: string): boolean {
+    return this.service.latestEventMs <= timeOf(at);
   }
-}
-
-function latestTs(events: readonly JournalEvent[]): string {
-  let best = events[0]!.ts;
-  for (const e of events) if (timeOf(e.ts) > timeOf(best)) best = e.ts;
-  return best;
 }
 
 /**

@@ -7,6 +7,13 @@
  * and unique on `key`; `commit` writes journal rows and projection rows in ONE durable transaction
  * and throws `JournalConflictError` (writing nothing) when a key or seq already exists.
  * Seqs are assigned by the single writer (one writer per account, see DESIGN.md §6).
+ *
+ * The writer lease: one row per store holding an epoch that grows on every takeover, the holder
+ * and an expiry. `claimLease` is a compare-and-swap on the epoch; once a store instance holds the
+ * lease, EVERY write it makes (commit, history, cursors, replaceProjections) checks, in the same
+ * transaction, that its epoch is still the current one, and throws `WriterFencedError` (writing
+ * nothing) when another process has taken over. A store that never claimed the lease refuses to
+ * write (`NotWriterError`): read-only commands cannot write by accident.
  */
 
 export interface JournalRecord {
@@ -205,10 +212,53 @@ export interface TradeQuery {
   readonly limit: number;
 }
 
+/** Who holds (or asks for) the writer lease. */
+export interface LeaseHolder {
+  /** A random id per process run, so two runs with the same pid are told apart. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** The command that holds it (`serve`, `import`, ...), for messages. */
+  readonly command: string;
+}
+
+export interface WriterLease {
+  /** Grows by one on every claim; writes carry it and are refused once it moved on. */
+  readonly epoch: number;
+  readonly holder: LeaseHolder;
+  /** When this epoch was claimed (ms since the Unix epoch, wall clock). */
+  readonly since: number;
+  /** Until when the holder may write without renewing (ms); ≤ now means free to claim. */
+  readonly expiresAt: number;
+}
+
 export class JournalConflictError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'JournalConflictError';
+  }
+}
+
+/** A write by a process whose lease epoch is no longer current: another writer took over. */
+export class WriterFencedError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly current: WriterLease | undefined,
+  ) {
+    super(
+      current
+        ? `this process's writer lease (epoch ${epoch}) was taken over by pid ${current.holder.pid} on ${current.holder.host} (${current.holder.command}, epoch ${current.epoch}); it no longer writes`
+        : `this process's writer lease (epoch ${epoch}) is gone; it no longer writes`,
+    );
+    this.name = 'WriterFencedError';
+  }
+}
+
+/** A write through a store that does not hold the writer lease (a read-only opening). */
+export class NotWriterError extends Error {
+  constructor(what: string) {
+    super(`${what}: this store was opened read-only (it does not hold the writer lease)`);
+    this.name = 'NotWriterError';
   }
 }
 
@@ -243,5 +293,19 @@ export interface StorePort {
    * The journal and the metrics snapshots (valuations taken at a time) are kept.
    */
   replaceProjections(projections: Projections): Promise<void>;
+  /** The writer lease as stored, or undefined when nobody ever claimed it. */
+  readLease(): Promise<WriterLease | undefined>;
+  /**
+   * Claims the lease if its epoch is still `expectedEpoch` (0: never claimed): the new lease has
+   * epoch `expectedEpoch + 1`. Returns it, or undefined when another claim won the race. From then
+   * on this store's writes are fenced by that epoch.
+   */
+  claimLease(expectedEpoch: number, holder: LeaseHolder, now: number, ttlMs: number): Promise<WriterLease | undefined>;
+  /** Extends this store's lease to now + ttl. Throws `WriterFencedError` when it was taken over. */
+  renewLease(now: number, ttlMs: number): Promise<WriterLease>;
+  /** Ends this store's lease (expires it now, keeping the epoch); a no-op when fenced or never held. */
+  releaseLease(): Promise<void>;
+  /** The epoch this store writes under, or undefined (read-only). */
+  readonly writerEpoch: number | undefined;
   close(): Promise<void>;
 }

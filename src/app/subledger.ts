@@ -226,7 +226,7 @@ export class Subledger implements SubledgerApi {
       throw new AppError('VALIDATION_FAILED', 'initial_capital: must not be negative', {
         fields: [{ field: 'initial_capital', message: 'must not be negative' }],
       });
-    await this.service.exclusive(async () => {
+    await this.service.exclusive(async (writer) => {
       if (this.service.ledger.sleeves.has(input.id))
         throw new AppError('CONFLICT', `deployment '${input.id}' already exists`);
       this.requireHouseCash(input.initialCapital);
@@ -252,7 +252,7 @@ export class Subledger implements SubledgerApi {
           ts,
         });
       }
-      await this.service.append(events);
+      await writer.append(events);
     });
     return this.deploymentView(input.id);
   }
@@ -290,7 +290,7 @@ export class Subledger implements SubledgerApi {
         fields: [{ field: 'amount', message: 'must not be 0' }],
       });
     const flowId = idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID();
-    await this.service.exclusive(async () => {
+    await this.service.exclusive(async (writer) => {
       const existing = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId);
       if (existing) {
         if (existing.amount !== amount)
@@ -316,7 +316,7 @@ export class Subledger implements SubledgerApi {
       const events: JournalEvent[] = [{ type: 'capital_flow', id: flowId, deployment: id, amount, ts }];
       if (this.service.ledger.sleeves.has(HOUSE))
         events.push({ type: 'capital_flow', id: `${flowId}:house`, deployment: HOUSE, amount: -amount as Dec, ts });
-      await this.service.append(events);
+      await writer.append(events);
     });
     const flow = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId)!;
     return { id: flow.id, deployment_id: id, amount: toPlain(flow.amount), ts: flow.ts };

@@ -14,7 +14,7 @@ import { usEquityHours } from '../app/market-hours.js';
 import type { HistoryPeriod, HistoryView, RangeInput } from '../app/performance-api.js';
 import { Performance } from '../app/performance.js';
 import { rebuildHistory, verifyHistory } from '../app/recorder.js';
-import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.js';
+import { DB_HELP, DEFAULT_DB, action, progressBar, withStoreAs } from './context.js';
 import { money } from './print.js';
 
 interface HistoryOptions {
@@ -58,7 +58,8 @@ export function registerHistory(program: Command): void {
           ...(opts.from !== undefined ? { from: opts.from } : {}),
           ...(opts.to !== undefined ? { to: opts.to } : {}),
         };
-        return withStore(opts.db, async (store) => {
+        // --rebuild writes day closes (as the store's one writer); everything else only reads.
+        return withStoreAs(opts.db, opts.rebuild ? 'history --rebuild' : undefined, async (store) => {
           if (opts.rebuild) {
             const bar = progressBar('recomputing day closes', Boolean(opts.json || opts.csv));
             const closes = await rebuildHistory(store, usEquityHours, bar.update);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { importJournal } from '../app/import-journal.js';
 import { LedgerService } from '../app/ledger-service.js';
-import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.js';
+import { DB_HELP, DEFAULT_DB, action, progressBar, withWriter } from './context.js';
 
 export function registerImport(program: Command): void {
   program
@@ -22,7 +22,7 @@ export function registerImport(program: Command): void {
         } catch (error) {
           throw new Error(`cannot read '${file}': ${(error as Error).message}`, { cause: error });
         }
-        return withStore(opts.db, async (store) => {
+        return withWriter(opts.db, 'import', async (store) => {
           const bar = progressBar('loading journal', opts.quiet);
           const service = await LedgerService.load(store, { onProgress: bar.update });
           bar.stop();

@@ -1,7 +1,7 @@
 /** `subledger replay`: rebuild every projection from the journal and report differences. */
 import type { Command } from 'commander';
 import { replay } from '../app/replay.js';
-import { DB_HELP, DEFAULT_DB, action, progressBar, withStore } from './context.js';
+import { DB_HELP, DEFAULT_DB, action, progressBar, withStoreAs } from './context.js';
 
 export function registerReplay(program: Command): void {
   program
@@ -14,7 +14,8 @@ export function registerReplay(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(
       action(async (opts: { db: string; dryRun?: boolean; quiet?: boolean }) =>
-        withStore(opts.db, async (store) => {
+        // A dry run only reads; a repair replaces projections, so it must be the one writer.
+        withStoreAs(opts.db, opts.dryRun ? undefined : 'replay', async (store) => {
           const bar = progressBar('replaying journal', opts.quiet);
           const report = await replay(store, { dryRun: Boolean(opts.dryRun), onProgress: bar.update });
           bar.stop();

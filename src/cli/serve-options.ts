@@ -38,5 +38,9 @@ export function addRuntimeOptions(command: Command, defaults: { db?: string } = 
     .option(
       '--execution <policy>',
       'how rebalance orders execute: market (default) or smart (limit at an improved price, re-priced, then market)',
+    )
+    .option(
+      '--take-over',
+      "take the store's writer lease from a process that is gone (killed, crashed) or, on another host, once its lease expires (env SUBLEDGER_LEASE_SECONDS sets the lease's life, default 15)",
     );
 }

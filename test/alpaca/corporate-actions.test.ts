@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import { corporateActionsOf } from '../../src/adapters/alpaca/corporate-actions.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
@@ -52,7 +52,7 @@ describe('a dividend booked by Alpaca reaches the sleeves', () => {
   const { dir, cleanup } = tempDir('subledger-ca-');
   before(async () => {
     emulator = await startEmulator({ start: START, rateLimitPerMinute: false });
-    store = await openStore(join(dir, 'ca.db'));
+    store = await openWriterStore(join(dir, 'ca.db'), 'test');
     const clock = { now: () => new Date(emulator.control.stats().now) };
     const service = await LedgerService.load(store, clock);
     broker = adapterFor(emulator, memoryCursors(), {}, []);

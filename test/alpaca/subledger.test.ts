@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import type { AlpacaBroker } from '../../src/adapters/alpaca/index.js';
 import { AppError } from '../../src/app/errors.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
@@ -41,7 +41,7 @@ for (const fillActivityIds of ['execution_id', 'independent'] as const)
     const dbPath = join(dir, 'app.db');
 
     const start = async (): Promise<Running> => {
-      const store = await openStore(dbPath);
+      const store = await openWriterStore(dbPath, 'test');
       const clock = { now: () => new Date(emulator.control.stats().now) };
       const service = await LedgerService.load(store, clock);
       const broker = adapterFor(emulator, cursors, {}, errors);

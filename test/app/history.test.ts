@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import type { MarketDataPort } from '../../src/app/broker-port.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { usEquityHours } from '../../src/app/market-hours.js';
@@ -39,7 +39,7 @@ describe('history from a fixed journal', () => {
 
   before(async () => {
     ({ dir, cleanup } = tempDir('subledger-history-'));
-    store = await openStore(join(dir, 'a.db'));
+    store = await openWriterStore(join(dir, 'a.db'), 'test');
     service = await LedgerService.load(store);
     await importPerformanceJournal(service);
   });
@@ -93,7 +93,7 @@ describe('history from a fixed journal', () => {
   });
 
   it('replays on a fresh store from the journal alone to the same daily rows', async () => {
-    const fresh = await openStore(join(dir, 'fresh.db'));
+    const fresh = await openWriterStore(join(dir, 'fresh.db'), 'test');
     try {
       await fresh.commit(await store.readJournal(0, 1_000_000), emptyProjections());
       await rebuildHistory(fresh, usEquityHours);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import type { MarketDataPort, Quote } from '../../src/app/broker-port.js';
 import { importJournal } from '../../src/app/import-journal.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
@@ -136,7 +136,7 @@ describe('price updater: market hours and crypto', () => {
 
   before(async () => {
     const tmp = tempDir('subledger-hours-');
-    const store = await openStore(join(tmp.dir, 'h.db'));
+    const store = await openWriterStore(join(tmp.dir, 'h.db'), 'test');
     service = await LedgerService.load(store);
     const lines = [
       { type: 'deployment', deployment: 'c', initial_capital: '100000' },

@@ -1,6 +1,6 @@
 /** A real Subledger on a temporary SQLite file and a seeded paper broker, for end-to-end tests. */
 import { join } from 'node:path';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import { simulatedPaperBroker, type PaperBroker } from '../../src/adapters/paper/index.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
@@ -29,7 +29,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const { dir, cleanup } = tempDir('subledger-app-');
   const dbPath = join(dir, 'app.db');
-  const store = await openStore(dbPath);
+  const store = await openWriterStore(dbPath, 'test');
   const broker = simulatedPaperBroker({
     seed: options.seed ?? 7,
     symbols: options.symbols ?? 3,

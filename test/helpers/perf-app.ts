@@ -5,7 +5,7 @@
  * `market.override(symbol, quote | null)` replaces or drops a symbol's quote.
  */
 import { join } from 'node:path';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import { simulatedPaperBroker, type PaperBroker } from '../../src/adapters/paper/index.js';
 import type { MarketDataPort, Quote } from '../../src/app/broker-port.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
@@ -67,7 +67,7 @@ export async function startPerfApp(
   } = {},
 ): Promise<PerfApp> {
   const { dir, cleanup } = tempDir('subledger-perf-');
-  const store = await openStore(options.dbPath ?? join(dir, 'app.db'));
+  const store = await openWriterStore(options.dbPath ?? join(dir, 'app.db'), 'test');
   const broker = simulatedPaperBroker({ seed: options.seed ?? 7, symbols: 3, rules: {} });
   const market = new ControlledMarket(broker);
   const service = await LedgerService.load(store, { now: () => broker.clock.now() });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { usEquityHours } from '../../src/app/market-hours.js';
 import { Performance } from '../../src/app/performance.js';
@@ -45,7 +45,7 @@ describe('performance API on a fixed journal', () => {
   before(async () => {
     const tmp = tempDir('subledger-perf-http-');
     cleanup = tmp.cleanup;
-    store = await openStore(join(tmp.dir, 'perf.db'));
+    store = await openWriterStore(join(tmp.dir, 'perf.db'), 'test');
     await importPerformanceJournal(await LedgerService.load(store));
     assert.deepEqual(await rebuildHistory(store, usEquityHours), PERFORMANCE_CLOSES);
     http = buildServer({ api: new FakeApi(), auth, performance: new Performance(store) });

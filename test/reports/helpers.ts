@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../src/adapters/sql/open-store.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import { simulatedPaperBroker } from '../../src/adapters/paper/index.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { brokerStateFromBooks } from '../../src/app/paper-resume.js';
@@ -30,7 +30,7 @@ export interface FixedBooks {
 export async function openFixedBooks(): Promise<FixedBooks> {
   const { dir, cleanup } = tempDir('subledger-report-');
   const dbPath = join(dir, 'books.db');
-  const store = await openStore(dbPath);
+  const store = await openWriterStore(dbPath, 'test');
   const service = await LedgerService.load(store);
   await loadFixedJournal(service);
   return {

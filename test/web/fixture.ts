@@ -101,8 +101,7 @@ export async function startWorld(options: { steps?: number; days?: number } = {}
     },
   });
   // Once the composition root serves the dashboard itself, buildServer already has these routes.
-  if (!http.hasRoute({ method: 'GET', url: '/events' }))
-    registerWeb(http, { feed: journalFeed(runtime.app.service, { pollMs: 100 }) });
+  if (!http.hasRoute({ method: 'GET', url: '/events' })) registerWeb(http, { feed: journalFeed(runtime.app.service) });
   const url = await http.listen({ host: '127.0.0.1', port: 0 });
   return {
     runtime,

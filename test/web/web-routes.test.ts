@@ -71,7 +71,7 @@ describe('dashboard routes', () => {
     t = await startTestApp({ seed: 5 });
     for (const id of ['a', 'b']) await t.app.createDeployment({ id: id as DeploymentId, initialCapital: dec('10000') });
     http = buildServer({ api: t.app, auth });
-    registerWeb(http, { feed: journalFeed(t.app.service, { pollMs: 20 }), distDir: dist });
+    registerWeb(http, { feed: journalFeed(t.app.service), distDir: dist });
     url = await http.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {

@@ -175,6 +175,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('pnl_history_by_time').on('pnl_history').columns(['kind', 'ts']).execute();
     },
   },
+  '0004_writer_lease': {
+    async up(db: Kysely<unknown>) {
+      // One row ('writer'): the epoch every write is fenced by, its holder and its expiry (ms).
+      await db.schema
+        .createTable('writer_lease')
+        .addColumn('name', text, (c) => c.primaryKey())
+        .addColumn('epoch', 'bigint', (c) => c.notNull())
+        .addColumn('holder', text, (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Exported so later migrations (other issues) append here. */

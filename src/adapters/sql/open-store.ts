@@ -10,6 +10,7 @@ import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
+import { type AcquireOptions, acquireWriterLease, thisProcess } from '../../app/writer-lease.js';
 
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//.test(target);
@@ -20,8 +21,25 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/** Opens the store read-only: it writes only once it holds the writer lease (`claimLease`). */
 export async function openStore(target: string): Promise<SqlStore> {
   return isPostgresUrl(target) ? openPostgres(target) : openSqlite(target);
+}
+
+/** Opens the store and takes its writer lease for `command` (throws `LeaseHeldError` while another process writes). */
+export async function openWriterStore(
+  target: string,
+  command: string,
+  options: AcquireOptions = {},
+): Promise<SqlStore> {
+  const store = await openStore(target);
+  try {
+    await acquireWriterLease(store, thisProcess(command), options);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }
 
 async function openSqlite(path: string): Promise<SqlStore> {

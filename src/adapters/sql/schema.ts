@@ -159,4 +159,15 @@ export interface Database {
   cursors: KeyValueTable;
   orders: OrdersTable;
   pnl_history: PnlHistoryTable;
+  writer_lease: WriterLeaseTable;
+}
+
+export interface WriterLeaseTable {
+  name: string;
+  /** bigint: pg returns it as a string. */
+  epoch: number | string;
+  /** JSON of the LeaseHolder. */
+  holder: string;
+  since: number | string;
+  expires_at: number | string;
 }

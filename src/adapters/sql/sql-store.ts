@@ -5,6 +5,11 @@
  * whole transaction and surfaces as `JournalConflictError`), projection rows are upserts, trades
  * and round trips inserts. Rows go in multi-row statements of at most `CHUNK` rows, below both
  * SQLite's and PostgreSQL's bound-parameter limits.
+ *
+ * Fencing: every write transaction starts with `UPDATE writer_lease … WHERE epoch = <ours>`. The
+ * row lock it takes (PostgreSQL) or the write lock (SQLite) orders it against a takeover's own
+ * UPDATE of that row, so a write either commits before the takeover or sees the new epoch and
+ * writes nothing (`WriterFencedError`).
  */
 import type { Kysely, Transaction } from 'kysely';
 import {
@@ -22,7 +27,11 @@ import {
   type StorePort,
   type TradeQuery,
   type TradeRow,
+  type LeaseHolder,
+  type WriterLease,
   JournalConflictError,
+  NotWriterError,
+  WriterFencedError,
 } from '../../app/store-port.js';
 import type { Database } from './schema.js';
 
@@ -249,16 +258,108 @@ const toHistory = (r: Database['pnl_history']): HistoryRow => ({
   openPositions: Number(r.open_positions),
 });
 
+const LEASE = 'writer';
+
+const toLease = (r: Database['writer_lease']): WriterLease => ({
+  epoch: Number(r.epoch),
+  holder: JSON.parse(r.holder) as LeaseHolder,
+  since: Number(r.since),
+  expiresAt: Number(r.expires_at),
+});
+
 export class SqlStore implements StorePort {
+  private epoch: number | undefined;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly kind: string,
     readonly location: string,
   ) {}
 
+  get writerEpoch(): number | undefined {
+    return this.epoch;
+  }
+
+  /** Inside a write transaction: proves this store still holds the lease (see the module comment). */
+  private async fence(tx: Transaction<Database>, what: string): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === undefined) throw new NotWriterError(what);
+    const result = await tx
+      .updateTable('writer_lease')
+      .set({ epoch })
+      .where('name', '=', LEASE)
+      .where('epoch', '=', epoch)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new WriterFencedError(epoch, await leaseIn(tx));
+  }
+
+  async readLease(): Promise<WriterLease | undefined> {
+    return leaseIn(this.db);
+  }
+
+  async claimLease(
+    expectedEpoch: number,
+    holder: LeaseHolder,
+    now: number,
+    ttlMs: number,
+  ): Promise<WriterLease | undefined> {
+    const row = {
+      name: LEASE,
+      epoch: expectedEpoch + 1,
+      holder: JSON.stringify(holder),
+      since: now,
+      expires_at: now + ttlMs,
+    };
+    if (expectedEpoch === 0) {
+      try {
+        await this.db.insertInto('writer_lease').values(row).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) return undefined; // another process claimed it first
+        throw error;
+      }
+    } else {
+      const result = await this.db
+        .updateTable('writer_lease')
+        .set({ epoch: row.epoch, holder: row.holder, since: row.since, expires_at: row.expires_at })
+        .where('name', '=', LEASE)
+        .where('epoch', '=', expectedEpoch)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return undefined;
+    }
+    this.epoch = row.epoch;
+    return toLease(row);
+  }
+
+  async renewLease(now: number, ttlMs: number): Promise<WriterLease> {
+    const epoch = this.epoch;
+    if (epoch === undefined) throw new NotWriterError('renew the writer lease');
+    const result = await this.db
+      .updateTable('writer_lease')
+      .set({ expires_at: now + ttlMs })
+      .where('name', '=', LEASE)
+      .where('epoch', '=', epoch)
+      .executeTakeFirst();
+    const lease = await this.readLease();
+    if (Number(result.numUpdatedRows) !== 1 || !lease) throw new WriterFencedError(epoch, lease);
+    return lease;
+  }
+
+  async releaseLease(): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === undefined) return;
+    this.epoch = undefined;
+    await this.db
+      .updateTable('writer_lease')
+      .set({ expires_at: 0 })
+      .where('name', '=', LEASE)
+      .where('epoch', '=', epoch)
+      .execute();
+  }
+
   async commit(journal: readonly JournalRecord[], projections: Projections): Promise<void> {
     try {
       await this.db.transaction().execute(async (tx) => {
+        await this.fence(tx, 'commit');
         for (const part of chunks(journal)) {
           await tx
             .insertInto('journal')
@@ -384,6 +485,7 @@ export class SqlStore implements StorePort {
   async writeHistory(rows: readonly HistoryRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
+      await this.fence(tx, 'write history');
       for (const part of chunks(rows, 200)) {
         await tx
           .insertInto('pnl_history')
@@ -427,15 +529,19 @@ export class SqlStore implements StorePort {
 
   async setCursor(name: string, value: string): Promise<void> {
     const updatedAt = new Date().toISOString();
-    await this.db
-      .insertInto('cursors')
-      .values({ name, value, updated_at: updatedAt })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      await this.fence(tx, `set cursor ${name}`);
+      await tx
+        .insertInto('cursors')
+        .values({ name, value, updated_at: updatedAt })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+        .execute();
+    });
   }
 
   async replaceProjections(projections: Projections): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      await this.fence(tx, 'replace projections');
       for (const table of [
         'deployments',
         'deployment_balances',
@@ -451,9 +557,16 @@ export class SqlStore implements StorePort {
     });
   }
 
+  /** Frees the writer lease if this store holds it, then closes the connections. */
   async close(): Promise<void> {
+    await this.releaseLease().catch(() => undefined);
     await this.db.destroy();
   }
+}
+
+async function leaseIn(db: Kysely<Database>): Promise<WriterLease | undefined> {
+  const row = await db.selectFrom('writer_lease').selectAll().where('name', '=', LEASE).executeTakeFirst();
+  return row ? toLease(row) : undefined;
 }
 
 async function writeProjections(tx: Transaction<Database>, p: Projections): Promise<void> {

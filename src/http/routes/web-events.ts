@@ -3,13 +3,14 @@
  * journal changed (fills, orders, marks, capital flows, deployments), so it re-reads the REST API.
  * The events carry no money, only what changed and for whom; the data stays behind the API.
  *
- * Entry points: `journalFeed(source)` (a `LiveFeed` that watches the ledger service's `lastSeq`
- * and classifies the new journal records), `eventRoutes(app, feed)`.
+ * Entry points: `journalFeed(source)` (a `LiveFeed` fed by the ledger service's committed batches:
+ * it classifies each batch's records as they are committed, never re-reading the journal),
+ * `eventRoutes(app, feed)`.
  *
  * Invariants: a deployment token hears only of its own deployment and of account-wide events
- * (marks, splits, dividends), never another deployment's id; the feed polls only while someone
- * listens (one in-memory comparison per tick; the journal is read only when it grew); every
- * stream ends when the server closes.
+ * (marks, splits, dividends), never another deployment's id; the feed listens to the ledger only
+ * while someone listens to it; only committed records are announced; every stream ends when the
+ * server closes.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Principal } from '../../app/api.js';
@@ -37,82 +38,46 @@ export interface LiveFeed {
   subscribe(listener: (change: JournalChange) => void): () => void;
 }
 
-/** What the feed watches: the ledger service satisfies it (`lastSeq`, `store.readJournal`). */
-export interface JournalSource {
+/** A committed batch as the ledger service publishes it (only what the feed reads of it). */
+export interface CommittedRecords {
+  readonly records: readonly Pick<JournalRecord, 'type' | 'payload'>[];
   readonly lastSeq: number;
-  readonly store: { readJournal(afterSeq: number, limit: number): Promise<readonly JournalRecord[]> };
 }
 
-export interface FeedOptions {
-  /** How often to compare `lastSeq` while someone listens (default 200 ms). */
-  readonly pollMs?: number;
-  /** More new records than this are announced as one `reset` without reading them (default 2000). */
-  readonly maxRead?: number;
-  /** A failed journal read (retried on the next tick). */
-  readonly onError?: (error: unknown) => void;
+/** What the feed follows: the ledger service satisfies it (`subscribe` to committed batches). */
+export interface JournalSource {
+  subscribe(listener: (batch: CommittedRecords) => void): () => void;
 }
 
-/** A live feed over the journal. Polls only while it has listeners. */
-export function journalFeed(source: JournalSource, options: FeedOptions = {}): LiveFeed {
-  const pollMs = options.pollMs ?? 200;
-  const maxRead = options.maxRead ?? 2000;
+/** A live feed over the committed journal. Follows the source only while it has listeners. */
+export function journalFeed(source: JournalSource): LiveFeed {
   const listeners = new Set<(change: JournalChange) => void>();
-  let seen = source.lastSeq;
-  let timer: NodeJS.Timeout | undefined;
-  let busy = false;
+  let unfollow: (() => void) | undefined;
 
-  const tick = async () => {
-    const last = source.lastSeq;
-    if (busy || last <= seen) return;
-    busy = true;
-    try {
-      const items =
-        last - seen > maxRead
-          ? [{ kind: 'reset' as const, deployments: [], global: true }]
-          : await readChanges(source, seen, last);
-      seen = last;
-      const change = { seq: last, items };
-      for (const listener of listeners) listener(change);
-    } catch (error) {
-      options.onError?.(error);
-    } finally {
-      busy = false;
+  const onBatch = (batch: CommittedRecords) => {
+    const items = new Map<string, ChangeItem>();
+    for (const record of batch.records) {
+      const item = classify(record);
+      if (item) items.set(`${item.kind}|${item.global}|${item.deployments.join(',')}`, item);
     }
+    if (items.size === 0) return;
+    const change = { seq: batch.lastSeq, items: [...items.values()] };
+    for (const listener of listeners) listener(change);
   };
 
   return {
     subscribe(listener) {
-      if (listeners.size === 0) {
-        seen = source.lastSeq;
-        timer = setInterval(() => void tick(), pollMs);
-        timer.unref();
-      }
+      if (listeners.size === 0) unfollow = source.subscribe(onBatch);
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && timer) {
-          clearInterval(timer);
-          timer = undefined;
+        if (listeners.size === 0) {
+          unfollow?.();
+          unfollow = undefined;
         }
       };
     },
   };
-}
-
-async function readChanges(source: JournalSource, after: number, upTo: number): Promise<ChangeItem[]> {
-  const items = new Map<string, ChangeItem>();
-  let cursor = after;
-  while (cursor < upTo) {
-    const page = await source.store.readJournal(cursor, 500);
-    if (page.length === 0) break;
-    for (const record of page) {
-      if (record.seq > upTo) break;
-      const item = classify(record);
-      if (item) items.set(`${item.kind}|${item.global}|${item.deployments.join(',')}`, item);
-      cursor = record.seq;
-    }
-  }
-  return [...items.values()];
 }
 
 /** What a journal record changed, from its type and the ids in its payload. */
