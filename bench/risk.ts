@@ -10,13 +10,13 @@
  * INFO cases: a sell that passes (open sells of the symbol reserve shares) and a buy refused for
  * buying power (the refusal formats its message). One more INFO figure: what the order router
  * computes per order to build the input (`limitsOf` on the stored limits JSON, `valueSleeve` for
- * the equity, the open-order filter), timed the same way.
+ * the equity, `sleeveHoldings`, the open-order filter), timed the same way.
  */
 import { type Dec, ONE, ZERO } from '../src/core/decimal.js';
 import type { DeploymentId, FillId, Symbol } from '../src/core/ids.js';
 import { applyEvent, newLedger } from '../src/core/ledger.js';
 import { type OrderState, isOpen } from '../src/core/orders.js';
-import { type RiskInput, checkOrder } from '../src/core/risk.js';
+import { type RiskInput, checkOrder, sleeveHoldings } from '../src/core/risk.js';
 import { valueSleeve } from '../src/core/valuation.js';
 import { limitsOf } from '../src/app/limits.js';
 import { type SummaryRow, collectGarbage, int } from './report.js';
@@ -56,6 +56,7 @@ function order(
     brokerOrderId: `b-${i}`,
     reason: null,
     updatedAt: '2025-01-06T15:00:01.000Z',
+    cancelRequested: false,
   };
 }
 
@@ -108,6 +109,7 @@ function inputs() {
     limits: limitsOf(limitsJson),
     cash: sleeve.cash,
     equity,
+    holdings: sleeveHoldings(sleeve, ledger.marks),
     openOrders: orders,
   };
   const buySymbol = symbols[17]!;
@@ -135,7 +137,8 @@ function inputs() {
     const e = valueSleeve(sleeve, ledger.marks).equity;
     const l = limitsOf(limitsJson);
     const open = orders.filter(isOpen);
-    return e > 0n && l.allowShort === false ? open : null;
+    const holdings = sleeveHoldings(sleeve, ledger.marks);
+    return e > 0n && l.allowShort === false && holdings.length > 0 ? open : null;
   };
   return { buy, sell, refused, prepare };
 }

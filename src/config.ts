@@ -4,11 +4,15 @@
  *
  * SUBLEDGER_DB, SUBLEDGER_HOST, SUBLEDGER_PORT, SUBLEDGER_ADMIN_TOKEN, SUBLEDGER_TOKEN_SECRET,
  * SUBLEDGER_BROKER (paper | alpaca | emulator), SUBLEDGER_UNIVERSE (symbols the engine trades, comma-separated), SUBLEDGER_SEED, SUBLEDGER_SYMBOLS, SUBLEDGER_PRICES (bars CSV),
- * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS, SUBLEDGER_REBALANCE_CRON, SUBLEDGER_EXECUTION (market | smart);
+ * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS, SUBLEDGER_REBALANCE_CRON, SUBLEDGER_EXECUTION (market | smart),
+ * SUBLEDGER_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info);
  * for Alpaca: APCA_API_KEY_ID, APCA_API_SECRET_KEY,
- * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL.
+ * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL, and SUBLEDGER_ALPACA_RATE_LIMIT (requests per
+ * minute the adapter allows itself, trading and market data each; default 200, Alpaca's limit —
+ * raise it only for an account with a higher limit, or for the local emulator).
  */
 import { z } from 'zod';
+import { LOG_LEVELS } from './app/logger.js';
 
 const int = (name: string, min: number, max: number) =>
   z.coerce
@@ -42,12 +46,15 @@ const schema = z.object({
     .optional(),
   execution: z.enum(['market', 'smart'], { error: 'execution must be "market" or "smart"' }),
   takeOver: z.boolean(),
+  logLevel: z.enum(LOG_LEVELS, { error: `log-level must be one of ${LOG_LEVELS.join(', ')}` }),
   alpaca: z.object({
     keyId: z.string().optional(),
     secretKey: z.string().optional(),
     baseUrl: z.string().url('APCA_API_BASE_URL must be a URL'),
     dataUrl: z.string().url('APCA_DATA_URL must be a URL'),
     streamUrl: z.string().optional(),
+    /** Alpaca's request budget per minute (trading and market data each); 200 is Alpaca's own. */
+    rateLimit: int('SUBLEDGER_ALPACA_RATE_LIMIT', 1, 1_000_000),
   }),
 });
 
@@ -69,6 +76,7 @@ export interface ConfigFlags {
   rebalanceCron?: string;
   execution?: string;
   takeOver?: boolean;
+  logLevel?: string;
 }
 
 /** Builds and validates the config; throws an Error listing every bad setting. */
@@ -92,12 +100,14 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     rebalanceCron: flags.rebalanceCron ?? env.SUBLEDGER_REBALANCE_CRON,
     execution: flags.execution ?? env.SUBLEDGER_EXECUTION ?? 'market',
     takeOver: flags.takeOver ?? false,
+    logLevel: flags.logLevel ?? env.SUBLEDGER_LOG_LEVEL ?? 'info',
     alpaca: {
       keyId: env.APCA_API_KEY_ID,
       secretKey: env.APCA_API_SECRET_KEY,
       baseUrl: env.APCA_API_BASE_URL ?? 'https://paper-api.alpaca.markets',
       dataUrl: env.APCA_DATA_URL ?? 'https://data.alpaca.markets',
       streamUrl: env.APCA_STREAM_URL,
+      rateLimit: env.SUBLEDGER_ALPACA_RATE_LIMIT ?? '200',
     },
   };
   const parsed = schema.safeParse(raw);

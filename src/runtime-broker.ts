@@ -8,12 +8,13 @@
  * stream to deliver the resulting trade updates).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AlpacaBroker } from './adapters/alpaca/index.js';
+import { AlpacaBroker, RequestBudget } from './adapters/alpaca/index.js';
 import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters/paper/index.js';
-import type { BrokerPort, MarketDataPort } from './app/broker-port.js';
+import type { BrokerPort, ExecutionReport, MarketDataPort } from './app/broker-port.js';
 import { type Clock, systemClock } from './app/clock-port.js';
 import { brokerStateFromBooks } from './app/paper-resume.js';
 import type { LedgerService } from './app/ledger-service.js';
+import type { Logger } from './app/logger.js';
 import type { StorePort } from './app/store-port.js';
 import { dec } from './core/decimal.js';
 import type { Symbol } from './core/ids.js';
@@ -32,6 +33,21 @@ export interface RuntimeBroker extends BrokerPort, MarketDataPort {
   ready(): Promise<void>;
 }
 
+/**
+ * `port` with `extras` in front: every other property reads through to `port` (methods bound to
+ * it), so the port's whole surface passes on, including optional methods added later.
+ */
+export function withExtras<P extends object, E extends object>(port: P, extras: E): Omit<P, keyof E> & E {
+  return new Proxy(port, {
+    get(target, name) {
+      if (Object.prototype.hasOwnProperty.call(extras, name)) return (extras as Record<PropertyKey, unknown>)[name];
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    has: (target, name) => Object.prototype.hasOwnProperty.call(extras, name) || Reflect.has(target, name),
+  }) as unknown as Omit<P, keyof E> & E;
+}
+
 /** The minute after `ts`, where a resumed simulated market continues. */
 function nextMinute(ts: string): string {
   const ms = Date.parse(ts);
@@ -43,8 +59,10 @@ export async function openBroker(
   service: LedgerService,
   store: StorePort,
   idPrefix: string,
+  /** Where the Alpaca adapter logs its calls, backfills and stream failures. */
+  logger?: Logger,
 ): Promise<RuntimeBroker> {
-  if (config.broker === 'paper') return openPaper(config, service, idPrefix);
+  if (config.broker === 'paper') return openPaper(config, service, idPrefix, logger);
   let emulator: EmulatorHandle | undefined;
   let alpaca = config.alpaca;
   if (config.broker === 'emulator') {
@@ -72,21 +90,17 @@ export async function openBroker(
       ...(alpaca.streamUrl ? { streamUrl: alpaca.streamUrl } : {}),
     },
     cursors: { get: (name) => store.getCursor(name), set: (name, value) => store.setCursor(name, value) },
+    ...(logger ? { logger: logger.child({ broker: 'alpaca' }) } : {}),
+    budget: new RequestBudget(alpaca.rateLimit),
+    dataBudget: new RequestBudget(alpaca.rateLimit),
   });
   const symbols = (config.universe ??
     (emulator
       ? demoSymbols(config.symbols).map((s) => s.symbol)
       : ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL'])) as Symbol[];
-  return {
-    submit: (order) => broker.submit(order),
-    cancel: (id) => broker.cancel(id),
-    orderByClientId: (id) => broker.orderByClientId(id),
-    openOrders: () => broker.openOrders(),
-    positions: () => broker.positions(),
-    account: () => broker.account(),
-    subscribe: (handler) => broker.subscribe(handler),
-    latest: (s) => broker.latest(s),
-    ready: () => broker.ready(),
+  // The adapter is passed whole (every port method it has, corporate actions included), with the
+  // runtime's extras in front: never re-listed method by method, so none can be left out.
+  const extras = {
     async close() {
       await broker.close();
       await emulator?.close();
@@ -103,13 +117,28 @@ export async function openBroker(
       return true;
     },
   };
+  return withExtras(broker, extras);
 }
 
-async function openPaper(config: RuntimeConfig, service: LedgerService, idPrefix: string): Promise<RuntimeBroker> {
+async function openPaper(
+  config: RuntimeConfig,
+  service: LedgerService,
+  idPrefix: string,
+  logger?: Logger,
+): Promise<RuntimeBroker> {
   // The paper account lives in memory: resume it from the books (Σ sleeves + house = broker).
   const resume = brokerStateFromBooks(service.ledger);
   const paper = {
     idPrefix,
+    ...(logger
+      ? {
+          onError: (error: unknown, report: ExecutionReport) =>
+            logger.error(
+              { err: error, broker: 'paper', client_order_id: report.order.clientOrderId, report: report.kind },
+              'paper broker: a report handler failed',
+            ),
+        }
+      : {}),
     ...(resume.cash !== undefined ? { startingCash: resume.cash, openingPositions: resume.positions } : {}),
   };
   const broker: PaperBroker = config.prices

@@ -6,8 +6,14 @@
  * the scheduler ticks on the broker's clock: prices every `markSeconds`, snapshots every
  * SUBLEDGER_SNAPSHOT_SECONDS, each trading day's close (snapshots + history). Step and tick never
  * overlap. Missed closes are caught up from the journal on start.
+ *
+ * Logging: one pino logger (src/logging.ts; `config.logLevel`) for the HTTP requests, the broker
+ * adapter's calls, and this file's events — lease taken / taken over / renewal failed / lost,
+ * reconciliation and order-resolution outcomes, scheduler failures. A corrupt journal entry met
+ * while serving is fatal (`onFatal`: logged, then the process exits 1), as it is at start-up.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import { type Clock, systemClock } from './app/clock-port.js';
 import { Engine } from './engine/engine.js';
@@ -15,10 +21,12 @@ import { DEFAULT_SMART } from './engine/execution.js';
 import type { RebalanceRun } from './engine/rebalance.js';
 import { sampleStrategies } from './engine/strategies/index.js';
 import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { type RuntimeBroker, openBroker } from './runtime-broker.js';
 import { openStore } from './adapters/sql/open-store.js';
 import { LeaseKeeper, acquireWriterLease, leaseSettingsFromEnv, thisProcess } from './app/writer-lease.js';
-import type { AppError } from './app/errors.js';
+import { type AppError, journalCorruption } from './app/errors.js';
+import type { Logger } from './app/logger.js';
 import { LedgerService, type LoadProgress } from './app/ledger-service.js';
 import type { HistoryKind } from './app/history.js';
 import { usEquityHours } from './app/market-hours.js';
@@ -33,11 +41,14 @@ import { type AuthConfig, deploymentToken } from './http/auth.js';
 import { buildServer } from './http/server.js';
 import { journalFeed } from './http/routes/web.js';
 import { createSmtpMailer } from './adapters/smtp/smtp-mailer.js';
+import { createLogger, safeLocation } from './logging.js';
 import { loadReportConfig } from './reports/report-config.js';
 import { ReportService } from './reports/report-service.js';
 
 export interface Runtime {
   readonly app: Subledger;
+  /** Where this runtime logs (JSON lines on stderr by default). */
+  readonly logger: Logger;
   readonly broker: RuntimeBroker;
   readonly store: StorePort;
   readonly auth: AuthConfig;
@@ -76,19 +87,33 @@ export interface RuntimeOptions {
    * nothing more is written. Default: say why on stderr and exit with code 3.
    */
   onLeaseLost?: (error: AppError) => void;
+  /** The logger (default: pino on stderr at `config.logLevel`). */
+  logger?: PinoLogger;
+  /**
+   * Called once when serving meets an error the process must not survive (a corrupt journal
+   * entry). Default: log it (fatal), close what can be closed within 3 s, exit with code 1.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export async function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const command = options.command ?? 'serve';
+  logger.info({ command, store: safeLocation(config.db), broker: config.broker }, 'starting');
   const store = await openStore(config.db);
   const settings = leaseSettingsFromEnv();
   let keeper: LeaseKeeper | undefined;
   try {
     // One writer per store: take the lease before reading the journal, so nothing else appends to it.
-    await acquireWriterLease(store, thisProcess(options.command ?? 'serve'), {
+    const taken = await acquireWriterLease(store, thisProcess(command), {
       takeOver: config.takeOver,
       settings,
-      onNote: (message) => console.error(message),
+      onNote: (message) => logger.warn({ lease: 'take-over' }, message),
     });
+    logger.info(
+      { lease: 'taken', epoch: taken.epoch, expires_at: new Date(taken.expiresAt).toISOString(), command },
+      'writer lease taken',
+    );
     // Execution ids must never repeat across runs (a repeat would be dropped as a duplicate fill),
     // so every process gets its own id prefix.
     const idPrefix = options.idPrefix ?? `p${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -98,11 +123,21 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       now: () => clockRef.current.now(),
       ...(options.onLoad ? { onProgress: options.onLoad } : {}),
     });
-    service.onFenced(options.onLeaseLost ?? leaseLost);
-    const lease = new LeaseKeeper(store, settings, (error) => service.lostLease(error));
+    service.onFenced(options.onLeaseLost ?? ((error) => leaseLost(logger, error)));
+    const lease = new LeaseKeeper(
+      store,
+      settings,
+      (error) => {
+        logger.error({ lease: 'lost', error: error.message }, 'writer lease lost: this process writes no more');
+        service.lostLease(error);
+      },
+      Date.now,
+      (error) =>
+        logger.warn({ lease: 'renewal failed', error: error.message }, 'writer lease renewal failed; retrying'),
+    );
     keeper = lease;
     lease.start();
-    const broker = await openBroker(config, service, store, idPrefix);
+    const broker = await openBroker(config, service, store, idPrefix, logger);
     clockRef.current = broker.clock;
     const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
     const app = new Subledger({
@@ -112,10 +147,15 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       clock: broker.clock,
       hours: usEquityHours,
       staleMarkSeconds: schedule.staleAfterSeconds,
+      log: logAs(logger, 'prices'),
+      onError: (error) => logger.error({ err: error }, 'could not book a broker report (it is delivered again)'),
     });
     await app.start();
     await broker.ready();
-    await checkAccount(app, 'at start-up');
+    // Orders journaled but never acknowledged (a crash between the journal and the broker), and
+    // orders that ended at the broker while we were down, take the broker's word before we serve.
+    await resolveOrders(app, 'at start-up', logger);
+    await checkAccount(app, 'at start-up', logger);
     const recorder = new Recorder(service);
     const performance = new Performance(store);
     const scheduler = new MarkScheduler({
@@ -125,6 +165,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       clock: broker.clock,
       store,
       options: schedule,
+      log: logAs(logger, 'scheduler'),
     });
     const engine = new Engine(
       {
@@ -137,7 +178,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       { universe: broker.symbols, policy: config.execution === 'smart' ? DEFAULT_SMART : { kind: 'market' } },
     );
     const reports = ReportService.fromConfig(
-      { service, account: () => app.account(), clock: broker.clock },
+      { service, account: () => app.account(), clock: broker.clock, log: logAs(logger, 'reports') },
       loadReportConfig({}, process.env),
       createSmtpMailer,
     );
@@ -156,8 +197,26 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     let http: FastifyInstance | undefined;
     const timers: NodeJS.Timeout[] = [];
     const crons: Cron[] = [];
-    return {
+    let stopping = false;
+    const fatal =
+      options.onFatal ??
+      ((error: Error) => {
+        if (stopping) return;
+        stopping = true;
+        logger.fatal(errorFields(error), `${error.message}; stopping`);
+        void Promise.race([runtime.close(), sleep(3000)])
+          .catch(() => undefined)
+          .finally(() => process.exit(1));
+      });
+    /** A background failure: fatal when the journal is corrupt, else logged (and retried on the next run). */
+    const failed = (what: string) => (error: unknown) => {
+      const corrupt = journalCorruption(error);
+      if (corrupt) fatal(corrupt);
+      else logger.warn({ err: error }, `${what} failed`);
+    };
+    const runtime: Runtime = {
       app,
+      logger,
       broker,
       store,
       auth,
@@ -173,6 +232,8 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         http = buildServer({
           api: app,
           auth,
+          logger,
+          onFatal: fatal,
           performance,
           web: { feed: journalFeed(service) },
           rebalances: {
@@ -184,12 +245,14 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         if (config.rebalanceCron) {
           crons.push(
             new Cron(config.rebalanceCron, { protect: true }, () => {
-              rebalance().catch((e) => console.error('scheduled rebalance failed:', (e as Error).message));
+              rebalance().catch(failed('scheduled rebalance'));
             }),
           );
         }
         const url = await http.listen({ host: config.host, port: config.port });
-        timers.push(setInterval(() => void checkAccount(app, 'scheduled check'), RECONCILE_EVERY_MS));
+        logger.info({ url, broker: broker.source }, 'listening');
+        timers.push(setInterval(() => void checkAccount(app, 'scheduled check', logger), RECONCILE_EVERY_MS));
+        timers.push(setInterval(() => void resolveOrders(app, 'scheduled', logger), RESOLVE_ORDERS_EVERY_MS));
         let stepping = false;
         timers.push(
           setInterval(() => {
@@ -198,7 +261,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
             broker
               .step()
               .then(() => scheduler.tick())
-              .catch((e) => console.error('market step / scheduler failed:', (e as Error).message))
+              .catch(failed('market step / scheduler'))
               .finally(() => (stepping = false));
           }, config.stepMs),
         );
@@ -213,9 +276,12 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         await broker.close();
         await lease.release();
         await store.close();
+        logger.info({ lease: 'released' }, 'stopped; writer lease released');
       },
     };
+    return runtime;
   } catch (error) {
+    logger.fatal(errorFields(error), `start-up failed: ${(error as Error)?.message ?? String(error)}`);
     await keeper?.release();
     await store.releaseLease().catch(() => undefined);
     await store.close();
@@ -223,16 +289,42 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
   }
 }
 
+/** The `(level, message)` hook the app's services report through, as log lines of `component`. */
+function logAs(logger: Logger, component: string): (level: 'error' | 'info', message: string) => void {
+  return (level, message) => logger[level]({ component }, message);
+}
+
+/** What a log line says about an error: a corrupt entry's seq and fields, an AppError's code, else the error with its stack. */
+function errorFields(error: unknown): Record<string, unknown> {
+  const corrupt = journalCorruption(error);
+  if (corrupt) return { journal: { entry: corrupt.where, problems: corrupt.problems } };
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return { code: error.code };
+  if (error instanceof Error && error.name === 'LeaseHeldError') return { lease: 'held' };
+  return { err: error };
+}
+
 /** The default when the lease is lost: nothing more is written; say so and stop the process. */
-function leaseLost(error: AppError): void {
-  console.error(`error: ${error.message}; stopping`);
+function leaseLost(logger: Logger, error: AppError): void {
+  logger.fatal({ lease: 'lost', code: error.code, details: error.details }, `${error.message}; stopping`);
   process.exit(3);
 }
 
 const RECONCILE_EVERY_MS = 5 * 60_000;
+const RESOLVE_ORDERS_EVERY_MS = 30_000;
+
+/** Sweeps orders not acknowledged by the broker (or ended there unseen); never throws. */
+async function resolveOrders(app: Subledger, when: string, logger: Logger): Promise<void> {
+  const result = await app.resolveAllOrders();
+  const { adopted, sent, expired, canceled, failed } = result;
+  if (adopted + sent + expired + canceled + failed > 0)
+    logger[failed > 0 ? 'warn' : 'info'](
+      { recovery: 'order resolution', when, adopted, sent, expired, canceled, failed },
+      `order resolution ${when}: ${adopted} taken from the broker, ${sent} sent (the broker never had them), ${expired} expired unsent, ${canceled} cancel(s) carried out, ${failed} not reachable (retried in 30 s)`,
+    );
+}
 
 /** Books the broker's corporate actions, then reports any drift between broker and books (never absorbs it). */
-async function checkAccount(app: Subledger, when: string): Promise<void> {
+async function checkAccount(app: Subledger, when: string, logger: Logger): Promise<void> {
   try {
     await app.syncCorporateActions();
     const account = await app.account();
@@ -240,9 +332,9 @@ async function checkAccount(app: Subledger, when: string): Promise<void> {
       const drift = account.differences
         .filter((d) => d.difference !== '0')
         .map((d) => `${d.item} ${d.difference} (${d.likely_cause})`);
-      console.error(`reconciliation ${when}: the books do not equal the broker: ${drift.join('; ')}`);
-    }
+      logger.error({ reconciliation: when, drift }, `reconciliation ${when}: the books do not equal the broker`);
+    } else logger.debug({ reconciliation: when }, `reconciliation ${when}: balanced`);
   } catch (error) {
-    console.error(`reconciliation ${when} failed: ${(error as Error).message}`);
+    logger.warn({ reconciliation: when, error: (error as Error).message }, `reconciliation ${when} failed`);
   }
 }

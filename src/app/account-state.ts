@@ -190,6 +190,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
           ? `open leg of a split order, sent after ${event.after} closed the account's position`
           : null,
         updatedAt: event.ts,
+        cancelRequested: false,
       });
       const order = state.orders.get(event.id)!;
       if (event.after) state.dependents.set(event.after, event.id);
@@ -222,6 +223,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
           brokerOrderId: null,
           reason: null,
           updatedAt: event.ts,
+          cancelRequested: false,
         });
         return id;
       });

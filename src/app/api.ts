@@ -24,6 +24,8 @@ export interface Limits {
   readonly allowedSymbols?: readonly string[];
   /** Shorting allowed (default false). */
   readonly allowShort?: boolean;
+  /** Largest gross exposure (Σ |position value|) as a multiple of sleeve equity (> 0; default 1). */
+  readonly maxLeverage?: Dec;
 }
 
 export interface CreateDeploymentInput {
@@ -53,6 +55,8 @@ export interface LimitsView {
   max_position_pct: string | null;
   allowed_symbols: string[] | null;
   allow_short: boolean;
+  /** The max leverage in force (the default "1" when none was set); always set by Subledger. */
+  max_leverage?: string;
 }
 
 /** Seed 000's metrics: the sleeve's own virtual account. */
@@ -169,6 +173,11 @@ export interface SubledgerApi {
   /** Only the deployment's own order; throws NOT_FOUND otherwise, CONFLICT when already final. */
   cancelOrder(id: DeploymentId, orderId: string): Promise<OrderView>;
   listOrders(id: DeploymentId, query: { status: 'open' | 'closed' | 'all'; limit: number }): OrderView[];
+  /**
+   * Resolves the deployment's orders the broker has not acknowledged yet (looked up, adopted or
+   * sent once), waiting at most `waitMs`; what is not settled by then goes on in the background.
+   */
+  resolveOrders(id: DeploymentId, waitMs?: number): Promise<void>;
   account(): Promise<AccountView>;
   health(): Promise<HealthView>;
 }

@@ -14,8 +14,8 @@
  * and the live state has folded the same records, the live state IS the state as of T),
  * `firstEventTime`.
  */
-import { type AccountState, applyJournalEvent, newAccountState } from './account-state.js';
-import { decodePayload } from './journal-codec.js';
+import { type AccountState, newAccountState } from './account-state.js';
+import { applyRecord } from './journal-read.js';
 import type { JournalRecord, StorePort } from './store-port.js';
 
 const PAGE = 5000;
@@ -63,7 +63,7 @@ export class PrefixFold {
       const record = this.buffer[this.next]!;
       const effective = Math.max(this.effective, timeOf(record.tsEvent));
       if (effective > t) break;
-      applyJournalEvent(this.state, decodePayload(record.payload, `seq ${record.seq}`));
+      applyRecord(this.state, record);
       this.effective = effective;
       this.seq = record.seq;
       this.next++;

@@ -10,6 +10,7 @@
 import type { Dec } from '../core/decimal.js';
 import type { Side } from '../core/events.js';
 import type { BrokerOrderId, ClientOrderId, FillId, Symbol } from '../core/ids.js';
+import { AppError } from './errors.js';
 
 export type OrderType = 'market' | 'limit';
 export type TimeInForce = 'day' | 'gtc' | 'ioc';
@@ -90,6 +91,39 @@ export class BrokerRejection extends Error {
     super(brokerMessage);
     this.name = 'BrokerRejection';
   }
+}
+
+/**
+ * The broker could not be reached or did not answer in time (connection refused or lost, a
+ * timeout, a 5xx or a rate limit that outlasted the retries). Nothing says it refused anything: a
+ * read may simply be retried later, and the outcome of a write is unknown until the order is
+ * looked up. Adapters throw it (keeping their own error as `cause`) instead of their transport
+ * errors, so every edge maps it the same way (`brokerUnavailable`).
+ */
+export class BrokerUnavailableError extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
+/**
+ * `503 BROKER_UNAVAILABLE` (retryable) for an error that is, or was caused by, a
+ * `BrokerUnavailableError`; undefined for any other error.
+ */
+export function brokerUnavailable(error: unknown): AppError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof BrokerUnavailableError)
+      return new AppError(
+        'BROKER_UNAVAILABLE',
+        `BROKER_UNAVAILABLE: could not reach the broker (${e.message}); retry later`,
+        {
+          retryable: true,
+        },
+      );
+  }
+  return undefined;
 }
 
 /** A corporate action the broker booked on the account (Alpaca: DIV and SPLIT activities). */

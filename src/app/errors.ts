@@ -17,7 +17,8 @@ export const ERROR_CODES = {
   IDEMPOTENCY_CONFLICT: { status: 409, summary: 'The idempotency key was used before for a different request.' },
   INSUFFICIENT_BUYING_POWER: {
     status: 422,
-    summary: "The order needs more cash than the deployment's buying power (cash − reservations of its open orders).",
+    summary:
+      "The order needs more than the deployment's buying power (cash − reservations of its open orders − what its shorts hold back; a short sale needs its value plus the short margin).",
   },
   INSUFFICIENT_POSITION: {
     status: 422,
@@ -36,6 +37,11 @@ export const ERROR_CODES = {
   MAX_POSITION_EXCEEDED: {
     status: 422,
     summary: "The position after the order would exceed the deployment's max position value (absolute or % of equity).",
+  },
+  MAX_LEVERAGE_EXCEEDED: {
+    status: 422,
+    summary:
+      "The order would take the deployment's gross exposure (the absolute values of its positions plus what its open orders would add) beyond its equity × max_leverage.",
   },
   DEPLOYMENT_NOT_ACTIVE: {
     status: 422,
@@ -75,4 +81,28 @@ export class AppError extends Error {
   get status(): number {
     return ERROR_CODES[this.code].status;
   }
+}
+
+/**
+ * A journal entry that cannot be read back (its payload, a field of it, or its place in the
+ * journal): fatal — nothing folded past it would be right, so every command stops with this
+ * message (`corrupt journal entry seq N: field: reason`) and a non-zero exit.
+ */
+export class JournalCorruptError extends Error {
+  constructor(
+    /** Where the entry is, e.g. `seq 42`. */
+    readonly where: string,
+    /** Each field that cannot be read, and why. */
+    readonly problems: readonly { readonly field: string; readonly message: string }[],
+  ) {
+    super(`corrupt journal entry ${where}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'JournalCorruptError';
+  }
+}
+
+/** The first `JournalCorruptError` in `error` or its chain of causes. */
+export function journalCorruption(error: unknown): JournalCorruptError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++)
+    if (e instanceof JournalCorruptError) return e;
+  return undefined;
 }

@@ -1,18 +1,47 @@
 /**
  * The journal's wire format: one JSON object per event, decimals as strings, snake_case fields
  * (the same shapes `subledger import` reads). Parsing is strict: an unknown field, a number where
- * a decimal string belongs, or a malformed decimal is an error naming the field.
+ * a decimal string belongs, a malformed decimal or a value beyond the journal's bounds
+ * (journal-bounds.ts: lengths, sizes, the years 1970–2100) is an error naming the field.
+ *
+ * One schema per event type is the journal's only definition: the reader applies it to every
+ * stored line, and every writer applies it to each event before it is committed
+ * (`encodeChecked`, called by `LedgerService.append`), so an entry that was written can always be
+ * read back.
  *
  * Entry points: `parseJournalLine` (text → event or problems), `encodeEvent` (event → canonical
- * payload), `decodeRecord` (stored payload → event; throws on a corrupt journal).
+ * payload), `encodeChecked` (the payload and what the reader would refuse in it), `admitEvent`
+ * (a writer's event with its free text cut to the bounds), `decodePayload` (stored payload →
+ * event; throws on a corrupt journal), `INTERNAL_TYPES` (the app's own event types, never imported).
  */
 import { z } from 'zod';
-import { decimalProblem, parseDec, toPlain } from '../core/decimal.js';
+import { ONE, decimalProblem, parseDec, toPlain } from '../core/decimal.js';
 import { type CostMethod, type DeploymentOpened, type LedgerEvent, type Side, eventKey } from '../core/events.js';
 import type { OrderStatus } from '../core/orders.js';
 import type { AllocationPolicy } from '../core/allocation.js';
 import type { Dec } from '../core/decimal.js';
+import { JournalCorruptError } from './errors.js';
 import { type DeploymentId, type FillId, type Symbol, deploymentIdProblem, symbolProblem } from '../core/ids.js';
+import {
+  MAX_ALLOWED_SYMBOLS,
+  MAX_AMOUNT,
+  MAX_DIVIDEND_PER_SHARE,
+  MAX_FLOW_ID_CHARS,
+  MAX_ID_CHARS,
+  MAX_NAME_CHARS,
+  MAX_PRICE,
+  MAX_QTY,
+  MAX_REASON_CHARS,
+  MAX_SOURCE_CHARS,
+  MAX_SPLIT_RATIO,
+  MAX_STRATEGY_CHARS,
+  MIN_SPLIT_RATIO,
+  boundedText,
+  clampReason,
+  idempotencyKeyText,
+  magnitudeProblem,
+  timeRangeProblem,
+} from './journal-bounds.js';
 
 /** A deployment's settings beyond what the ledger needs (kept in the same journal event). */
 export interface DeploymentSettings {
@@ -160,141 +189,287 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-const decimal = z.string({ error: 'must be a decimal string, e.g. "150.25"' }).superRefine((value, ctx) => {
+const DECIMAL_HINT = 'must be a decimal string, e.g. "150.25"';
+const decimalError = (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : DECIMAL_HINT);
+
+/** A decimal string (form only: sign, ≤ 20 integer and ≤ 18 fractional digits). */
+const decimal = z.string({ error: decimalError }).superRefine((value, ctx) => {
   const problem = decimalProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
-const isoTime = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO-8601 time with a zone, e.g. "2025-01-02T15:00:00Z"',
+/** A decimal string at most `max` in size (either sign). */
+const boundedDecimal = (max: Dec) => {
+  const digits = integerDigits(toPlain(max));
+  return z.string({ error: decimalError }).superRefine((value, ctx) => {
+    const problem =
+      decimalProblem(value) ??
+      // Fewer integer digits than the bound (a power of ten) is within it: no need to parse.
+      (integerDigits(value) < digits ? undefined : magnitudeProblem(parseDec(value), max));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+};
+
+/** Integer digits of a well-formed decimal string, leading zeros and sign left out ("-012.5" → 2). */
+function integerDigits(text: string): number {
+  const first = text.charCodeAt(0);
+  let i = first === 45 || first === 43 ? 1 : 0;
+  while (text.charCodeAt(i) === 48) i++;
+  const dot = text.indexOf('.', i);
+  return (dot < 0 ? text.length : dot) - i;
+}
+const qty = boundedDecimal(MAX_QTY);
+const price = boundedDecimal(MAX_PRICE);
+const amount = boundedDecimal(MAX_AMOUNT);
+const splitRatio = z.string({ error: decimalError }).superRefine((value, ctx) => {
+  const problem = decimalProblem(value);
+  if (problem) return void ctx.addIssue({ code: 'custom', message: problem });
+  const ratio = parseDec(value);
+  if (ratio > 0n && (ratio < MIN_SPLIT_RATIO || ratio > MAX_SPLIT_RATIO))
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be from ${toPlain(MIN_SPLIT_RATIO)} to ${toPlain(MAX_SPLIT_RATIO)}`,
+    });
 });
-const deploymentId = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-  const problem = deploymentIdProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-const symbol = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-  const problem = symbolProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+/** An ISO-8601 time with a zone, in the years 1970–2100. */
+const isoTime = z.iso
+  .datetime({
+    offset: true,
+    abort: true, // a malformed time has no year to check
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : 'must be an ISO-8601 time with a zone, e.g. "2025-01-02T15:00:00Z"',
+  })
+  .superRefine((value, ctx) => {
+    const problem = timeRangeProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const deploymentId = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .superRefine((value, ctx) => {
+    const problem = deploymentIdProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const symbol = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .superRefine((value, ctx) => {
+    const problem = symbolProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const id = boundedText(MAX_ID_CHARS);
 const side = z.enum(['buy', 'sell'], { error: 'must be "buy" or "sell"' });
 const feeCurrency = z.enum(['quote', 'base'], { error: 'must be "quote" or "base"' });
+const orderType = z.enum(['market', 'limit'], { error: 'must be "market" or "limit"' });
+const timeInForce = z.enum(['day', 'gtc', 'ioc'], { error: 'must be "day", "gtc" or "ioc"' });
+const reason = z
+  .string({ error: 'must be a string' })
+  .max(MAX_REASON_CHARS, { error: `must be at most ${MAX_REASON_CHARS} characters` })
+  .refine((text) => !text.includes('\u0000'), { error: 'must not contain NUL characters' });
+
+/**
+ * A deployment's risk limits as journaled (see limits.ts): the known ones typed; any other key (a
+ * limit added later) must be a bounded decimal string or a boolean.
+ */
+const limits = z
+  .strictObject({
+    max_order_notional: amount.optional(),
+    max_position_value: amount.optional(),
+    max_position_pct: amount.optional(),
+    allowed_symbols: z
+      .array(symbol)
+      .max(MAX_ALLOWED_SYMBOLS, { error: `must list at most ${MAX_ALLOWED_SYMBOLS} symbols` })
+      .optional(),
+    allow_short: z.boolean({ error: 'must be true or false' }).optional(),
+    max_leverage: amount.optional(),
+  })
+  .catchall(
+    z.unknown().superRefine((value, ctx) => {
+      if (typeof value === 'boolean') return;
+      const problem =
+        typeof value === 'string'
+          ? (decimalProblem(value) ?? magnitudeProblem(parseDec(value), MAX_AMOUNT))
+          : 'must be a decimal string or true/false';
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
 
 const leg = z.strictObject({
   deployment: deploymentId,
   side,
-  qty: decimal,
-  fee: decimal.optional(),
+  qty,
+  fee: amount.optional(),
   fee_currency: feeCurrency.optional(),
 });
+
+/** The money a fill moves, leg by leg: qty × price within MAX_AMOUNT (reported on the leg's qty). */
+const AMOUNT_DIGITS = integerDigits(toPlain(MAX_AMOUNT)) - 1;
+function notionalProblems(
+  price: unknown,
+  legs: readonly { qty: unknown }[],
+  at: (index: number) => (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
+  if (typeof price !== 'string') return;
+  const priceDigits = integerDigits(price);
+  for (const [index, l] of legs.entries()) {
+    // a < 10^m and b < 10^n make a × b < 10^(m+n): only a product that could reach the bound is computed.
+    if (typeof l.qty !== 'string' || integerDigits(l.qty) + priceDigits <= AMOUNT_DIGITS) continue;
+    // zod runs an object's refinement even when a field failed its own check: only values that
+    // passed theirs are multiplied (a field beyond its own bound is reported once, by that field).
+    const q = within(l.qty, MAX_QTY);
+    const p = within(price, MAX_PRICE);
+    if (q !== undefined && p !== undefined && q * p > MAX_AMOUNT * ONE)
+      ctx.addIssue({
+        code: 'custom',
+        path: at(index),
+        message: `qty × price must be at most ${toPlain(MAX_AMOUNT)}`,
+      });
+  }
+}
+
+/** `text` as a Dec when it is a decimal string within `max` in size, else undefined. */
+function within(text: string, max: Dec): Dec | undefined {
+  if (decimalProblem(text) !== undefined) return undefined;
+  const value = parseDec(text);
+  return magnitudeProblem(value, max) === undefined ? value : undefined;
+}
 
 const schemas = {
   deployment: z.strictObject({
     type: z.literal('deployment'),
     deployment: deploymentId,
-    initial_capital: decimal,
+    initial_capital: amount,
     cost_method: z.enum(['average', 'fifo'], { error: 'must be "average" or "fifo"' }).optional(),
-    name: z.string().min(1).max(100).optional(),
-    strategy: z.string().min(1).max(100).optional(),
-    limits: z.record(z.string(), z.unknown()).optional(),
+    name: boundedText(MAX_NAME_CHARS).optional(),
+    strategy: boundedText(MAX_STRATEGY_CHARS).optional(),
+    limits: limits.optional(),
     ts: isoTime.optional(),
   }),
-  fill_legs: z.strictObject({
-    type: z.literal('fill'),
-    id: z.string().min(1).max(128),
-    symbol,
-    price: decimal,
-    ts: isoTime,
-    legs: z.array(leg).min(1),
-    order_id: z.string().min(1).max(128).optional(),
-  }),
-  fill: z.strictObject({
-    type: z.literal('fill'),
-    id: z.string().min(1).max(128),
-    deployment: deploymentId,
-    symbol,
-    side,
-    qty: decimal,
-    price: decimal,
-    fee: decimal.optional(),
-    fee_currency: feeCurrency.optional(),
-    ts: isoTime,
-    order_id: z.string().min(1).max(128).optional(),
-  }),
+  fill_legs: z
+    .strictObject({
+      type: z.literal('fill'),
+      id,
+      symbol,
+      price,
+      ts: isoTime,
+      legs: z.array(leg).min(1, { error: 'must list at least one leg' }),
+      order_id: id.optional(),
+    })
+    .superRefine((fill, ctx) => notionalProblems(fill.price, fill.legs, (i) => ['legs', i, 'qty'], ctx)),
+  fill: z
+    .strictObject({
+      type: z.literal('fill'),
+      id,
+      deployment: deploymentId,
+      symbol,
+      side,
+      qty,
+      price,
+      fee: amount.optional(),
+      fee_currency: feeCurrency.optional(),
+      ts: isoTime,
+      order_id: id.optional(),
+    })
+    .superRefine((fill, ctx) => notionalProblems(fill.price, [fill], () => ['qty'], ctx)),
   capital_flow: z.strictObject({
     type: z.literal('capital_flow'),
-    id: z.string().min(1).max(128),
+    id: boundedText(MAX_FLOW_ID_CHARS),
     deployment: deploymentId,
-    amount: decimal,
+    amount,
     ts: isoTime,
   }),
-  split: z.strictObject({ type: z.literal('split'), symbol, ratio: decimal, ts: isoTime }),
-  dividend: z.strictObject({ type: z.literal('dividend'), symbol, amount_per_share: decimal, ts: isoTime }),
+  split: z.strictObject({ type: z.literal('split'), symbol, ratio: splitRatio, ts: isoTime }),
+  dividend: z.strictObject({
+    type: z.literal('dividend'),
+    symbol,
+    amount_per_share: boundedDecimal(MAX_DIVIDEND_PER_SHARE),
+    ts: isoTime,
+  }),
   mark: z.strictObject({
     type: z.literal('mark'),
     symbol,
-    price: decimal,
+    price,
     ts: isoTime,
-    source: z.string().min(1).max(64).optional(),
+    source: boundedText(MAX_SOURCE_CHARS).optional(),
   }),
   deployment_status: z.strictObject({
     type: z.literal('deployment_status'),
-    id: z.string().min(1).max(128),
+    id,
     deployment: deploymentId,
     status: z.enum(['active', 'paused', 'stopped']),
     ts: isoTime,
   }),
   order_submitted: z.strictObject({
     type: z.literal('order_submitted'),
-    id: z.string().min(1).max(48),
+    id,
     deployment: deploymentId,
     symbol,
     side,
-    qty: decimal,
-    order_type: z.enum(['market', 'limit']),
-    limit_price: decimal.nullable(),
-    time_in_force: z.enum(['day', 'gtc', 'ioc']),
-    reserve_price: decimal,
-    idempotency_key: z.string().max(128).nullable(),
-    after: z.string().min(1).max(48).optional(),
+    qty,
+    order_type: orderType,
+    limit_price: price.nullable(),
+    time_in_force: timeInForce,
+    reserve_price: price,
+    idempotency_key: idempotencyKeyText().nullable(),
+    after: id.optional(),
     ts: isoTime,
   }),
   rebalance_completed: z.strictObject({
     type: z.literal('rebalance_completed'),
-    id: z.string().min(1).max(128),
+    id,
     summary: z.record(z.string(), z.unknown()),
     ts: isoTime,
   }),
   block_submitted: z.strictObject({
     type: z.literal('block_submitted'),
-    id: z.string().min(1).max(48),
+    id,
     symbol,
     side,
-    qty: decimal,
-    order_type: z.enum(['market', 'limit']),
-    limit_price: decimal.nullable(),
-    time_in_force: z.enum(['day', 'gtc', 'ioc']),
+    qty,
+    order_type: orderType,
+    limit_price: price.nullable(),
+    time_in_force: timeInForce,
     policy: z.strictObject({
       method: z.enum(['pro_rata_earliest_deadline', 'pro_rata_largest_deficit']),
       increment: decimal,
       fee_unit: decimal,
     }),
-    participants: z
-      .array(z.strictObject({ deployment: deploymentId, requested: decimal, reserve_price: decimal }))
-      .min(1),
-    rebalance_id: z.string().max(128).nullable(),
+    participants: z.array(z.strictObject({ deployment: deploymentId, requested: qty, reserve_price: price })).min(1),
+    rebalance_id: id.nullable(),
     ts: isoTime,
   }),
   order_updated: z.strictObject({
     type: z.literal('order_updated'),
-    id: z.string().min(1).max(128),
-    status: z.enum(['pending_new', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired']),
-    filled_qty: decimal,
-    filled_avg_price: decimal.nullable(),
-    broker_order_id: z.string().max(128).nullable(),
-    reason: z.string().max(2000).nullable(),
+    id,
+    status: z.enum([
+      'pending_new',
+      'new',
+      'partially_filled',
+      'pending_cancel',
+      'filled',
+      'canceled',
+      'rejected',
+      'expired',
+    ]),
+    filled_qty: qty,
+    filled_avg_price: price.nullable(),
+    broker_order_id: id.nullable(),
+    reason: reason.nullable(),
     ts: isoTime,
   }),
 };
+
+/**
+ * The event types only Subledger itself journals — orders and their broker reports, block orders,
+ * rebalance runs, deployment status changes. They describe this process's own conversation with
+ * the broker, so `subledger import` refuses them (an imported `order_submitted` would be an open
+ * order no broker knows, reserving cash for ever).
+ */
+export const INTERNAL_TYPES: ReadonlySet<string> = new Set([
+  'deployment_status',
+  'order_submitted',
+  'order_updated',
+  'block_submitted',
+  'rebalance_completed',
+]);
 
 const TYPES = [
   'deployment',
@@ -491,18 +666,23 @@ function toEvent(data: Parsed): JournalEvent {
 
 /** The canonical stored form of an event (fills always with `legs`). Stable field order. */
 export function encodeEvent(event: JournalEvent): string {
+  return JSON.stringify(wireOf(event));
+}
+
+/** An event as the plain object its payload is the JSON of. */
+function wireOf(event: JournalEvent): Record<string, unknown> {
   switch (event.type) {
     case 'deployment':
-      return JSON.stringify({
+      return {
         type: 'deployment',
         deployment: event.deployment,
         initial_capital: toPlain(event.initialCapital),
         cost_method: event.costMethod,
         ...deploymentSettings(event),
         ts: event.ts,
-      });
+      };
     case 'fill':
-      return JSON.stringify({
+      return {
         type: 'fill',
         id: event.id,
         symbol: event.symbol,
@@ -516,42 +696,42 @@ export function encodeEvent(event: JournalEvent): string {
           fee_currency: l.feeCurrency,
         })),
         ...(event.orderId !== undefined ? { order_id: event.orderId } : {}),
-      });
+      };
     case 'capital_flow':
-      return JSON.stringify({
+      return {
         type: 'capital_flow',
         id: event.id,
         deployment: event.deployment,
         amount: toPlain(event.amount),
         ts: event.ts,
-      });
+      };
     case 'split':
-      return JSON.stringify({ type: 'split', symbol: event.symbol, ratio: toPlain(event.ratio), ts: event.ts });
+      return { type: 'split', symbol: event.symbol, ratio: toPlain(event.ratio), ts: event.ts };
     case 'dividend':
-      return JSON.stringify({
+      return {
         type: 'dividend',
         symbol: event.symbol,
         amount_per_share: toPlain(event.amountPerShare),
         ts: event.ts,
-      });
+      };
     case 'mark':
-      return JSON.stringify({
+      return {
         type: 'mark',
         symbol: event.symbol,
         price: toPlain(event.price),
         ts: event.ts,
         source: event.source,
-      });
+      };
     case 'deployment_status':
-      return JSON.stringify({
+      return {
         type: 'deployment_status',
         id: event.id,
         deployment: event.deployment,
         status: event.status,
         ts: event.ts,
-      });
+      };
     case 'order_submitted':
-      return JSON.stringify({
+      return {
         type: 'order_submitted',
         id: event.id,
         deployment: event.deployment,
@@ -565,11 +745,11 @@ export function encodeEvent(event: JournalEvent): string {
         idempotency_key: event.idempotencyKey,
         ...(event.after !== undefined ? { after: event.after } : {}),
         ts: event.ts,
-      });
+      };
     case 'rebalance_completed':
-      return JSON.stringify({ type: 'rebalance_completed', id: event.id, summary: event.summary, ts: event.ts });
+      return { type: 'rebalance_completed', id: event.id, summary: event.summary, ts: event.ts };
     case 'block_submitted':
-      return JSON.stringify({
+      return {
         type: 'block_submitted',
         id: event.id,
         symbol: event.symbol,
@@ -586,9 +766,9 @@ export function encodeEvent(event: JournalEvent): string {
         })),
         rebalance_id: event.rebalanceId,
         ts: event.ts,
-      });
+      };
     case 'order_updated':
-      return JSON.stringify({
+      return {
         type: 'order_updated',
         id: event.id,
         status: event.status,
@@ -597,17 +777,41 @@ export function encodeEvent(event: JournalEvent): string {
         broker_order_id: event.brokerOrderId,
         reason: event.reason,
         ts: event.ts,
-      });
+      };
   }
 }
 
+/**
+ * A writer's event as it will be journaled: free text that comes from outside (an order's status
+ * reason, i.e. the broker's words) cut to its bound. Everything else is left to `encodeChecked`.
+ */
+export function admitEvent<E extends JournalEvent>(event: E): E {
+  if (event.type === 'order_updated' && event.reason !== null) {
+    const reason = clampReason(event.reason);
+    if (reason !== event.reason) return { ...event, reason };
+  }
+  return event;
+}
+
+/**
+ * The payload of `event` and what the reader would refuse in it: the same schema as
+ * `parseJournalObject`, applied to the object before it is turned into text (no JSON round trip).
+ */
+export function encodeChecked(event: JournalEvent): { payload: string; problems: readonly FieldProblem[] } {
+  const wire = wireOf(event);
+  const parsed = schemas[event.type === 'fill' ? 'fill_legs' : event.type].safeParse(wire);
+  return { payload: JSON.stringify(wire), problems: parsed.success ? NO_PROBLEMS : problemsOf(parsed.error) };
+}
+const NO_PROBLEMS: readonly FieldProblem[] = Object.freeze([]);
+
 /** Decodes a stored payload. Throws when the journal holds something unreadable (corruption). */
 export function decodePayload(payload: string, where: string): JournalEvent {
+  if (typeof payload !== 'string') throw new JournalCorruptError(where, [{ field: 'payload', message: 'is not text' }]);
   const result = parseJournalLine(payload);
   if ('problems' in result) {
-    throw new Error(
-      `corrupt journal entry ${where}: ${result.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
-    );
+    // Names the seq, each field and why (a payload that is not JSON at all: field `payload`).
+    const problems = result.problems.map((p) => (p.field === '(line)' ? { ...p, field: 'payload' } : p));
+    throw new JournalCorruptError(where, problems);
   }
   return result.event;
 }

@@ -32,7 +32,8 @@ import {
 } from './account-state.js';
 import { AppError } from './errors.js';
 import { timeOf } from './as-of.js';
-import { type JournalEvent, decodePayload, encodeEvent, journalKey } from './journal-codec.js';
+import { applyRecord } from './journal-read.js';
+import { type JournalEvent, admitEvent, encodeChecked, encodeEvent, journalKey } from './journal-codec.js';
 import {
   type DeploymentInfo,
   balanceRow,
@@ -244,9 +245,20 @@ export class LedgerService {
     return this.exclusive((writer) => writer.append(events, options));
   }
 
-  private async appendNow(events: readonly JournalEvent[], options: { snapshotAt?: string }): Promise<AppendResult> {
+  private async appendNow(given: readonly JournalEvent[], options: { snapshotAt?: string }): Promise<AppendResult> {
     if (this.fencedError) throw this.fencedError;
-    const payloads = events.map(encodeEvent); // once per event: check and journal share it
+    // Each payload is checked against the reader's own schema before anything is written, so no
+    // caller can journal an entry a later load would refuse (journal-codec.ts `encodeChecked`).
+    const events = given.map(admitEvent);
+    const payloads: string[] = [];
+    const unreadable: BatchProblem[] = [];
+    for (const [index, event] of events.entries()) {
+      const { payload, problems } = encodeChecked(event); // once per event: check and journal share it
+      payloads.push(payload);
+      for (const p of problems) unreadable.push({ index, ...p });
+    }
+    if (unreadable.length > 0)
+      throw new AppError('VALIDATION_FAILED', describe(unreadable[0]!), { problems: unreadable });
     const problems = await this.check(events, payloads);
     if (problems.length > 0) {
       const conflict = problems.find((p) => p.message.includes('already journaled'));
@@ -413,8 +425,8 @@ export async function foldJournal(
     const page = await store.readJournal(lastSeq, PAGE);
     if (page.length === 0) break;
     for (const record of page) {
-      const event = decodePayload(record.payload, `seq ${record.seq}`);
-      const effects = applyJournalEvent(state, event); // not inside `onApplied?.(…)`: that would skip it
+      // Decodes and folds; an entry that cannot be read throws JournalCorruptError (seq, field, reason).
+      const effects = applyRecord(state, record); // not inside `onApplied?.(…)`: that would skip it
       onApplied?.(effects, record.seq);
       lastSeq = record.seq;
       const t = Date.parse(record.tsEvent);

@@ -3,7 +3,7 @@
  * check as `Dec`s, shown to users as `LimitsView`.
  */
 import { parseDec, toPlain } from '../core/decimal.js';
-import type { RiskLimits } from '../core/risk.js';
+import { DEFAULT_MAX_LEVERAGE, type RiskLimits } from '../core/risk.js';
 import type { Limits, LimitsView } from './api.js';
 
 /** Limits → the JSON stored with the deployment event. */
@@ -15,6 +15,7 @@ export function limitsToJson(limits: Limits | undefined): Record<string, unknown
   if (limits.maxPositionPct !== undefined) out.max_position_pct = toPlain(limits.maxPositionPct);
   if (limits.allowedSymbols !== undefined) out.allowed_symbols = [...limits.allowedSymbols];
   if (limits.allowShort !== undefined) out.allow_short = limits.allowShort;
+  if (limits.maxLeverage !== undefined) out.max_leverage = toPlain(limits.maxLeverage);
   return out;
 }
 
@@ -30,6 +31,8 @@ export function limitsOf(json: Readonly<Record<string, unknown>>): RiskLimits {
   if (maxPct !== undefined) out.maxPositionPct = maxPct;
   if (Array.isArray(json.allowed_symbols)) out.allowedSymbols = json.allowed_symbols.map(String);
   if (json.allow_short === true) out.allowShort = true;
+  const maxLeverage = d(json.max_leverage);
+  if (maxLeverage !== undefined) out.maxLeverage = maxLeverage;
   return out;
 }
 
@@ -41,5 +44,6 @@ export function limitsView(json: Readonly<Record<string, unknown>>): LimitsView 
     max_position_pct: s(json.max_position_pct),
     allowed_symbols: Array.isArray(json.allowed_symbols) ? json.allowed_symbols.map(String) : null,
     allow_short: json.allow_short === true,
+    max_leverage: s(json.max_leverage) ?? toPlain(DEFAULT_MAX_LEVERAGE),
   };
 }

@@ -1,32 +1,27 @@
 /**
  * The order router: submit = validate → risk check against the sleeve → journal the order with its
- * client order id → send to the broker → record the broker's answer. Cancel works only on the
- * deployment's own orders. A POST whose outcome is unknown (timeout, network) is resolved by
- * looking the order up by client order id — never by sending it again.
+ * client order id → send to the broker → record the broker's answer (the lifecycle in
+ * src/app/order-lifecycle.ts: an unknown outcome is settled by a lookup, never by a blind resend;
+ * an order not yet acknowledged is resolved whenever it is touched). Cancel works only on the
+ * deployment's own orders; a cancel before the broker knows the order is carried out once it does.
  */
 import { randomInt } from 'node:crypto';
 import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul } from '../core/decimal.js';
-import type { ClientOrderId, DeploymentId, Symbol } from '../core/ids.js';
+import type { DeploymentId, Symbol } from '../core/ids.js';
 import { symbolProblem } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
+import { DEFAULT_LIFECYCLE, type LifecycleOptions, OrderLifecycle } from './order-lifecycle.js';
 import { netQuantity } from '../core/ledger.js';
-import { checkOrder } from '../core/risk.js';
+import { checkOrder, sleeveHoldings } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { SubmitOrderInput } from './api.js';
-import {
-  type BrokerOrder,
-  type BrokerPort,
-  BrokerRejection,
-  type MarketDataPort,
-  type OrderRequest,
-  quotePrice,
-} from './broker-port.js';
+import { type BrokerPort, BrokerRejection, type MarketDataPort, quotePrice } from './broker-port.js';
 import { allocationPolicy } from '../core/allocation.js';
 import type { Clock } from './clock-port.js';
 import { makeBlockOrderId, makeClientOrderId } from './client-order-id.js';
 import { idempotencyIndex } from './account-state.js';
 import { AppError } from './errors.js';
-import { type JournalEvent, orderUpdatedFrom } from './journal-codec.js';
+import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsOf } from './limits.js';
 
@@ -58,13 +53,19 @@ export interface BlockOutcome {
 }
 
 export class OrderRouter {
+  /** The orders' lifecycle: sending, resolving unacknowledged orders, cancels. */
+  readonly lifecycle: OrderLifecycle;
+
   constructor(
     private readonly service: LedgerService,
     private readonly broker: BrokerPort,
     private readonly market: MarketDataPort,
     private readonly clock: Clock,
     private readonly options: RouterOptions = DEFAULT_ROUTER_OPTIONS,
-  ) {}
+    lifecycle: LifecycleOptions = DEFAULT_LIFECYCLE,
+  ) {
+    this.lifecycle = new OrderLifecycle(service, broker, clock, lifecycle);
+  }
 
   /** The safety margin on market buys' reservations (0.02 = 2 %). */
   get marketMargin(): Dec {
@@ -80,7 +81,7 @@ export class OrderRouter {
     const info = this.service.deploymentInfo(deployment);
     if (!info) throw new AppError('NOT_FOUND', `no deployment '${deployment}'`);
     const existing = this.byIdempotencyKey(deployment, input);
-    if (existing) return existing;
+    if (existing) return this.settled(existing);
     const symbol = input.symbol as Symbol;
     const quote = (await this.market.latest([symbol])).get(symbol);
     const reference = quotePrice(quote);
@@ -101,9 +102,9 @@ export class OrderRouter {
     const price = input.limitPrice ?? reference;
     const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
 
-    const order = await this.service.exclusive(async (writer) => {
+    const fresh = await this.service.exclusive(async (writer) => {
       const again = this.byIdempotencyKey(deployment, input);
-      if (again) return again;
+      if (again) return { order: again, fresh: false };
       const state = this.service.state;
       const sleeve = state.ledger.sleeves.get(deployment)!;
       const current = this.service.deploymentInfo(deployment)!;
@@ -114,6 +115,7 @@ export class OrderRouter {
         cash: sleeve.cash,
         equity: sleeveTotals(sleeve, state.ledger.marks).equity,
         heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
+        holdings: sleeveHoldings(sleeve, state.ledger.marks),
         openOrders: (state.ordersByDeployment.get(deployment) ?? []).filter(isOpen),
         symbol,
         side: input.side,
@@ -144,10 +146,19 @@ export class OrderRouter {
         events.push({ ...base, id: openId, qty: (qty - close) as Dec, idempotencyKey: null, after: id });
       }
       await writer.append(events);
-      return this.service.state.orders.get(id)!;
+      return { order: this.service.state.orders.get(id)!, fresh: true };
     });
-    if (order.status !== 'pending_new') return order; // an idempotent retry of an order already sent
-    await this.send(order);
+    if (!fresh.fresh) return this.settled(fresh.order); // an idempotent retry raced this one
+    await this.lifecycle.dispatch(fresh.order.id);
+    return fresh.order;
+  }
+
+  /**
+   * An order as it truly stands: one the broker has not acknowledged is resolved first (looked up,
+   * adopted or sent once); when the broker cannot be reached, BROKER_UNAVAILABLE says so.
+   */
+  private async settled(order: OrderState): Promise<OrderState> {
+    if (this.lifecycle.unacknowledged(order) && order.after === null) await this.lifecycle.resolve(order.id);
     return order;
   }
 
@@ -167,7 +178,9 @@ export class OrderRouter {
         continue;
       dependents.delete(before);
       if (first.status === 'filled')
-        await this.send(next).catch(() => undefined); // a refusal is journaled by send
+        // It may have been sent before a restart: resolve looks it up first, and sends it only if the
+        // broker does not have it. A refusal is journaled by the lifecycle.
+        await this.lifecycle.resolve(next.id).catch(() => undefined);
       else
         await this.record(next, 'rejected', `the close leg ${before} ended ${first.status}; the open leg was not sent`);
     }
@@ -194,54 +207,6 @@ export class OrderRouter {
       );
     }
     return order;
-  }
-
-  private async send(order: OrderState): Promise<void> {
-    const request = {
-      clientOrderId: order.id as ClientOrderId,
-      symbol: order.symbol,
-      side: order.side,
-      qty: order.qty,
-      type: order.orderType,
-      ...(order.limitPrice !== null ? { limitPrice: order.limitPrice } : {}),
-      timeInForce: order.timeInForce,
-    };
-    let answer: BrokerOrder | undefined;
-    try {
-      answer = await this.broker.submit(request);
-    } catch (error) {
-      if (error instanceof BrokerRejection) {
-        await this.record(order, 'rejected', error.brokerMessage);
-        throw new AppError('BROKER_REJECTED', `BROKER_REJECTED: the broker refused the order: ${error.brokerMessage}`, {
-          broker_code: error.code,
-          broker_message: error.brokerMessage,
-          order_id: order.id,
-        });
-      }
-      // Unknown outcome: ask the broker whether the order exists before anything else.
-      try {
-        answer = await this.broker.orderByClientId(order.id as ClientOrderId);
-      } catch {
-        throw new AppError(
-          'BROKER_UNAVAILABLE',
-          `BROKER_UNAVAILABLE: could not reach the broker (${(error as Error).message}); order ${order.id} is pending until the broker confirms it`,
-          {
-            order_id: order.id,
-          },
-        );
-      }
-      if (!answer) {
-        await this.record(order, 'rejected', `not accepted by the broker: ${(error as Error).message}`);
-        throw new AppError(
-          'BROKER_UNAVAILABLE',
-          `BROKER_UNAVAILABLE: the broker did not take order ${order.id} (${(error as Error).message}); nothing was sent, retry later`,
-          {
-            order_id: order.id,
-          },
-        );
-      }
-    }
-    await this.service.append([orderUpdatedFrom(order.id, answer, answer.updatedAt)]);
   }
 
   private async record(order: OrderState, status: 'rejected', reason: string): Promise<void> {
@@ -290,6 +255,7 @@ export class OrderRouter {
           cash: sleeve.cash,
           equity: sleeveTotals(sleeve, state.ledger.marks).equity,
           heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
+          holdings: sleeveHoldings(sleeve, state.ledger.marks),
           openOrders: (state.ordersByDeployment.get(p.deployment) ?? []).filter(isOpen),
           symbol,
           side,
@@ -323,46 +289,10 @@ export class OrderRouter {
       return { id, qty };
     });
     if (!block) return { blockId: null, refused };
-    await this.sendBlock(block.id, {
-      symbol,
-      side,
-      qty: block.qty,
-      type: request.type,
-      timeInForce: request.timeInForce,
-      ...(request.limitPrice ? { limitPrice: request.limitPrice } : {}),
-    });
+    // A refusal or an unreachable broker is journaled (or left to resolve) by the lifecycle; the
+    // rebalance reads the outcome from the block's children.
+    await this.lifecycle.dispatch(block.id).catch(() => undefined);
     return { blockId: block.id, refused };
-  }
-
-  private async sendBlock(id: string, order: Omit<OrderRequest, 'clientOrderId'>): Promise<void> {
-    const now = () => this.clock.now().toISOString();
-    let answer: BrokerOrder | undefined;
-    try {
-      answer = await this.broker.submit({ ...order, clientOrderId: id as ClientOrderId });
-    } catch (error) {
-      if (!(error instanceof BrokerRejection))
-        answer = await this.broker.orderByClientId(id as ClientOrderId).catch(() => undefined);
-      if (!answer) {
-        const reason =
-          error instanceof BrokerRejection
-            ? error.brokerMessage
-            : `not accepted by the broker: ${(error as Error).message}`;
-        await this.service.append([
-          {
-            type: 'order_updated',
-            id,
-            status: 'rejected',
-            filledQty: ZERO,
-            filledAvgPrice: null,
-            brokerOrderId: null,
-            reason,
-            ts: now(),
-          },
-        ]);
-        return;
-      }
-    }
-    await this.service.append([orderUpdatedFrom(id, answer, answer.updatedAt)]);
   }
 
   /** Cancels what is left of a block order. */
@@ -380,27 +310,7 @@ export class OrderRouter {
     const order = this.service.state.orders.get(orderId);
     if (!order || order.deployment !== deployment)
       throw new AppError('NOT_FOUND', `deployment '${deployment}' has no order '${orderId}'`);
-    if (isTerminal(order.status)) {
-      throw new AppError('ORDER_NOT_CANCELABLE', `order ${orderId} is already ${order.status}`, {
-        status: order.status,
-      });
-    }
-    if (order.brokerOrderId === null) {
-      await this.record(order, 'rejected', 'canceled before the broker confirmed it');
-      return order;
-    }
-    try {
-      await this.broker.cancel(order.brokerOrderId as never);
-    } catch (error) {
-      if (error instanceof BrokerRejection) {
-        throw new AppError(
-          'ORDER_NOT_CANCELABLE',
-          `the broker refused to cancel order ${orderId}: ${error.brokerMessage}`,
-          { broker_message: error.brokerMessage },
-        );
-      }
-      throw error;
-    }
+    await this.lifecycle.requestCancel(order);
     return order;
   }
 }

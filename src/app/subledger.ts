@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
-import { type OrderState, isOpen, reservedCash, sumReservedCash } from '../core/orders.js';
+import { type OrderState, isOpen, reservedCash } from '../core/orders.js';
 import { heldSymbols, netQuantity } from '../core/ledger.js';
 import { reconcile } from '../core/reconcile.js';
+import { buyingPower, sleeveHoldings } from '../core/risk.js';
 import type {
   AccountView,
   CapitalFlowView,
@@ -30,12 +31,14 @@ import type {
 import type { BrokerPort, MarketDataPort } from './broker-port.js';
 import type { Clock } from './clock-port.js';
 import { AppError } from './errors.js';
+import { idempotencyKeyProblem } from './journal-bounds.js';
 import { bookReport } from './fill-path.js';
 import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsToJson, limitsView } from './limits.js';
 import type { MarketHours } from './market-hours.js';
 import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './order-router.js';
+import type { SweepResult } from './order-lifecycle.js';
 import { PriceUpdater } from './price-updater.js';
 import { type PositionView, sleeveSummaryView, sleeveView } from './views.js';
 
@@ -178,11 +181,17 @@ export class Subledger implements SubledgerApi {
     return info;
   }
 
-  /** Cash not held back by open buys. */
+  /**
+   * Cash a withdrawal may take: the risk check's buying power (cash − reservations of open buys −
+   * what open shorts hold back), so short-sale proceeds cannot be withdrawn either; never above cash.
+   */
   private freeCash(id: DeploymentId): { cash: Dec; reserved: Dec; free: Dec; openBuys: number } {
-    const cash = this.service.ledger.sleeves.get(id)!.cash;
-    const { cash: reserved, count } = sumReservedCash(this.service.state.ordersByDeployment.get(id) ?? []);
-    return { cash, reserved, free: (cash - reserved) as Dec, openBuys: count };
+    const { ledger } = this.service;
+    const sleeve = ledger.sleeves.get(id)!;
+    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen);
+    const power = buyingPower(sleeve.cash, sleeveHoldings(sleeve, ledger.marks), open);
+    const reserved = (sleeve.cash - (power.available < sleeve.cash ? power.available : sleeve.cash)) as Dec;
+    return { cash: sleeve.cash, reserved, free: (sleeve.cash - reserved) as Dec, openBuys: power.openBuys };
   }
 
   private requireHouseCash(amount: Dec): void {
@@ -289,6 +298,12 @@ export class Subledger implements SubledgerApi {
       throw new AppError('VALIDATION_FAILED', 'amount: must not be 0', {
         fields: [{ field: 'amount', message: 'must not be 0' }],
       });
+    // The key becomes part of the flow ids (`<id>:<key>`, `<id>:<key>:house`): bounded like the header.
+    const keyProblem = idempotencyKey === undefined ? undefined : idempotencyKeyProblem(idempotencyKey);
+    if (keyProblem)
+      throw new AppError('VALIDATION_FAILED', `idempotency-key: ${keyProblem}`, {
+        fields: [{ field: 'idempotency-key', message: keyProblem }],
+      });
     const flowId = idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID();
     await this.service.exclusive(async (writer) => {
       const existing = (this.service.state.flows.get(id) ?? []).find((f) => f.id === flowId);
@@ -335,13 +350,16 @@ export class Subledger implements SubledgerApi {
   metrics(id: DeploymentId): MetricsView {
     const info = this.requireDeployment(id);
     const view = sleeveSummaryView(this.service.ledger, id, info);
-    const { reserved, free } = this.freeCash(id);
-    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen).length;
+    // The risk check's own rule (src/core/risk.ts): cash − reservations − what shorts hold back.
+    const { ledger } = this.service;
+    const sleeve = ledger.sleeves.get(id)!;
+    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen);
+    const power = buyingPower(sleeve.cash, sleeveHoldings(sleeve, ledger.marks), open);
     return {
       ...view,
-      buying_power: toPlain(free),
-      reserved_cash: toPlain(reserved),
-      open_orders: open,
+      buying_power: toPlain(power.available),
+      reserved_cash: toPlain(power.reserved),
+      open_orders: open.length,
       as_of: this.now(),
     };
   }
@@ -397,6 +415,24 @@ export class Subledger implements SubledgerApi {
   async cancelOrder(id: DeploymentId, orderId: string): Promise<OrderView> {
     this.requireDeployment(id);
     return orderView(await this.router.cancel(id, orderId));
+  }
+
+  async resolveOrders(id: DeploymentId, waitMs = 2000): Promise<void> {
+    this.requireDeployment(id);
+    const lifecycle = this.router.lifecycle;
+    const pending = (this.service.state.ordersByDeployment.get(id) ?? []).filter(
+      (o) => lifecycle.unacknowledged(o) && o.after === null && !lifecycle.inBlock(o),
+    );
+    if (pending.length === 0) return;
+    const settled = Promise.allSettled(pending.map((o) => lifecycle.resolve(o.id)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves every order the broker has not acknowledged, or no longer has open (start-up, and on a period). */
+  resolveAllOrders(): Promise<SweepResult> {
+    return this.router.lifecycle.sweep();
   }
 
   listOrders(id: DeploymentId, query: { status: 'open' | 'closed' | 'all'; limit: number }): OrderView[] {

@@ -132,7 +132,10 @@ export async function acquireWriterLease(
   throw new Error('could not claim the writer lease: too many concurrent claims');
 }
 
-/** Renews a held lease every `renewMs`; calls `onLost` once if it is taken over or cannot be renewed in time. */
+/**
+ * Renews a held lease every `renewMs`; calls `onLost` once if it is taken over or cannot be renewed
+ * in time, and `onRenewFailed` on each failed renewal that did not lose it (yet).
+ */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private lastRenewed: number;
@@ -143,6 +146,7 @@ export class LeaseKeeper {
     private readonly settings: LeaseSettings,
     private readonly onLost: (error: Error) => void,
     private readonly now: () => number = Date.now,
+    private readonly onRenewFailed?: (error: Error) => void,
   ) {
     this.lastRenewed = now();
   }
@@ -162,6 +166,7 @@ export class LeaseKeeper {
       // when it was taken over (fenced) or could not be renewed before it expired.
       const fenced = (error as Error).name === 'WriterFencedError';
       if (fenced || this.now() - this.lastRenewed >= this.settings.ttlMs) this.lose(error as Error);
+      else this.onRenewFailed?.(error as Error);
     }
   }
 

@@ -2,9 +2,14 @@
  * Shared CLI plumbing: the `--db` option, opening the store (read-only, or as the writer with the
  * store's writer lease), progress bars, and turning errors into one clear line on stderr with a
  * non-zero exit code (never a stack trace for user errors).
+ *
+ * A command that fails stops at once: `action` prints `error: <message>` (a corrupt journal entry:
+ * `error: corrupt journal entry seq N: field: reason`), stops every progress bar, and exits the
+ * process with the code — nothing left running (a bar's timer, a socket) can keep it alive.
  */
 import { SingleBar } from 'cli-progress';
 import { openStore } from '../adapters/sql/open-store.js';
+import { brokerUnavailable } from '../app/broker-port.js';
 import type { StorePort } from '../app/store-port.js';
 import { AppError } from '../app/errors.js';
 import { acquireWriterLease, leaseSettingsFromEnv, thisProcess } from '../app/writer-lease.js';
@@ -55,12 +60,16 @@ export async function withWriter<T>(
   });
 }
 
+export interface ProgressBar {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/** Bars started and not yet stopped: `action` stops them when a command fails. */
+const running = new Set<ProgressBar>();
+
 /** A progress bar on stderr (plain lines when not a terminal), or nothing when `quiet`. */
-export function progressBar(
-  label: string,
-  quiet = false,
-  always = false,
-): { update(done: number, total: number): void; stop(): void } {
+export function progressBar(label: string, quiet = false, always = false): ProgressBar {
   if (quiet) return { update() {}, stop() {} };
   const bar = new SingleBar({
     format: `${label} [{bar}] {percentage}% | {value}/{total}`,
@@ -70,23 +79,40 @@ export function progressBar(
     hideCursor: true,
   });
   let started = false;
-  return {
+  const handle: ProgressBar = {
     update(done, total) {
       if (!started && !always && total < 1000 && !process.stderr.isTTY) return; // small jobs: no noise in logs
       if (!started) {
         bar.start(Math.max(total, 1), 0);
         started = true;
+        running.add(handle);
       }
       bar.setTotal(Math.max(total, 1));
       bar.update(done);
     },
     stop() {
+      // A bar left running keeps a timer, and so the process, alive: stop it on every path.
       if (started) bar.stop();
+      started = false;
+      running.delete(handle);
     },
   };
+  return handle;
 }
 
-/** Runs a command action, printing a one-line error and exiting non-zero on failure. */
+/** The one line a failed command prints (without `error: `). */
+export function failureMessage(error: unknown): string {
+  const known = error instanceof AppError ? error : brokerUnavailable(error);
+  if (known) return known.message.startsWith(`${known.code}:`) ? known.message : `${known.code}: ${known.message}`;
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/**
+ * Runs a command action. On failure: stops every progress bar, prints a one-line error
+ * (`SUBLEDGER_DEBUG=1` adds the stack) and exits with code 1 at once — a failed command never
+ * hangs on something it left running.
+ */
 export function action<A extends unknown[]>(
   run: (...args: A) => Promise<number | void>,
 ): (...args: A) => Promise<void> {
@@ -95,10 +121,10 @@ export function action<A extends unknown[]>(
       const code = await run(...args);
       process.exitCode = typeof code === 'number' ? code : 0;
     } catch (error) {
-      if (error instanceof AppError) console.error(`error: ${error.code}: ${error.message}`);
-      else console.error(`error: ${(error as Error).message}`);
+      for (const bar of [...running]) bar.stop();
+      console.error(`error: ${failureMessage(error)}`);
       if (process.env.SUBLEDGER_DEBUG) console.error(error);
-      process.exitCode = 1;
+      process.exit(1);
     }
   };
 }

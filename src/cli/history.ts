@@ -3,7 +3,9 @@
  * (`--deployment`), one strategy (`--strategy`), or — by default — every strategy and the
  * account; daily closes, `--monthly` roll-up or `--runs` (closes and rebalance runs).
  * `--rebuild` first recomputes every day's close from the journal (idempotent); `--verify`
- * replays the journal to every stored row and reports any difference (exit code 1).
+ * replays the journal to every stored row and reports any difference (exit code 1). The journal
+ * is read first in every case: rows derived from a journal that cannot be read are not shown (a
+ * corrupt entry: exit 1 naming its seq, field and reason).
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -12,6 +14,7 @@ import type { DeploymentId } from '../core/ids.js';
 import { historyCsv } from '../app/csv.js';
 import { usEquityHours } from '../app/market-hours.js';
 import type { HistoryPeriod, HistoryView, RangeInput } from '../app/performance-api.js';
+import { foldJournal } from '../app/ledger-service.js';
 import { Performance } from '../app/performance.js';
 import { rebuildHistory, verifyHistory } from '../app/recorder.js';
 import { DB_HELP, DEFAULT_DB, action, progressBar, withStoreAs } from './context.js';
@@ -60,6 +63,9 @@ export function registerHistory(program: Command): void {
         };
         // --rebuild writes day closes (as the store's one writer); everything else only reads.
         return withStoreAs(opts.db, opts.rebuild ? 'history --rebuild' : undefined, async (store) => {
+          const reading = progressBar('reading journal', Boolean(opts.json || opts.csv));
+          await foldJournal(store, reading.update); // throws on a corrupt entry: seq, field, reason
+          reading.stop();
           if (opts.rebuild) {
             const bar = progressBar('recomputing day closes', Boolean(opts.json || opts.csv));
             const closes = await rebuildHistory(store, usEquityHours, bar.update);

@@ -1,4 +1,8 @@
-/** `subledger import FILE`: load a JSON-lines journal, all or nothing. */
+/**
+ * `subledger import FILE`: load a JSON-lines journal, all or nothing. Every line is checked in one
+ * pass (syntax, the journal's limits, the import's own rules, meaning) and every problem is printed
+ * as `FILE:LINE: field: reason` (docs/journal-format.md).
+ */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { importJournal } from '../app/import-journal.js';
@@ -9,7 +13,7 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description(
-      'load a JSON-lines journal (deployments, fills, capital flows, splits, dividends, marks); all or nothing, re-importing adds nothing',
+      'load a JSON-lines journal (deployments, fills, capital flows, splits, dividends, marks); every bad line is reported and then nothing is written; re-importing adds nothing',
     )
     .argument('<file>', 'JSON-lines file, one event per line ("-" for stdin)')
     .option('--db <target>', DB_HELP, DEFAULT_DB)

@@ -2,6 +2,7 @@
  * The `subledger` command line. One file per command; each registers itself here.
  */
 import { Command } from 'commander';
+import { failureMessage } from './context.js';
 import { registerBooks } from './books.js';
 import { registerHistory } from './history.js';
 import { registerDemo } from './demo.js';
@@ -37,5 +38,15 @@ export function buildProgram(): Command {
   registerHistory(program);
   return program;
 }
+
+// Whatever escapes a command (a promise nobody awaited, a throw in a callback) still ends the
+// process with one line and exit code 1, never a hang nor a half-alive server.
+const crash = (error: unknown) => {
+  console.error(`error: ${failureMessage(error)}`);
+  if (process.env.SUBLEDGER_DEBUG) console.error(error);
+  process.exit(1);
+};
+process.on('unhandledRejection', crash);
+process.on('uncaughtException', crash);
 
 await buildProgram().parseAsync(process.argv);

@@ -1,5 +1,6 @@
-/** The options `serve` and `demo` share: store, HTTP, tokens, broker and market. */
+/** The options `serve` and `demo` share: store, HTTP, tokens, broker and market, logging. */
 import type { Command } from 'commander';
+import { LOG_LEVELS } from '../app/logger.js';
 import { DB_HELP } from './context.js';
 
 export function addRuntimeOptions(command: Command, defaults: { db?: string } = {}): Command {
@@ -42,5 +43,9 @@ export function addRuntimeOptions(command: Command, defaults: { db?: string } = 
     .option(
       '--take-over',
       "take the store's writer lease from a process that is gone (killed, crashed) or, on another host, once its lease expires (env SUBLEDGER_LEASE_SECONDS sets the lease's life, default 15)",
+    )
+    .option(
+      '--log-level <level>',
+      `JSON log lines on stderr from this level up: ${LOG_LEVELS.join(', ')} (env SUBLEDGER_LOG_LEVEL, default info)`,
     );
 }

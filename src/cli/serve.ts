@@ -1,4 +1,9 @@
-/** `subledger serve`: the REST API on the configured store and broker, until Ctrl-C. */
+/**
+ * `subledger serve`: the REST API on the configured store and broker, until Ctrl-C. Prints the
+ * URLs and tokens once on stdout (for people); logs JSON lines on stderr (`--log-level`). A start
+ * that fails — a corrupt journal entry, a held lease, an unreachable broker — exits 1 with one
+ * `error: …` line; a corrupt entry met while serving stops it with exit 1 as well.
+ */
 import type { Command } from 'commander';
 import { type ConfigFlags, loadConfig } from '../config.js';
 import { createRuntime, type Runtime } from '../server.js';
@@ -14,8 +19,12 @@ export function registerServe(program: Command): void {
     action(async (opts: ConfigFlags) => {
       const config = loadConfig(opts);
       const bar = progressBar('loading journal');
-      const runtime = await createRuntime(config, { onLoad: bar.update });
-      bar.stop();
+      let runtime: Runtime;
+      try {
+        runtime = await createRuntime(config, { onLoad: bar.update });
+      } finally {
+        bar.stop();
+      }
       const url = await runtime.serve();
       printAccess(runtime, url);
       await untilSignal(runtime);

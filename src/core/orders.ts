@@ -13,7 +13,12 @@ import { type Dec, ZERO, mul } from './decimal.js';
 import type { Side } from './events.js';
 import type { DeploymentId, Symbol } from './ids.js';
 
-export type OrderStatus = 'pending_new' | 'new' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'expired';
+/**
+ * `pending_new`: journaled, not yet acknowledged by the broker. `pending_cancel`: a cancel was
+ * asked and the broker has not confirmed it ended (it stays open, reserving, until it does).
+ */
+export type OrderStatus =
+  'pending_new' | 'new' | 'partially_filled' | 'pending_cancel' | 'filled' | 'canceled' | 'rejected' | 'expired';
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired']);
 
 export interface OrderState {
@@ -37,6 +42,8 @@ export interface OrderState {
   brokerOrderId: string | null;
   reason: string | null;
   updatedAt: string;
+  /** A cancel was asked (journaled); it is carried out once the broker id is known. Never cleared. */
+  cancelRequested: boolean;
 }
 
 export interface OrderUpdate {
@@ -78,18 +85,22 @@ export function reservedQty(order: OrderState): Dec {
 
 /**
  * Applies a status report if it moves the order forward; returns whether anything changed.
- * Late or repeated reports (lower filled qty, or after a terminal status) are ignored.
+ * Late or repeated reports (lower filled qty, or after a terminal status) are ignored. Once a
+ * cancel was asked, the order reads `pending_cancel` until the broker says it ended (filled,
+ * canceled, …): a late "new" report does not undo the request.
  */
 export function applyOrderUpdate(order: OrderState, update: OrderUpdate): boolean {
   if (isTerminal(order.status)) return false;
   if (update.filledQty < order.filledQty) return false;
+  if (update.status === 'pending_cancel') order.cancelRequested = true;
+  const status = order.cancelRequested && !isTerminal(update.status) ? 'pending_cancel' : update.status;
   if (
     update.filledQty === order.filledQty &&
-    update.status === order.status &&
-    update.brokerOrderId === order.brokerOrderId
+    status === order.status &&
+    (update.brokerOrderId ?? order.brokerOrderId) === order.brokerOrderId
   )
     return false;
-  order.status = update.status;
+  order.status = status;
   order.filledQty = update.filledQty;
   if (update.filledAvgPrice !== null) order.filledAvgPrice = update.filledAvgPrice;
   if (update.brokerOrderId !== null) order.brokerOrderId = update.brokerOrderId;

@@ -6,7 +6,7 @@
 import { type Dec, ZERO, mul } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
 import { isOpen } from '../core/orders.js';
-import { checkOrder } from '../core/risk.js';
+import { type Holding, checkOrder, sleeveHoldings } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
 import { limitsOf } from '../app/limits.js';
 import type { LedgerService } from '../app/ledger-service.js';
@@ -32,6 +32,15 @@ export function precheckWishes(
     const sleeve = ledger.sleeves.get(run.deployment)!;
     const info = service.deploymentInfo(run.deployment)!;
     const equity = sleeveTotals(sleeve, ledger.marks).equity;
+    // The sleeve's positions as this run's accepted wishes leave them, a traded symbol valued at
+    // the run's price (the price its proceeds are counted at), so the exposure a buy is checked
+    // against matches the cash it counts on.
+    const book = new Map<Symbol, Holding>(sleeveHoldings(sleeve, ledger.marks).map((h) => [h.symbol, h]));
+    const shift = (symbol: Symbol, delta: Dec, price: Dec) => {
+      const qty = ((book.get(symbol)?.qty ?? 0n) + delta) as Dec;
+      if (qty === 0n) book.delete(symbol);
+      else book.set(symbol, { symbol, qty, value: mul(qty, price) });
+    };
     let proceeds = 0n;
     for (const [symbol, delta] of run.deltas) if (delta < 0n) proceeds += mul(-delta as Dec, prices.get(symbol)!);
     // Sells first, so their proceeds are there for the buys.
@@ -46,6 +55,7 @@ export function precheckWishes(
         cash: (sleeve.cash + (side === 'buy' ? proceeds : 0n)) as Dec,
         equity,
         heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
+        holdings: [...book.values()],
         openOrders: (ordersByDeployment.get(run.deployment) ?? []).filter(isOpen),
         symbol,
         side,
@@ -58,6 +68,7 @@ export function precheckWishes(
         continue;
       }
       if (side === 'buy') proceeds -= mul(delta, mul(price, reserveFactor));
+      shift(symbol, delta, price);
       const list = attribution.get(symbol) ?? [];
       list.push({ deployment: run.deployment, strategy: run.strategy, target: run.targets.get(symbol) ?? ZERO, delta });
       attribution.set(symbol, list);

@@ -3,9 +3,14 @@
  * (src/app/errors.ts, docs/errors.md). Entry points: `installErrorHandling` (error and not-found
  * handlers), `INTERNAL` (the one code outside the catalog: an unexpected error, logged, with a
  * generic message and the request id; never a stack trace).
+ *
+ * An unreachable broker (`BrokerUnavailableError`, or an error caused by one) is
+ * `503 BROKER_UNAVAILABLE` with `details.retryable: true` on every route, whichever called it. A
+ * corrupt journal entry is a 500 that also calls `onFatal`: the process must stop.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CODES, type ErrorCode } from '../app/errors.js';
+import { brokerUnavailable } from '../app/broker-port.js';
+import { AppError, ERROR_CODES, type ErrorCode, journalCorruption } from '../app/errors.js';
 import { fieldErrorsOf } from './validation.js';
 
 /** The largest request body accepted (orders and deployments are a few hundred bytes). */
@@ -50,10 +55,20 @@ function bodyProblem(error: FastifyError): string | undefined {
   }
 }
 
-function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof AppError) {
-    return send(reply, error.status, { code: error.code, message: error.message, details: error.details });
-  }
+function sendAppError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  if (error.status >= 500) request.log.warn({ code: error.code, error: error.message }, 'service unavailable');
+  return send(reply, error.status, { code: error.code, message: error.message, details: error.details });
+}
+
+function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  onFatal?: (error: Error) => void,
+) {
+  if (error instanceof AppError) return sendAppError(request, reply, error);
+  const unavailable = brokerUnavailable(error);
+  if (unavailable) return sendAppError(request, reply, unavailable);
   const fields = fieldErrorsOf(error);
   if (fields) return validationFailed(reply, error.validationContext ?? 'body', fields);
   const problem = bodyProblem(error);
@@ -67,16 +82,20 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
       details: { fields: [] },
     });
   }
-  request.log.error({ err: error }, 'unexpected error');
-  return send(reply, 500, {
+  const corrupt = journalCorruption(error);
+  if (corrupt) request.log.fatal({ err: corrupt }, `${corrupt.message}; stopping`);
+  else request.log.error({ err: error }, 'unexpected error');
+  send(reply, 500, {
     code: INTERNAL.code,
     message: 'An unexpected error occurred; it has been logged.',
     details: { request_id: request.id },
   });
+  if (corrupt) onFatal?.(corrupt);
+  return reply;
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(handleError);
+export function installErrorHandling(app: FastifyInstance, options: { onFatal?: (error: Error) => void } = {}): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply, options.onFatal));
   app.setNotFoundHandler((request, reply) =>
     send(reply, ERROR_CODES.NOT_FOUND.status, {
       code: 'NOT_FOUND',

@@ -3,8 +3,17 @@
  * listening) that validates every request and response with zod, authenticates bearer tokens,
  * answers every error as `{ code, message, details }`, and serves the OpenAPI document at
  * /openapi.json and Swagger UI at /docs. It knows only the `SubledgerApi` facade.
+ *
+ * Logging (when given a pino logger): one line per request — `req_id`, `method`, `route`, `url`
+ * (query values of secret-looking names hidden), `status`, `duration_ms`, `principal` — at info
+ * (warn for a 503, error for any other 5xx), and the error of every 500 under the same `req_id`. The request id is the
+ * caller's `X-Request-Id` when it is a plain token of ≤ 64 characters, else a fresh UUID; every
+ * answer carries it back in `X-Request-Id` (and a 500 in `details.request_id`). Headers and bodies
+ * are never logged.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { SubledgerApi } from '../app/api.js';
 import type { PerformanceApi } from '../app/performance-api.js';
@@ -33,18 +42,30 @@ export interface ServerOptions {
   readonly web?: WebOptions;
   /** The multi-strategy engine's runs (src/http/routes/rebalances.ts); absent: not served. */
   readonly rebalances?: RebalanceApi;
-  /** Log requests and errors with pino (default false). */
-  readonly logger?: boolean;
+  /** Logs each request and every unexpected error (a pino logger: src/logging.ts). Default: no logging. */
+  readonly logger?: FastifyBaseLogger;
+  /**
+   * Called when a request met an error the process must not survive (a corrupt journal entry):
+   * the request is answered 500 first. Default: nothing more.
+   */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** Builds the server; throws when the auth config is unsafe (short admin token or secret). */
 export function buildServer(options: ServerOptions): FastifyInstance {
   checkAuthConfig(options.auth);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES });
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One line per request, ours (below), instead of Fastify's two; the id as `req_id`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    genReqId: requestIdOf,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptOnlyJson(app);
-  installErrorHandling(app);
+  logRequests(app);
+  installErrorHandling(app, options.onFatal ? { onFatal: options.onFatal } : {});
   installAuth(app, options.auth);
   if (options.web) registerWeb(app, options.web);
   app.register(async (scope) => {
@@ -61,6 +82,56 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (options.rebalances) rebalanceRoutes(routes, options.rebalances);
   });
   return app;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The caller's `X-Request-Id` when it is a plain token, else a fresh UUID. */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Query parameters whose values are never logged. */
+const SECRET_PARAM = /token|secret|key|password|auth/i;
+
+/** The request's path and query for a log line, with secret-looking query values hidden. */
+function loggedUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url.slice(0, 500);
+  const params = new URLSearchParams(url.slice(at + 1));
+  for (const name of [...params.keys()]) if (SECRET_PARAM.test(name)) params.set(name, '[redacted]');
+  return `${url.slice(0, at)}?${params.toString()}`.slice(0, 500);
+}
+
+function principalOf(request: FastifyRequest): string | undefined {
+  const p = request.principal;
+  return p ? (p.kind === 'admin' ? 'admin' : `deployment:${p.deployment}`) : undefined;
+}
+
+/** Every answer carries its request id; every request is one log line once answered. */
+function logRequests(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const principal = principalOf(request);
+    const fields = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      url: loggedUrl(request.url),
+      status,
+      duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      ...(principal ? { principal } : {}),
+    };
+    // A 503 is a dependency away (broker, lease), retried by the caller; any other 5xx is ours.
+    if (status === 503) request.log.warn(fields, 'request');
+    else if (status >= 500) request.log.error(fields, 'request');
+    else request.log.info(fields, 'request');
+    done();
+  });
 }
 
 /** Bodies are JSON only; an empty body is "no body" (POST /deployments/{id}/pause needs none). */

@@ -171,7 +171,7 @@ const ORDER_CASES: Case[] = [
   [
     'bad Idempotency-Key',
     { ...postOrder(order({})), headers: { 'idempotency-key': 'has spaces in it' } },
-    validationError('headers', ['idempotency-key', 'must be 1–200 visible ASCII characters']),
+    validationError('headers', ['idempotency-key', 'must be 1–128 visible ASCII characters']),
   ],
 ];
 
@@ -212,8 +212,8 @@ const DEPLOYMENT_CASES: Case[] = [
   ],
   [
     'unknown limit',
-    postDeployment({ limits: { max_leverage: '2' } }),
-    validationError('body', ['limits.max_leverage', 'is not a known field']),
+    postDeployment({ limits: { max_drawdown: '2' } }),
+    validationError('body', ['limits.max_drawdown', 'is not a known field']),
   ],
   [
     'allow_short as a string',
@@ -354,10 +354,11 @@ test('a valid order with time_in_force omitted reaches the facade as day, decima
   ]);
 });
 
-test('the largest decimal the core accepts passes validation', async () => {
+test('the largest qty the journal accepts passes validation; one unit of 10^-18 more does not', async () => {
   const fx = await setUp();
-  const huge = '9'.repeat(20) + '.' + '9'.repeat(18);
-  const res = await fx.call(ADMIN, postOrder(order({ qty: huge })));
+  const res = await fx.call(ADMIN, postOrder(order({ qty: '1000000000000' })));
   assert.equal(res.status, 422); // the fake's buying-power check, not a validation error
   assert.equal((res.body as { code: string }).code, 'INSUFFICIENT_BUYING_POWER');
+  const over = await fx.call(ADMIN, postOrder(order({ qty: '1000000000000.000000000000000001' })));
+  assert.deepEqual(over.body, validationError('body', ['qty', 'must be at most 1000000000000']));
 });

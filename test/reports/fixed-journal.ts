@@ -23,7 +23,7 @@
  * trend 199.75, dip 99.90, account 339.15 → day change +39.70, +9.85, +60.00, +109.55 and
  * month to date +59.70, +109.85, +159.90, +329.45.
  */
-import { importJournal } from '../../src/app/import-journal.js';
+import { parseJournalObject } from '../../src/app/journal-codec.js';
 import type { LedgerService } from '../../src/app/ledger-service.js';
 import { Recorder } from '../../src/app/recorder.js';
 
@@ -301,10 +301,18 @@ export const FIXED_JOURNAL: object[] = [
   { type: 'rebalance_completed', id: 'rb-2', summary: RB2_SUMMARY, ts: AS_OF },
 ];
 
-/** Imports the journal, then writes the two day closes and the rebalance runs' history rows (as the running app would). */
+/**
+ * Journals the events (as the running app wrote them: with its own rebalance runs and orders,
+ * which `subledger import` refuses), then writes the two day closes and the rebalance runs'
+ * history rows (as the running app would).
+ */
 export async function loadFixedJournal(service: LedgerService): Promise<void> {
-  const result = await importJournal(service, FIXED_JOURNAL.map((o) => JSON.stringify(o)).join('\n'));
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  const events = FIXED_JOURNAL.map((o) => {
+    const parsed = parseJournalObject(o);
+    if ('problems' in parsed) throw new Error(JSON.stringify(parsed.problems));
+    return parsed.event;
+  });
+  await service.append(events, { snapshotAt: events.reduce((max, e) => (e.ts > max ? e.ts : max), '') });
   const recorder = new Recorder(service);
   await recorder.closeDays(CLOSES);
   await recorder.appendHistory('rebalance', '2025-02-03T15:00:00.000Z');

@@ -15,10 +15,14 @@
  *    because Alpaca refuses a second order with the same `client_order_id` (422), which is then
  *    resolved by the same lookup;
  *  - every REST call takes a slot of the account's shared budget (200/min); reads back off on 429.
- * Rejections (403/422 …) become `BrokerRejection`s with the broker's words (rejections.ts).
+ * Rejections (403/422 …) become `BrokerRejection`s with the broker's words (rejections.ts); an
+ * unreachable or timing-out Alpaca (or 5xx/429 beyond the retries) becomes the port's
+ * `BrokerUnavailableError` (errors.ts `toPortError`). Every port call is logged with its outcome
+ * and duration through the injected `logger` (submit, cancel and lookups at info, reads at debug).
  */
 import { corporateActionsOf } from './corporate-actions.js';
-import type { CorporateAction } from '../../app/broker-port.js';
+import { BrokerRejection, BrokerUnavailableError, type CorporateAction } from '../../app/broker-port.js';
+import { type LogFields, type Logger, silentLogger } from '../../app/logger.js';
 import type {
   BrokerAccount,
   BrokerOrder,
@@ -29,12 +33,12 @@ import type {
   OrderRequest,
   Quote,
 } from '../../app/broker-port.js';
-import { type Dec, abs, neg } from '../../core/decimal.js';
+import { type Dec, abs, neg, toPlain } from '../../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../../core/ids.js';
 import type { CursorStore } from './backfill.js';
 import { type AlpacaConfig, streamUrlFor } from './config.js';
 import { ReportDelivery } from './delivery.js';
-import { AlpacaHttpError, AlpacaTransportError } from './errors.js';
+import { AlpacaHttpError, AlpacaTransportError, toPortError } from './errors.js';
 import { AlpacaHttp } from './http.js';
 import { toBrokerOrder, toOrderBody, toReport } from './mapping.js';
 import { AlpacaMarketData } from './market-data.js';
@@ -71,8 +75,10 @@ export interface AlpacaBrokerOptions {
   readonly orderLookbackMs?: number;
   readonly fetch?: typeof fetch;
   readonly timers?: Timers;
-  /** Stream, backfill and handler failures. Default: console.error. */
+  /** Stream, backfill and handler failures. Default: logged through `logger` when given, else console.error. */
   readonly onError?: (error: unknown, context: string) => void;
+  /** Where broker calls and their outcome, backfills and stream failures are logged. Default: nowhere. */
+  readonly logger?: Logger;
 }
 
 export interface PositionDetail extends BrokerPosition {
@@ -87,6 +93,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   private readonly stream: TradeStream;
   private readonly recovery: FillRecovery;
   private readonly onError: (error: unknown, context: string) => void;
+  private readonly log: Logger;
   private readonly timers: Timers;
   private started = false;
   private closed = false;
@@ -117,7 +124,18 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
       config.dataUrl.replace(/\/+$/, ''),
       config.feed,
     );
-    this.onError = options.onError ?? ((error, context) => console.error(`alpaca: ${context}:`, error));
+    this.log = options.logger ?? silentLogger;
+    const logger = options.logger;
+    this.onError =
+      options.onError ??
+      (logger
+        ? (error, context) =>
+            // A handler failure needs a person; the stream and backfill retry by themselves.
+            logger[context.startsWith('a report handler') ? 'error' : 'warn'](
+              { err: error, context },
+              `alpaca: ${context}`,
+            )
+        : (error, context) => console.error(`alpaca: ${context}:`, error));
     this.delivery = new ReportDelivery((error, report) =>
       this.onError(error, `a report handler failed on ${report.kind} ${report.order.clientOrderId}`),
     );
@@ -128,6 +146,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
       everyMs: options.backfillEveryMs ?? 60_000,
       orderLookbackMs: options.orderLookbackMs ?? 7 * 86_400_000,
       onError: this.onError,
+      log: this.log,
     });
     this.stream = new TradeStream({
       url: config.streamUrl ?? streamUrlFor(config.baseUrl),
@@ -164,12 +183,29 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   async submit(order: OrderRequest): Promise<BrokerOrder> {
     this.assertOpen();
     const body = toOrderBody(order);
-    try {
-      return toBrokerOrder(await this.api.submitOrder(body));
-    } catch (error) {
-      if (!outcomeUnknown(error)) throw rejectionOf(error);
-      return this.resolveUnknownSubmit(order.clientOrderId, body, error);
-    }
+    return this.call(
+      'submit',
+      {
+        client_order_id: order.clientOrderId,
+        symbol: order.symbol,
+        side: order.side,
+        qty: body.qty,
+        type: order.type,
+      },
+      async () => {
+        try {
+          return toBrokerOrder(await this.api.submitOrder(body));
+        } catch (error) {
+          if (!outcomeUnknown(error)) throw rejectionOf(error);
+          this.log.warn(
+            { broker_call: 'submit', client_order_id: order.clientOrderId, error: (error as Error).message },
+            'broker submit: outcome unknown; looking the order up by client_order_id',
+          );
+          return this.resolveUnknownSubmit(order.clientOrderId, body, error);
+        }
+      },
+      orderOutcome,
+    );
   }
 
   private async resolveUnknownSubmit(
@@ -194,20 +230,36 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
 
   async cancel(brokerOrderId: BrokerOrderId): Promise<void> {
     this.assertOpen();
-    try {
-      await this.api.cancelOrder(brokerOrderId);
-    } catch (error) {
-      throw rejectionOf(error);
-    }
+    await this.call('cancel', { broker_order_id: brokerOrderId }, async () => {
+      try {
+        await this.api.cancelOrder(brokerOrderId);
+      } catch (error) {
+        // No answer or a 5xx says nothing about the order: unavailable, not refused.
+        throw outcomeUnknown(error) ? error : rejectionOf(error);
+      }
+    });
   }
 
   async orderByClientId(clientOrderId: ClientOrderId): Promise<BrokerOrder | undefined> {
-    const order = await this.api.orderByClientId(clientOrderId);
-    return order && toBrokerOrder(order);
+    return this.call(
+      'lookup',
+      { client_order_id: clientOrderId },
+      async () => {
+        const order = await this.api.orderByClientId(clientOrderId);
+        return order && toBrokerOrder(order);
+      },
+      (order) => (order ? orderOutcome(order) : { found: false }),
+    );
   }
 
   async openOrders(): Promise<BrokerOrder[]> {
-    return (await this.api.ordersAll({ status: 'open' })).map(toBrokerOrder);
+    return this.call(
+      'open orders',
+      {},
+      async () => (await this.api.ordersAll({ status: 'open' })).map(toBrokerOrder),
+      (orders) => ({ count: orders.length }),
+      'debug',
+    );
   }
 
   /** Orders by submission time, oldest first (Alpaca `GET /v2/orders`, all pages). */
@@ -216,7 +268,14 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   }
 
   async positions(): Promise<BrokerPosition[]> {
-    return (await this.positionDetails()).map(({ symbol, qty, avgEntryPrice }) => ({ symbol, qty, avgEntryPrice }));
+    return this.call(
+      'positions',
+      {},
+      async () =>
+        (await this.positionDetails()).map(({ symbol, qty, avgEntryPrice }) => ({ symbol, qty, avgEntryPrice })),
+      (positions) => ({ count: positions.length }),
+      'debug',
+    );
   }
 
   /** Positions with `qty_available` (what open orders do not hold). */
@@ -233,8 +292,16 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   }
 
   async account(): Promise<BrokerAccount> {
-    const a = await this.api.account();
-    return { cash: a.cash, buyingPower: a.buying_power, equity: a.equity };
+    return this.call(
+      'account',
+      {},
+      async () => {
+        const a = await this.api.account();
+        return { cash: a.cash, buyingPower: a.buying_power, equity: a.equity };
+      },
+      () => ({}),
+      'debug',
+    );
   }
 
   /** Account activities (FILL, DIV, SPLIT, CFEE, …), all pages after the token or time, oldest first. */
@@ -244,8 +311,14 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
 
   /** DIV and SPLIT activities as corporate actions (a split's REMOVE/ADD legs give its ratio). */
   async corporateActions(after?: string): Promise<CorporateAction[]> {
-    const rows = await this.api.activitiesAll({ types: ['DIV', 'SPLIT'], ...(after ? { after } : {}) });
-    return corporateActionsOf(rows);
+    return this.call(
+      'corporate actions',
+      after ? { after } : {},
+      async () =>
+        corporateActionsOf(await this.api.activitiesAll({ types: ['DIV', 'SPLIT'], ...(after ? { after } : {}) })),
+      (actions) => ({ count: actions.length }),
+      'debug',
+    );
   }
 
   clock() {
@@ -257,7 +330,13 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   }
 
   latest(symbols: readonly Symbol[]): Promise<Map<Symbol, Quote>> {
-    return this.data.latest(symbols);
+    return this.call(
+      'latest quotes',
+      { symbols: symbols.length },
+      () => this.data.latest(symbols),
+      (quotes) => ({ quotes: quotes.size }),
+      'debug',
+    );
   }
 
   subscribe(handler: (report: ExecutionReport) => Promise<void>): () => void {
@@ -292,6 +371,53 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   private assertOpen(): void {
     if (this.closed) throw new Error('AlpacaBroker: closed');
   }
+
+  /**
+   * One port call: logs it with its outcome and duration, and turns an unreachable or timing-out
+   * Alpaca into `BrokerUnavailableError` (what the rest of Subledger understands).
+   */
+  private async call<T>(
+    op: string,
+    fields: LogFields,
+    work: () => Promise<T>,
+    outcome: (result: T) => LogFields = () => ({}),
+    level: 'info' | 'debug' = 'info',
+  ): Promise<T> {
+    const started = performance.now();
+    const duration = () => Math.round((performance.now() - started) * 10) / 10;
+    try {
+      const result = await work();
+      this.log[level](
+        { broker_call: op, ...fields, outcome: 'ok', ...outcome(result), duration_ms: duration() },
+        `broker ${op}`,
+      );
+      return result;
+    } catch (error) {
+      const mapped = toPortError(error);
+      this.log.warn(
+        {
+          broker_call: op,
+          ...fields,
+          outcome:
+            mapped instanceof BrokerRejection
+              ? 'rejected'
+              : mapped instanceof BrokerUnavailableError
+                ? 'unavailable'
+                : 'failed',
+          ...(mapped instanceof BrokerRejection ? { code: mapped.code } : {}),
+          error: (mapped as Error)?.message ?? String(mapped),
+          duration_ms: duration(),
+        },
+        `broker ${op} failed`,
+      );
+      throw mapped;
+    }
+  }
+}
+
+/** What a log line says about the broker's view of an order. */
+function orderOutcome(order: BrokerOrder): LogFields {
+  return { status: order.status, broker_order_id: order.brokerOrderId, filled_qty: toPlain(order.filledQty) };
 }
 
 /** A timeout, a lost connection or a 5xx: Alpaca may or may not have taken the order. */

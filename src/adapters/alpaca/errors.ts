@@ -4,9 +4,10 @@
  * is unknown (`AlpacaTransportError`: timeout, connection lost — the broker may or may not have
  * acted), or the answer does not have the shape the spec promises (`AlpacaProtocolError`).
  *
- * Entry points: the three classes and `isRetryableStatus`.
+ * Entry points: the three classes, `isRetryableStatus` and `toPortError`.
  * Invariant: every error keeps its cause and says whether retrying may help.
  */
+import { BrokerUnavailableError } from '../../app/broker-port.js';
 
 export class AlpacaHttpError extends Error {
   constructor(
@@ -54,3 +55,15 @@ export class AlpacaProtocolError extends Error {
 /** 408, 425, 429 and 5xx may succeed later (the v4 SDK retries reads on the same set). */
 export const isRetryableStatus = (status: number) =>
   status === 408 || status === 425 || status === 429 || status >= 500;
+
+/**
+ * What leaves the adapter through the broker port: Alpaca unreachable, timing out, or answering
+ * 5xx/429 beyond the retries becomes the port's `BrokerUnavailableError` (503 BROKER_UNAVAILABLE
+ * at the edges), keeping this error as its cause; anything else passes unchanged.
+ */
+export function toPortError(error: unknown): unknown {
+  if (error instanceof BrokerUnavailableError) return error;
+  if (error instanceof AlpacaTransportError || (error instanceof AlpacaHttpError && error.retryable))
+    return new BrokerUnavailableError(error.message, { cause: error });
+  return error;
+}

@@ -13,6 +13,7 @@
  * broker's latest fill and its clock (`now`) or at the epoch (`beginning`).
  */
 import type { ExecutionReport } from '../../app/broker-port.js';
+import type { Logger } from '../../app/logger.js';
 import { type CursorStore, type FillCursor, backfill, readCursor, writeCursor } from './backfill.js';
 import type { ReportDelivery } from './delivery.js';
 import { fillKey } from './mapping.js';
@@ -26,6 +27,8 @@ export interface RecoveryOptions {
   readonly everyMs: number;
   readonly orderLookbackMs: number;
   readonly onError: (error: unknown, context: string) => void;
+  /** Each completed backfill (info when it found something, else debug). */
+  readonly log?: Logger;
 }
 
 /** Bound on remembered stream fills between backfills (the oldest are forgotten first). */
@@ -59,18 +62,33 @@ export class FillRecovery {
     return this.delivery.run(async () => {
       if (this.closed) return;
       try {
+        const started = performance.now();
         const { cursors, cursorName } = this.options;
         const cursor = (await readCursor(cursors, cursorName)) ?? (await this.initialCursor());
         const result = await backfill(this.api, cursor, this.options.orderLookbackMs);
         const recent = new Set(cursor.recent);
         let ok = true;
+        let delivered = 0;
         for (const report of result.reports) {
           if (report.execution && recent.has(fillKey(report.order.brokerOrderId, report.order.filledQty))) continue;
           ok = (await this.delivery.deliverNow(report)) && ok;
+          delivered++;
         }
         if (ok) await writeCursor(cursors, cursorName, { ...result.cursor, recent: [] });
         this.runs += 1;
         this.retryDelay = 1000;
+        this.options.log?.[delivered > 0 || !ok ? 'info' : 'debug'](
+          {
+            recovery: 'backfill',
+            from: cursor.ts,
+            reports: result.reports.length,
+            delivered,
+            cursor_moved: ok,
+            cursor: result.cursor.ts,
+            duration_ms: Math.round(performance.now() - started),
+          },
+          ok ? 'backfill done' : 'backfill done; a handler refused a report: the cursor stays, it is delivered again',
+        );
       } catch (error) {
         this.options.onError(error, 'backfill (will retry)');
         clearTimeout(this.retry);

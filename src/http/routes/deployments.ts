@@ -19,6 +19,7 @@ function toLimits(limits: z.output<typeof createDeploymentBody>['limits']): Limi
     maxPositionPct: limits.max_position_pct,
     allowedSymbols: limits.allowed_symbols,
     allowShort: limits.allow_short,
+    ...(limits.max_leverage !== undefined ? { maxLeverage: limits.max_leverage } : {}),
   };
 }
 

@@ -54,7 +54,10 @@ export function orderRoutes(app: App, { api }: RouteDeps): void {
         response: { 200: orderSchema.array(), ...errorResponses },
       },
     },
-    (request) => api.listOrders(request.params.id, request.query),
+    async (request) => {
+      await api.resolveOrders(request.params.id); // touching orders resolves the unacknowledged ones
+      return api.listOrders(request.params.id, request.query);
+    },
   );
 
   app.delete(

@@ -10,6 +10,7 @@
  * `{code, message, details}` (NOT_FOUND for an unknown deployment or strategy).
  */
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import type { PerformanceApi } from '../../app/performance-api.js';
 import { historyCsv, snapshotsCsv } from '../../app/csv.js';
 import { type App, bearer } from '../app-types.js';
@@ -19,6 +20,17 @@ import { performanceSchemas } from '../schemas/performance.js';
 
 const own = { config: { access: 'own' as const } };
 const CSV_NOTE = ' `?format=csv` answers text/csv with the same columns.';
+
+/**
+ * A 200 that is `schema` as JSON, or with `?format=csv` the same rows as text/csv: both media
+ * types in the OpenAPI document, so that a client (and a conformance check) expects either.
+ */
+function jsonOrCsv<T extends z.ZodType>(schema: T) {
+  return {
+    description: 'JSON; with `?format=csv`, text/csv with the same columns.',
+    content: { 'application/json': { schema }, 'text/csv': { schema: z.string() } },
+  };
+}
 
 /** Sends `csv` as a text/csv download (not through the JSON serializer). */
 function sendCsv(reply: FastifyReply, name: string, csv: string) {
@@ -76,7 +88,7 @@ export function performanceRoutes(app: App, performance: PerformanceApi): void {
         security: bearer,
         params: deploymentParams,
         querystring: historyQuery,
-        response: { 200: historySchema, ...errorResponses },
+        response: { 200: jsonOrCsv(historySchema), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -101,7 +113,7 @@ export function performanceRoutes(app: App, performance: PerformanceApi): void {
         security: bearer,
         params: deploymentParams,
         querystring: snapshotsQuery,
-        response: { 200: snapshotSchema.array(), ...errorResponses },
+        response: { 200: jsonOrCsv(snapshotSchema.array()), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -165,7 +177,7 @@ export function performanceRoutes(app: App, performance: PerformanceApi): void {
         security: bearer,
         params: strategyParams,
         querystring: historyQuery,
-        response: { 200: historySchema, ...errorResponses },
+        response: { 200: jsonOrCsv(historySchema), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -202,7 +214,7 @@ export function performanceRoutes(app: App, performance: PerformanceApi): void {
         summary: `The account's P&L history.${CSV_NOTE}`,
         security: bearer,
         querystring: historyQuery,
-        response: { 200: historySchema, ...errorResponses },
+        response: { 200: jsonOrCsv(historySchema), ...errorResponses },
       },
     },
     async (request, reply) => {

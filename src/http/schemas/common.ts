@@ -6,8 +6,14 @@
  */
 import { z } from 'zod';
 import { doc } from './registry.js';
-import { type Dec, decimalProblem, parseDec } from '../../core/decimal.js';
+import { type Dec, decimalProblem, parseDec, toPlain } from '../../core/decimal.js';
 import { type DeploymentId, deploymentIdProblem, symbolProblem } from '../../core/ids.js';
+import {
+  MAX_IDEMPOTENCY_KEY_CHARS,
+  idempotencyKeyText,
+  magnitudeProblem,
+  placesProblem,
+} from '../../app/journal-bounds.js';
 
 export const DECIMAL_HINT = 'must be a decimal string, e.g. "150.25"';
 /** Longer than any decimal the core accepts (20 integer + 18 fractional digits, sign, point). */
@@ -28,8 +34,16 @@ const SIGN_WORDS: Record<SignRule, string> = {
   any: 'signed',
 };
 
-/** A decimal string parsed to `Dec` (exact; never a JS number). */
-export function decimalInput(rule: SignRule, description: string) {
+/** The journal's bounds on a decimal input (journal-bounds.ts): its size, and for money its places. */
+export interface DecimalBounds {
+  /** Largest size, either sign. */
+  readonly max: Dec;
+  /** Most decimal places (e.g. 2: whole cents), with the unit named in the message. */
+  readonly places?: { readonly count: number; readonly unit?: string };
+}
+
+/** A decimal string parsed to `Dec` (exact; never a JS number), within `bounds`. */
+export function decimalInput(rule: SignRule, description: string, bounds: DecimalBounds) {
   const text = z
     .string({ error: (issue) => (issue.input === undefined ? undefined : DECIMAL_HINT) })
     .max(MAX_DECIMAL_CHARS, {
@@ -39,11 +53,17 @@ export function decimalInput(rule: SignRule, description: string) {
     .superRefine((text, ctx) => {
       const problem = decimalProblem(text);
       if (problem) return void ctx.addIssue({ code: 'custom', message: problem });
+      const value = parseDec(text);
       const sign = SIGN_RULES[rule];
-      if (!sign.ok(parseDec(text))) ctx.addIssue({ code: 'custom', message: sign.message });
+      if (!sign.ok(value)) return void ctx.addIssue({ code: 'custom', message: sign.message });
+      const beyond =
+        magnitudeProblem(value, bounds.max) ??
+        (bounds.places ? placesProblem(value, bounds.places.count, bounds.places.unit) : undefined);
+      if (beyond) ctx.addIssue({ code: 'custom', message: beyond });
     });
+  const places = bounds.places ? `, at most ${bounds.places.count} decimal places` : '';
   return doc(text, {
-    description: `${description} A decimal string (${SIGN_WORDS[rule]}).`,
+    description: `${description} A decimal string (${SIGN_WORDS[rule]}, at most ${toPlain(bounds.max)} in size${places}).`,
     examples: ['150.25'],
   }).transform((t) => parseDec(t));
 }
@@ -90,12 +110,9 @@ export function limitInput(max: number, fallback: number) {
 
 /** Optional `Idempotency-Key` header: a retried request with the same key has one effect. */
 export const idempotencyHeaders = z.looseObject({
-  'idempotency-key': doc(
-    z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1–200 visible ASCII characters' }),
-    {
-      description: 'A retried request with the same key returns the original result.',
-    },
-  ).optional(),
+  'idempotency-key': doc(idempotencyKeyText(), {
+    description: `A retried request with the same key returns the original result (1–${MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters).`,
+  }).optional(),
 });
 
 export const deploymentParams = z.strictObject({ id: deploymentIdInput });

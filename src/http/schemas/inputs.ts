@@ -6,36 +6,52 @@
 import { z } from 'zod';
 import { doc } from './registry.js';
 import { decimalInput, deploymentIdInput, isoTimeInput, limitInput, symbolInput } from './common.js';
+import { type Dec, mul, toPlain } from '../../core/decimal.js';
+import {
+  MAX_ALLOWED_SYMBOLS,
+  MAX_AMOUNT,
+  MAX_NAME_CHARS,
+  MAX_PRICE,
+  MAX_QTY,
+  MAX_STRATEGY_CHARS,
+  MONEY_PLACES,
+  boundedText,
+} from '../../app/journal-bounds.js';
 
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
+/** The journal's bounds (journal-bounds.ts), so that nothing accepted here is refused by the journal. */
+const AMOUNT = { max: MAX_AMOUNT };
+const CASH = { max: MAX_AMOUNT, places: { count: MONEY_PLACES, unit: 'whole cents' } };
 
 export const limitsInput = z.strictObject({
-  max_order_notional: decimalInput('positive', 'Largest notional one order may have (money).').optional(),
+  max_order_notional: decimalInput('positive', 'Largest notional one order may have (money).', AMOUNT).optional(),
   max_position_value: decimalInput(
     'positive',
     "Largest value of one symbol's position after an order (money).",
+    AMOUNT,
   ).optional(),
   max_position_pct: decimalInput(
     'positive',
     "Largest value of one symbol's position as % of sleeve equity (25 = 25 %).",
+    AMOUNT,
   ).optional(),
   allowed_symbols: z
     .array(symbolInput)
     .min(1, { error: 'must list at least one symbol (omit it to allow any)' })
-    .max(1000, { error: 'must list at most 1000 symbols' })
+    .max(MAX_ALLOWED_SYMBOLS, { error: `must list at most ${MAX_ALLOWED_SYMBOLS} symbols` })
     .optional(),
   allow_short: z.boolean().optional(),
+  max_leverage: decimalInput(
+    'positive',
+    'Largest gross exposure (Σ |position value| plus open orders) as a multiple of sleeve equity (default 1).',
+    AMOUNT,
+  ).optional(),
 });
 
 export const createDeploymentBody = z.strictObject({
   id: deploymentIdInput,
-  name: text(200).optional(),
-  strategy: text(200).optional(),
-  initial_capital: decimalInput('non-negative', 'Capital the sleeve starts with (money).'),
+  name: boundedText(MAX_NAME_CHARS).optional(),
+  strategy: boundedText(MAX_STRATEGY_CHARS).optional(),
+  initial_capital: decimalInput('non-negative', 'Capital the sleeve starts with (money).', CASH),
   cost_method: z.enum(['average', 'fifo']).optional(),
   limits: limitsInput.optional(),
 });
@@ -44,10 +60,18 @@ export const submitOrderBody = z
   .strictObject({
     symbol: symbolInput,
     side: z.enum(['buy', 'sell']),
-    qty: decimalInput('positive', 'Quantity (shares or units). Give exactly one of qty and notional.').optional(),
-    notional: decimalInput('positive', 'Amount of money to trade. Give exactly one of qty and notional.').optional(),
+    qty: decimalInput('positive', 'Quantity (shares or units). Give exactly one of qty and notional.', {
+      max: MAX_QTY,
+    }).optional(),
+    notional: decimalInput(
+      'positive',
+      'Amount of money to trade. Give exactly one of qty and notional.',
+      AMOUNT,
+    ).optional(),
     type: z.enum(['market', 'limit']),
-    limit_price: decimalInput('positive', 'Required for limit orders, not allowed for market orders.').optional(),
+    limit_price: decimalInput('positive', 'Required for limit orders, not allowed for market orders.', {
+      max: MAX_PRICE,
+    }).optional(),
     time_in_force: z.enum(['day', 'gtc', 'ioc']).default('day'),
   })
   .superRefine((body, ctx) => {
@@ -61,12 +85,22 @@ export const submitOrderBody = z
     } else if (body.type === 'market' && body.limit_price !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['limit_price'], message: 'must be omitted for market orders' });
     }
+    // Runs even when a field failed (then it holds its text, not a Dec): compare only parsed values.
+    const { qty, limit_price: limit } = body as { qty?: unknown; limit_price?: unknown };
+    if (typeof qty === 'bigint' && typeof limit === 'bigint' && mul(qty as Dec, limit as Dec) > MAX_AMOUNT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['qty'],
+        message: `qty × limit_price must be at most ${toPlain(MAX_AMOUNT)}`,
+      });
+    }
   });
 
 export const capitalFlowBody = z.strictObject({
   amount: decimalInput(
     'non-zero',
     'Signed amount: positive moves capital from the house into the deployment, negative back.',
+    CASH,
   ),
 });
 

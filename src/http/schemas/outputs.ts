@@ -42,6 +42,7 @@ export const limitsSchema = z.object({
   max_position_pct: decimal.nullable(),
   allowed_symbols: z.array(z.string()).nullable(),
   allow_short: z.boolean(),
+  max_leverage: decimalOut('Max gross exposure as a multiple of equity in force ("1" when none was set).').optional(),
 });
 
 export const deploymentSchema = named(
