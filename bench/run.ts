@@ -2,13 +2,14 @@
  * `npm run bench`: the benchmarks, each against a baseline measured in the same run on the
  * same generated data, then a summary table. Not tests: nothing here asserts a time.
  *
- *   --only fold|sqlite|postgres|http|risk|plan   run one benchmark (comma-separated for several)
+ *   --only fold|sqlite|postgres|http|risk|plan|startup   run one benchmark (comma-separated for several)
  *   --fills N                     fills for the fold (default 1,000,000); also caps the ingests
  *   --ingest-fills N              fills for the ingests (default 100,000)
  *   --batch N                     fills per append / transaction in the ingests (default 1,000)
  *   --runs N                      timed runs per side, after one warm-up (default 3; also the
  *                                 http rounds per side and route)
  *   --seconds N                   seconds per http load run (default 4)
+ *   (startup: whole `subledger` processes against `node -e 0`; --runs N sets its rounds, default 11)
  * PostgreSQL: SUBLEDGER_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import os from 'node:os';
@@ -22,8 +23,9 @@ import { HTTP_DEFAULTS, benchHttp } from './http.js';
 import { benchPlan } from './plan.js';
 import { type SummaryRow, printSummary } from './report.js';
 import { benchRisk } from './risk.js';
+import { STARTUP_DEFAULTS, benchStartup } from './startup.js';
 
-const BENCHES = ['fold', 'sqlite', 'postgres', 'http', 'risk', 'plan'] as const;
+const BENCHES = ['fold', 'sqlite', 'postgres', 'http', 'risk', 'plan', 'startup'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   if (wants('http')) rows.push(...(await benchHttp({ ...HTTP_DEFAULTS, seconds, rounds: runs })));
   if (wants('risk')) rows.push(...benchRisk());
   if (wants('plan')) rows.push(...benchPlan());
+  if (wants('startup')) rows.push(...(await benchStartup({ runs: values.runs ? runs : STARTUP_DEFAULTS.runs })));
   printSummary(rows);
   console.log(
     `\nload at the end ${os

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx subledger` works straight from a checkout.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI, dist/cli/main.js: `npm ci` builds it (the `prepare` script), as does
+// `npm run build`. To run the TypeScript sources instead (development): `npm run subledger -- …`.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error(
+    'error: subledger is not built (dist/cli/main.js is missing): run `npm run build` (npm ci runs it), or `npm run subledger -- …` to run the sources through tsx',
+  );
+  process.exit(1);
+}
+await import(main.href);

@@ -6,6 +6,10 @@
  * `step()` moves the market on: the paper market's next simulated minute; against Alpaca, a wait
  * of `stepMs`; against the in-process emulator, its next simulated step (then a short wait for the
  * stream to deliver the resulting trade updates).
+ *
+ * The simulated market has trading minutes only (US equity hours, 14:30–21:00 UTC on weekdays, the
+ * calendar the marks keep): the step after a close is the next weekday's open, so it never trades
+ * or moves while the market is closed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AlpacaBroker, RequestBudget } from './adapters/alpaca/index.js';
@@ -15,12 +19,13 @@ import { type Clock, systemClock } from './app/clock-port.js';
 import { brokerStateFromBooks } from './app/paper-resume.js';
 import type { LedgerService } from './app/ledger-service.js';
 import type { Logger } from './app/logger.js';
+import { type MarketHours, usEquityHours } from './app/market-hours.js';
 import type { StorePort } from './app/store-port.js';
 import { dec } from './core/decimal.js';
 import type { Symbol } from './core/ids.js';
 import type { RuntimeConfig } from './config.js';
 import { type EmulatorHandle, startEmulator } from './emulator/index.js';
-import { demoSymbols, stepClock } from './sim/index.js';
+import { demoSymbols, sessionClock } from './sim/index.js';
 
 export interface RuntimeBroker extends BrokerPort, MarketDataPort {
   /** Where prices come from, for people ("simulated", "bars:prices.csv", "alpaca https://…"). */
@@ -31,7 +36,20 @@ export interface RuntimeBroker extends BrokerPort, MarketDataPort {
   step(): Promise<boolean>;
   /** Resolves once the broker is connected (the Alpaca stream listening). */
   ready(): Promise<void>;
+  /**
+   * The calendar the market keeps, when it keeps one: the simulated market has US equity hours'
+   * minutes only. Absent when the market's own data decide (bars, Alpaca).
+   */
+  readonly hours?: MarketHours;
+  /** Steps of data left before the market ends (bars); absent when it never ends. */
+  remaining?(): number;
 }
+
+/** The simulated market's first minute on a fresh store: the US open on 2025-01-02 (a Thursday). */
+const SIMULATED_START = '2025-01-02T14:30:00.000Z';
+
+/** Whether the US equity market trades at `ms` (any symbol that is not crypto). */
+const equityTrades = (ms: number) => usEquityHours.isOpen('SPY', new Date(ms));
 
 /**
  * `port` with `extras` in front: every other property reads through to `port` (methods bound to
@@ -141,19 +159,23 @@ async function openPaper(
       : {}),
     ...(resume.cash !== undefined ? { startingCash: resume.cash, openingPositions: resume.positions } : {}),
   };
-  const broker: PaperBroker = config.prices
-    ? new PaperBroker({ market: await barsMarketFromCsv(config.prices), ...paper })
-    : simulatedPaperBroker({
-        seed: config.seed,
-        symbols: demoSymbols(config.symbols).map((s) => ({
-          ...s,
-          start: resume.lastPrices.get(s.symbol as Symbol) ?? s.start,
-        })),
-        ...(resume.lastTs ? { clock: stepClock(nextMinute(resume.lastTs), 60) } : {}),
-        fees: { perShare: dec('0.005') },
-        slippageBps: dec('1'),
-        liquidity: { volumeShare: dec('0.05') },
-        ...paper,
-      });
-  return broker;
+  if (config.prices) {
+    const bars = await barsMarketFromCsv(config.prices);
+    const broker = new PaperBroker({ market: bars, ...paper });
+    return withExtras(broker, { remaining: () => bars.remaining() });
+  }
+  const broker: PaperBroker = simulatedPaperBroker({
+    seed: config.seed,
+    symbols: demoSymbols(config.symbols).map((s) => ({
+      ...s,
+      start: resume.lastPrices.get(s.symbol as Symbol) ?? s.start,
+    })),
+    // Trading minutes only; a resumed market goes on at the first one after the books' last event.
+    clock: sessionClock(resume.lastTs ? nextMinute(resume.lastTs) : SIMULATED_START, equityTrades),
+    fees: { perShare: dec('0.005') },
+    slippageBps: dec('1'),
+    liquidity: { volumeShare: dec('0.05') },
+    ...paper,
+  });
+  return withExtras(broker, { hours: usEquityHours });
 }

@@ -1,6 +1,8 @@
 /**
  * The composition root: config → store → broker → application → HTTP (+ the market clock and the
- * mark-to-market scheduler). The only place that chooses adapters.
+ * mark-to-market scheduler). The only place that chooses adapters (with src/runtime-broker.ts, the
+ * broker, and src/read-only-runtime.ts, the read-only mode of `rebalance --dry-run` and `reconcile`,
+ * which never claims the writer lease). `createRuntime` is the writer: it always takes the lease.
  *
  * Scheduling while serving: every `stepMs` the paper market steps one (simulated) minute, then
  * the scheduler ticks on the broker's clock: prices every `markSeconds`, snapshots every
@@ -31,13 +33,15 @@ import { LedgerService, type LoadProgress } from './app/ledger-service.js';
 import type { HistoryKind } from './app/history.js';
 import { usEquityHours } from './app/market-hours.js';
 import { Performance } from './app/performance.js';
+import { PriceFetchError } from './app/price-updater.js';
 import { Recorder } from './app/recorder.js';
 import { scheduleConfigFromEnv } from './app/schedule-config.js';
 import { MarkScheduler } from './app/scheduler.js';
 import type { StorePort } from './app/store-port.js';
 import { Subledger } from './app/subledger.js';
 import type { RuntimeConfig } from './config.js';
-import { type AuthConfig, deploymentToken } from './http/auth.js';
+import type { AuthConfig } from './http/auth.js';
+import { DeploymentTokens, type TokenIssuer } from './http/tokens.js';
 import { buildServer } from './http/server.js';
 import { journalFeed } from './http/routes/web.js';
 import { createSmtpMailer } from './adapters/smtp/smtp-mailer.js';
@@ -52,7 +56,10 @@ export interface Runtime {
   readonly broker: RuntimeBroker;
   readonly store: StorePort;
   readonly auth: AuthConfig;
+  /** A deployment's current API token. */
   readonly tokenFor: (deployment: string) => string;
+  /** Deployment tokens: issued at creation, re-issued by the admin (kept in the store). */
+  readonly tokens: TokenIssuer;
   /** Statistics, history and series (the read side of issue 6). */
   readonly performance: Performance;
   readonly scheduler: MarkScheduler;
@@ -185,6 +192,11 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     const rebalance = async (dryRun = false) => {
       const run = await engine.rebalance(dryRun);
       if (!dryRun) {
+        // The run's history row holds the prices of the minute it ended: the held symbols are
+        // marked first, so nothing of that minute is journaled after the row (a replay agrees).
+        await app.markToMarket().catch((error: unknown) => {
+          if (!(error instanceof PriceFetchError)) throw error; // logged by the price updater; the row keeps the last marks
+        });
         await recorder.appendHistory('rebalance', run.summary.finished_at);
         reports?.afterRebalance();
       }
@@ -194,6 +206,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       adminToken: await secret(store, 'auth.admin_token', config.adminToken),
       tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret),
     };
+    const tokens = await DeploymentTokens.load(auth.tokenSecret, store);
     let http: FastifyInstance | undefined;
     const timers: NodeJS.Timeout[] = [];
     const crons: Cron[] = [];
@@ -220,7 +233,8 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       broker,
       store,
       auth,
-      tokenFor: (deployment) => deploymentToken(auth.tokenSecret, deployment),
+      tokenFor: (deployment) => tokens.token(deployment),
+      tokens,
       performance,
       scheduler,
       engine,
@@ -232,6 +246,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         http = buildServer({
           api: app,
           auth,
+          tokens,
           logger,
           onFatal: fatal,
           performance,

@@ -26,13 +26,19 @@ interface Run {
   ms: number;
 }
 
-/** Runs `subledger …` as a user would (bin/subledger.js), killed after TIMEOUT_MS. */
+/**
+ * Runs `subledger …` as its own process on the sources (through tsx, as the drills do; the built
+ * bin/subledger.js is exercised by test/cli-built.test.ts), killed after TIMEOUT_MS.
+ */
 function cli(...args: string[]): Promise<Run> {
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('SUBLEDGER_')) delete env[name];
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/subledger.js', ...args], { env, timeout: TIMEOUT_MS });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env,
+      timeout: TIMEOUT_MS,
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));

@@ -9,14 +9,11 @@ import { tempDir } from './helpers/tmp.js';
 storeContract('SQLite file', () => {
   const { dir, cleanup } = tempDir();
   let n = 0;
-  let main = '';
   return {
-    open: async () => {
+    database: async () => {
       const path = join(dir, `store-${n++}.db`);
-      if (!main) main = path;
-      return openWriterStore(path, 'test');
+      return { open: () => openWriterStore(path, 'test') };
     },
-    reopen: () => openWriterStore(main, 'test'),
     cleanup: async () => cleanup(),
   };
 });
@@ -27,12 +24,11 @@ storeContract(
   () => {
     const schemas: string[] = [];
     return {
-      open: async () => {
+      database: async () => {
         const schema = freshSchema('store');
         schemas.push(schema);
-        return openWriterStore(pgUrlFor(schema), 'test');
+        return { open: () => openWriterStore(pgUrlFor(schema), 'test') };
       },
-      reopen: () => openWriterStore(pgUrlFor(schemas[0]!), 'test'),
       cleanup: async () => {
         for (const s of schemas) await dropSchema(s);
       },

@@ -112,6 +112,7 @@ export function journalEventProblem(
       }
       return undefined;
     case 'rebalance_completed':
+    case 'valuation_taken':
       return undefined;
     default:
       return eventProblem(hasDeployment, event);
@@ -200,6 +201,8 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
     }
     case 'rebalance_completed':
       state.rebalances.set(event.id, { ts: event.ts, summary: event.summary });
+      return { duplicate: false, applied: null, orders: [], deployments: [] };
+    case 'valuation_taken':
       return { duplicate: false, applied: null, orders: [], deployments: [] };
     case 'block_submitted': {
       const children = event.participants.map((p) => {

@@ -145,8 +145,20 @@ export interface RebalanceCompleted {
   readonly ts: string;
 }
 
+/**
+ * A valuation taken at `at` from the live books (snapshots, history rows), journaled with
+ * `ts` = `at` + 1 ms: every record journaled after it counts after `at`, so a replay as of `at`
+ * folds exactly what the live books held (a late report stamped before `at` cannot slip in).
+ */
+export interface ValuationTaken {
+  readonly type: 'valuation_taken';
+  readonly at: string;
+  readonly ts: string;
+}
+
 /** Events the app journals beside the ledger's: they change no money, only state around it. */
-export type AppEvent = DeploymentStatusChanged | OrderSubmitted | OrderUpdated | BlockSubmitted | RebalanceCompleted;
+export type AppEvent =
+  DeploymentStatusChanged | OrderSubmitted | OrderUpdated | BlockSubmitted | RebalanceCompleted | ValuationTaken;
 
 export type LedgerJournalEvent = Exclude<LedgerEvent, DeploymentOpened> | DeploymentCreated;
 export type JournalEvent = LedgerJournalEvent | AppEvent;
@@ -156,7 +168,8 @@ export const isAppEvent = (event: JournalEvent): event is AppEvent =>
   event.type === 'order_submitted' ||
   event.type === 'order_updated' ||
   event.type === 'block_submitted' ||
-  event.type === 'rebalance_completed';
+  event.type === 'rebalance_completed' ||
+  event.type === 'valuation_taken';
 
 /** The journal's uniqueness key of any event. */
 export function journalKey(event: JournalEvent): string {
@@ -168,6 +181,8 @@ export function journalKey(event: JournalEvent): string {
       return `order:${event.id}`;
     case 'rebalance_completed':
       return `rebalance:${event.id}`;
+    case 'valuation_taken':
+      return `valuation:${event.at}`;
     case 'order_updated':
       return `order_updated:${event.id}:${event.status}:${toPlain(event.filledQty)}`;
     default:
@@ -418,6 +433,11 @@ const schemas = {
     summary: z.record(z.string(), z.unknown()),
     ts: isoTime,
   }),
+  valuation_taken: z.strictObject({
+    type: z.literal('valuation_taken'),
+    at: isoTime,
+    ts: isoTime,
+  }),
   block_submitted: z.strictObject({
     type: z.literal('block_submitted'),
     id,
@@ -469,6 +489,7 @@ export const INTERNAL_TYPES: ReadonlySet<string> = new Set([
   'order_updated',
   'block_submitted',
   'rebalance_completed',
+  'valuation_taken',
 ]);
 
 const TYPES = [
@@ -483,6 +504,7 @@ const TYPES = [
   'order_updated',
   'block_submitted',
   'rebalance_completed',
+  'valuation_taken',
 ] as const;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
@@ -631,6 +653,8 @@ function toEvent(data: Parsed): JournalEvent {
       };
     case 'rebalance_completed':
       return { type: 'rebalance_completed', id: data.id, summary: data.summary, ts: data.ts };
+    case 'valuation_taken':
+      return { type: 'valuation_taken', at: data.at, ts: data.ts };
     case 'block_submitted':
       return {
         type: 'block_submitted',
@@ -748,6 +772,8 @@ function wireOf(event: JournalEvent): Record<string, unknown> {
       };
     case 'rebalance_completed':
       return { type: 'rebalance_completed', id: event.id, summary: event.summary, ts: event.ts };
+    case 'valuation_taken':
+      return { type: 'valuation_taken', at: event.at, ts: event.ts };
     case 'block_submitted':
       return {
         type: 'block_submitted',

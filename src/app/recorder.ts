@@ -64,9 +64,9 @@ export class Recorder {
     const { result, slow } = await this.service.exclusive(async (writer) => {
       const fast = at !== undefined && this.liveIsAsOf(at) && events.every((e) => timeOf(e.ts) <= timeOf(at));
       let result: AppendResult | undefined;
-      if (events.length > 0) {
-        result = await writer.append(events, fast ? { snapshotAt: at } : {});
-      }
+      // Fast: the marks, the fence after `at` and the snapshot in one transaction.
+      if (fast) result = await writer.append([...events, valuationTaken(at)], { snapshotAt: at });
+      else if (events.length > 0) result = await writer.append(events);
       if (fast && (result?.appended ?? 0) === 0)
         await persistRows(this.store, rowsAsOf(this.service.state, at, { snapshot: true }));
       return { result, slow: at !== undefined && !fast };
@@ -114,15 +114,29 @@ export class Recorder {
     await persistRows(this.store, rows);
   }
 
-  /** Rows computed from the committed state, or undefined when it is not the state as of `at` (synchronous: no commit can land in between). */
+  /**
+   * Rows computed from the committed state, or undefined when it is not the state as of `at`. In
+   * the same writer section a `valuation_taken` fence is journaled after `at`, so nothing journaled
+   * later — a late report stamped before `at` included — counts as of `at` in a replay.
+   */
   private async rowsFromLive(at: string, writes: Writes): Promise<AsOfRows | undefined> {
-    return this.liveIsAsOf(at) ? rowsAsOf(this.service.state, at, writes) : undefined;
+    return this.service.exclusive(async (writer) => {
+      if (!this.liveIsAsOf(at)) return undefined;
+      const rows = rowsAsOf(writer.state, at, writes);
+      await writer.append([valuationTaken(at)]);
+      return rows;
+    });
   }
 
   /** Has the committed state folded exactly the journal as of `at` (nothing committed is effective after it)? */
   private liveIsAsOf(at: string): boolean {
     return this.service.latestEventMs <= timeOf(at);
   }
+}
+
+/** The fence journaled after a valuation at `at` (see `ValuationTaken`). */
+function valuationTaken(at: string): JournalEvent {
+  return { type: 'valuation_taken', at, ts: new Date(timeOf(at) + 1).toISOString() };
 }
 
 /**

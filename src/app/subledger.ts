@@ -33,7 +33,7 @@ import type { Clock } from './clock-port.js';
 import { AppError } from './errors.js';
 import { idempotencyKeyProblem } from './journal-bounds.js';
 import { bookReport } from './fill-path.js';
-import type { JournalEvent } from './journal-codec.js';
+import { type JournalEvent, journalKey } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsToJson, limitsView } from './limits.js';
 import type { MarketHours } from './market-hours.js';
@@ -154,9 +154,25 @@ export class Subledger implements SubledgerApi {
    * sleeve holding the symbol); a re-sync adds nothing (journal keys). Returns the events added.
    */
   async syncCorporateActions(): Promise<number> {
-    if (!this.broker.corporateActions) return 0;
-    const store = this.service.store;
-    const cursor = await store.getCursor('corporate_actions.after');
+    const { events, last } = await this.brokerCorporateActions();
+    const result = await this.service.append(events);
+    if (last) await this.service.store.setCursor('corporate_actions.after', last);
+    return result.appended;
+  }
+
+  /**
+   * How many of the broker's dividends and splits since the last sync are not journaled yet
+   * (what `syncCorporateActions` would add). Reads only: a read-only runtime asks this first.
+   */
+  async pendingCorporateActions(): Promise<number> {
+    const { events } = await this.brokerCorporateActions();
+    return new Set(events.map(journalKey).filter((key) => !this.service.ledger.applied.has(key))).size;
+  }
+
+  /** The broker's corporate actions since the cursor (re-read a day back), as journal events, and the last one's time. */
+  private async brokerCorporateActions(): Promise<{ events: JournalEvent[]; last: string | undefined }> {
+    if (!this.broker.corporateActions) return { events: [], last: undefined };
+    const cursor = await this.service.store.getCursor('corporate_actions.after');
     // Re-read a day back: an action sharing the cursor's time may arrive later; duplicates are skipped.
     const after = cursor ? new Date(Date.parse(cursor) - 86_400_000).toISOString() : undefined;
     const actions = await this.broker.corporateActions(after);
@@ -165,10 +181,7 @@ export class Subledger implements SubledgerApi {
         ? { type: 'dividend', symbol: a.symbol, amountPerShare: a.amountPerShare, ts: a.ts }
         : { type: 'split', symbol: a.symbol, ratio: a.ratio, ts: a.ts },
     );
-    const result = await this.service.append(events);
-    const last = actions.at(-1);
-    if (last) await store.setCursor('corporate_actions.after', last.ts);
-    return result.appended;
+    return { events, last: actions.at(-1)?.ts };
   }
 
   private now(): string {

@@ -83,7 +83,7 @@ export class LeaseHeldError extends Error {
       `the writer lease of this store is held by pid ${h.pid} on ${h.host} (${h.command}, since ${since}, epoch ${lease.epoch}, renewed until ${until}). ` +
         (takeOver
           ? 'That process still runs on this host: stop it first (it releases the lease), or kill it and run again with --take-over.'
-          : 'Only one process writes a store: stop that one first. If it is gone (killed, crashed), start this one with --take-over: it takes the lease at once on the same host, and on another host once the lease expires. Read-only commands (books, history, summary, report) need no lease.'),
+          : 'Only one process writes a store: stop that one first. If it is gone (killed, crashed), start this one with --take-over: it takes the lease at once on the same host, and on another host once the lease expires. Read-only commands (books, history, summary, report, rebalance --dry-run, reconcile) need no lease.'),
     );
     this.name = 'LeaseHeldError';
   }

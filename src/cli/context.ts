@@ -7,8 +7,8 @@
  * `error: corrupt journal entry seq N: field: reason`), stops every progress bar, and exits the
  * process with the code — nothing left running (a bar's timer, a socket) can keep it alive.
  */
-import { SingleBar } from 'cli-progress';
-import { openStore } from '../adapters/sql/open-store.js';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import { brokerUnavailable } from '../app/broker-port.js';
 import type { StorePort } from '../app/store-port.js';
 import { AppError } from '../app/errors.js';
@@ -17,9 +17,25 @@ import { acquireWriterLease, leaseSettingsFromEnv, thisProcess } from '../app/wr
 export const DEFAULT_DB = process.env.SUBLEDGER_DB ?? './subledger.db';
 export const DB_HELP = 'store: a SQLite file path or a postgres:// URL (env SUBLEDGER_DB)';
 
-/** Runs `work` on the store opened read-only: any write through it throws (it holds no lease). */
+/**
+ * The cursor that marks a store as the demo's own (it holds only what `demo` wrote): `demo`
+ * starts afresh only on such a store (or an empty one), and `import` unmarks the store it loads
+ * into, so the next `demo` refuses to delete what was imported.
+ */
+export const DEMO_STORE_CURSOR = 'demo.store';
+
+/**
+ * Runs `work` on the store opened read-only: any write through it throws (it holds no lease). A
+ * store that does not exist is an error, never created: a reader writes nothing.
+ */
 export async function withStore<T>(db: string, work: (store: StorePort) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
+  return withOpened(db, true, work);
+}
+
+async function withOpened<T>(db: string, mustExist: boolean, work: (store: StorePort) => Promise<T>): Promise<T> {
+  // Imported here, not above: `subledger <command> --help` then loads no database driver.
+  const { openExistingStore, openStore } = await import('../adapters/sql/open-store.js');
+  const store = await (mustExist ? openExistingStore(db) : openStore(db));
   try {
     return await work(store);
   } finally {
@@ -46,7 +62,7 @@ export async function withWriter<T>(
   work: (store: StorePort) => Promise<T>,
   takeOver = false,
 ): Promise<T> {
-  return withStore(db, async (store) => {
+  return withOpened(db, false, async (store) => {
     await acquireWriterLease(store, thisProcess(command), {
       takeOver,
       settings: leaseSettingsFromEnv(),
@@ -71,6 +87,7 @@ const running = new Set<ProgressBar>();
 /** A progress bar on stderr (plain lines when not a terminal), or nothing when `quiet`. */
 export function progressBar(label: string, quiet = false, always = false): ProgressBar {
   if (quiet) return { update() {}, stop() {} };
+  const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new SingleBar({
     format: `${label} [{bar}] {percentage}% | {value}/{total}`,
     stream: process.stderr,

@@ -7,7 +7,7 @@
  * Invariant: flags are checked before anything starts; a bad one is one line naming the flag.
  */
 import type { Command } from 'commander';
-import { type EmulatorHandle, startEmulator } from '../emulator/index.js';
+import type { EmulatorHandle } from '../emulator/index.js';
 import { action } from './context.js';
 
 export interface EmulatorFlags {
@@ -50,6 +50,7 @@ export async function runEmulator(flags: EmulatorFlags, io: EmulatorIo = {}): Pr
   const symbols = whole('--symbols', flags.symbols, 1, 500);
   const stepMs = whole('--step-ms', flags.stepMs, 10, 3_600_000);
   const rate = whole('--rate-limit', flags.rateLimit, 0, 1_000_000);
+  const { startEmulator } = await import('../emulator/index.js'); // Fastify: not for `emulator --help`
   const handle = await startEmulator({
     port,
     host: flags.host,

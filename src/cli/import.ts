@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { importJournal } from '../app/import-journal.js';
 import { LedgerService } from '../app/ledger-service.js';
-import { DB_HELP, DEFAULT_DB, action, progressBar, withWriter } from './context.js';
+import { DB_HELP, DEFAULT_DB, DEMO_STORE_CURSOR, action, progressBar, withWriter } from './context.js';
 
 export function registerImport(program: Command): void {
   program
@@ -36,6 +36,9 @@ export function registerImport(program: Command): void {
             console.error(`import refused: ${result.problems.length} problem(s); nothing was written`);
             return 1;
           }
+          // What is imported is not the demo's: the next `demo` must not delete it with the store.
+          if (result.appended > 0 && (await store.getCursor(DEMO_STORE_CURSOR)) !== undefined)
+            await store.setCursor(DEMO_STORE_CURSOR, '');
           console.log(
             `imported ${result.appended} event(s) from ${result.lines} line(s) into ${store.location}; ${result.duplicates} already journaled`,
           );

@@ -4,11 +4,9 @@
  * recent closed positions, orders and internal crossing, the reconciliation. Printed as text by
  * default; `--out r.html` writes the HTML email and its chart PNG beside it; `--email` sends it
  * now over SMTP (SMTP_URL, SUBLEDGER_REPORT_FROM, SUBLEDGER_REPORT_TO or the flags); `--json`
- * prints the report model. The books are valued as of the journal's last event. Without --db
- * (and SUBLEDGER_DB), when ./subledger.db does not exist but the demo's ./subledger-demo.db does,
- * the demo's books are read: `subledger report --out r.html` works right after the demo.
+ * prints the report model. The books are valued as of the journal's last event. The demo writes
+ * the default store, so `subledger report --out r.html` right after it reports the demo.
  */
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createSmtpMailer } from '../adapters/smtp/smtp-mailer.js';
 import { LedgerService } from '../app/ledger-service.js';
@@ -53,16 +51,16 @@ export function registerReport(program: Command): void {
     .option('--to <addresses>', 'recipients, separated by commas (env SUBLEDGER_REPORT_TO)')
     .option('--json', 'print the report model as JSON (exact decimal strings)')
     .action(
-      action(async (opts: ReportOptions, command: Command) => {
+      action(async (opts: ReportOptions) => {
         const config = loadReportConfig(opts);
-        const db = chooseDb(opts.db, command.getOptionValueSource('db') === 'default');
+        const db = opts.db;
         if (opts.email) requireMail(config);
         return withStore(db, async (store) => {
           const service = await LedgerService.load(store);
           const asOf = await lastEventTime(service);
           if (asOf === undefined) {
             console.error(
-              `nothing to report: the journal in ${store.location} is empty (try \`npm run demo -- --no-serve\` and --db ./subledger-demo.db)`,
+              `nothing to report: the journal in ${store.location} is empty (try \`npm run demo -- --no-serve\` first)`,
             );
             return 1;
           }
@@ -101,15 +99,4 @@ export function registerReport(program: Command): void {
         });
       }),
     );
-}
-
-const DEMO_DB = './subledger-demo.db';
-
-/** The store to read: the demo's when nothing was chosen and only the demo has run here. */
-function chooseDb(db: string, defaulted: boolean): string {
-  if (defaulted && process.env.SUBLEDGER_DB === undefined && !existsSync(db) && existsSync(DEMO_DB)) {
-    console.error(`reading the demo's books (${DEMO_DB}): ${db} does not exist; pass --db to choose`);
-    return DEMO_DB;
-  }
-  return db;
 }

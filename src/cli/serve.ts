@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { type ConfigFlags, loadConfig } from '../config.js';
-import { createRuntime, type Runtime } from '../server.js';
+import type { Runtime } from '../server.js';
 import { action, progressBar } from './context.js';
 import { addRuntimeOptions } from './serve-options.js';
 
@@ -18,6 +18,8 @@ export function registerServe(program: Command): void {
   ).action(
     action(async (opts: ConfigFlags) => {
       const config = loadConfig(opts);
+      // The server (Fastify and the rest) loads here, so `serve --help` stays quick.
+      const { createRuntime } = await import('../server.js');
       const bar = progressBar('loading journal');
       let runtime: Runtime;
       try {

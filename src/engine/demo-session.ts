@@ -5,11 +5,19 @@
  * rebalanced together every 30 simulated minutes with internal crossing and block orders.
  * Every order goes through the real router (risk check, journal, broker) and every fill through
  * the real fill path; refusals are counted and shown, not hidden.
+ *
+ * The session ends at `until` (the trading day's close: nothing is traded or marked after it),
+ * when the market has no more data (the bars ran out), or after `steps` market steps, whichever
+ * comes first; the result says which. At each market time the prices are journaled first, then
+ * the bots and the engine trade, then the scheduler ticks: every snapshot it writes at a time
+ * holds everything journaled at that time, so a replay of the journal gives the same snapshot
+ * (`history --verify`).
  */
 import { dec } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { SubmitOrderInput } from '../app/api.js';
 import type { MarketDataPort } from '../app/broker-port.js';
+import type { Clock } from '../app/clock-port.js';
 import { AppError } from '../app/errors.js';
 import type { Subledger } from '../app/subledger.js';
 import { recordPrices } from './prices.js';
@@ -30,11 +38,22 @@ export const DEMO_DEPLOYMENTS: readonly DemoDeployment[] = [
   { id: 'dip' as DeploymentId, name: 'Dip buyer', strategy: 'mean-reversion', capital: '20000' },
 ];
 
+/** Why a session ended: the day's close, the end of the market's data (bars), or the step budget. */
+export type DemoStop = 'close' | 'bars' | 'steps';
+
 export interface DemoResult {
   orders: number;
   rejections: string[];
   rebalances: RebalanceRun[];
+  /** Market steps taken by the session's loop (a rebalance's waits not counted). */
+  steps: number;
+  stopped: DemoStop;
 }
+
+/** The engine rebalances every 30 market steps (simulated minutes)... */
+const REBALANCE_EVERY = 30;
+/** ...but starts none in the last 15 minutes before `until`, so its orders fill before the close. */
+const NO_REBALANCE_BEFORE_CLOSE_MS = 15 * 60_000;
 
 export interface DemoDeps {
   readonly app: Subledger;
@@ -42,8 +61,15 @@ export interface DemoDeps {
   readonly market: MarketDataPort;
   readonly universe: readonly Symbol[];
   readonly rebalance: () => Promise<RebalanceRun>;
-  /** Called after every market step (the serve scheduler's tick: marks, snapshots, closes). */
+  /**
+   * Called at every market time once the session has done what it does at that time (the serve
+   * scheduler's tick: marks, snapshots, closes), and once more where the session ends.
+   */
   readonly afterStep?: () => Promise<void>;
+  /** The market's clock, to stop at `until`. */
+  readonly clock?: Clock;
+  /** Stop once the clock reaches this time (ISO-8601; the trading day's close). */
+  readonly until?: string;
 }
 
 export async function runDemoSession(
@@ -56,7 +82,11 @@ export async function runDemoSession(
     if (!app.service.ledger.sleeves.has(d.id))
       await app.createDeployment({ id: d.id, name: d.name, strategy: d.strategy, initialCapital: dec(d.capital) });
   }
-  const result: DemoResult = { orders: 0, rejections: [], rebalances: [] };
+  const result: Pick<DemoResult, 'orders' | 'rejections' | 'rebalances'> = {
+    orders: 0,
+    rejections: [],
+    rebalances: [],
+  };
   const submit = async (id: string, input: SubmitOrderInput) => {
     try {
       await app.submitOrder(id as DeploymentId, input);
@@ -73,32 +103,52 @@ export async function runDemoSession(
     type: 'market',
     timeInForce: 'day',
   });
-  for (let step = 0; step < steps; step++) {
-    await recordPrices(app.service, deps.market, deps.universe);
-    // Seed 000: A buys 10 AAPL and B buys 5; later A trims 4 and B adds 5 at a limit on the bid.
-    if (step === 0) {
-      await submit('a', market('AAPL', 'buy', '10'));
-      await submit('b', market('AAPL', 'buy', '5'));
+  const until = deps.until === undefined ? undefined : Date.parse(deps.until);
+  const now = () => deps.clock?.now().getTime();
+  let stopped: DemoStop;
+  let step = 0;
+  await recordPrices(app.service, deps.market, deps.universe);
+  for (;;) {
+    const t = now();
+    const closed = until !== undefined && t !== undefined && t >= until;
+    const done = closed || step >= steps;
+    if (!done) {
+      // Seed 000: A buys 10 AAPL and B buys 5; later A trims 4 and B adds 5 at a limit on the bid.
+      if (step === 0) {
+        await submit('a', market('AAPL', 'buy', '10'));
+        await submit('b', market('AAPL', 'buy', '5'));
+      }
+      if (step === Math.floor(steps / 2)) await submit('a', market('AAPL', 'sell', '4'));
+      if (step === Math.floor(steps / 3)) {
+        const bid = (await deps.market.latest(['AAPL' as Symbol])).get('AAPL' as Symbol)?.bid;
+        if (bid !== undefined)
+          await submit('b', {
+            symbol: 'AAPL',
+            side: 'buy',
+            qty: dec('5'),
+            type: 'limit',
+            limitPrice: bid,
+            timeInForce: 'day',
+          });
+      }
+      // Seed 003: the engine rebalances its strategies together every 30 minutes.
+      const closing = until !== undefined && t !== undefined && until - t < NO_REBALANCE_BEFORE_CLOSE_MS;
+      if (step > 0 && step % REBALANCE_EVERY === 0 && !closing) result.rebalances.push(await deps.rebalance());
     }
-    if (step === Math.floor(steps / 2)) await submit('a', market('AAPL', 'sell', '4'));
-    if (step === Math.floor(steps / 3)) {
-      const bid = (await deps.market.latest(['AAPL' as Symbol])).get('AAPL' as Symbol)?.bid;
-      if (bid !== undefined)
-        await submit('b', {
-          symbol: 'AAPL',
-          side: 'buy',
-          qty: dec('5'),
-          type: 'limit',
-          limitPrice: bid,
-          timeInForce: 'day',
-        });
-    }
-    // Seed 003: the engine rebalances its strategies together every 30 minutes.
-    if (step > 0 && step % 30 === 0) result.rebalances.push(await deps.rebalance());
-    await deps.broker.step();
+    // The tick at this time (marks, snapshot, the close) comes after everything done at it.
     await deps.afterStep?.();
-    onStep?.(step + 1, steps);
+    if (done) {
+      stopped = closed ? 'close' : 'steps';
+      break;
+    }
+    if (!(await deps.broker.step())) {
+      stopped = 'bars';
+      break;
+    }
+    step++;
+    await recordPrices(app.service, deps.market, deps.universe);
+    onStep?.(step, steps);
   }
   await app.markToMarket();
-  return result;
+  return { ...result, steps: step, stopped };
 }

@@ -12,6 +12,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Principal, SubledgerApi } from '../app/api.js';
 import type { Access } from './auth.js';
+import type { TokenIssuer } from './tokens.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,6 +36,8 @@ export type App = FastifyInstance<
 /** What every route module receives. */
 export interface RouteDeps {
   readonly api: SubledgerApi;
+  /** Deployment tokens (issued at creation, re-issued on request). */
+  readonly tokens: TokenIssuer;
 }
 
 /** The `security` requirement of token-protected routes in the OpenAPI document. */

@@ -1,6 +1,8 @@
 /**
  * Bearer-token auth for the REST API. The admin token (from config) may do everything. A
- * deployment token `sld_<id>_<mac>` (see `deploymentToken`) reads and trades only its own sleeve.
+ * deployment token `sld_<id>_<mac>` (see `deploymentToken`) reads and trades only its own sleeve;
+ * it is derived from the token secret and the deployment's token generation, which re-issuing
+ * bumps (src/http/tokens.ts), so a re-issued token revokes the one before.
  * Entry points: `deploymentToken` (mint), `authenticate` (token → principal), `authorize`
  * (principal × route access → allowed or an AppError). Tokens are compared in constant time.
  */
@@ -14,6 +16,8 @@ export interface AuthConfig {
   readonly adminToken: string;
   /** The secret deployment tokens are derived from (HMAC-SHA256). At least 16 characters. */
   readonly tokenSecret: string;
+  /** A deployment's token generation: 0 until its token is re-issued (default: always 0). */
+  readonly generationOf?: (deployment: string) => number;
 }
 
 /**
@@ -25,9 +29,14 @@ export type Access = 'public' | 'token' | 'own' | 'admin';
 const PREFIX = 'sld_';
 const MAC_CHARS = 32;
 
-/** The API token of deployment `id`: `sld_<id>_<first 32 hex chars of HMAC-SHA256(secret, id)>`. */
-export function deploymentToken(secret: string, id: string): string {
-  return `${PREFIX}${id}_${createHmac('sha256', secret).update(id).digest('hex').slice(0, MAC_CHARS)}`;
+/**
+ * The API token of deployment `id` at token generation `generation`: `sld_<id>_<mac>`, the mac the
+ * first 32 hex characters of HMAC-SHA256(secret, id) at generation 0 (every token issued before
+ * re-issuing existed), of HMAC-SHA256(secret, id + "\n" + generation) after.
+ */
+export function deploymentToken(secret: string, id: string, generation = 0): string {
+  const message = generation === 0 ? id : `${id}\n${generation}`;
+  return `${PREFIX}${id}_${createHmac('sha256', secret).update(message).digest('hex').slice(0, MAC_CHARS)}`;
 }
 
 /** Throws when the config would make tokens guessable. */
@@ -55,7 +64,11 @@ export function authenticate(header: string | undefined, config: AuthConfig): Pr
   const token = match[1]!;
   if (sameSecret(token, config.adminToken)) return { kind: 'admin' };
   const id = token.startsWith(PREFIX) ? token.slice(PREFIX.length, token.lastIndexOf('_')) : '';
-  if (id && !deploymentIdProblem(id) && sameSecret(token, deploymentToken(config.tokenSecret, id))) {
+  if (
+    id &&
+    !deploymentIdProblem(id) &&
+    sameSecret(token, deploymentToken(config.tokenSecret, id, config.generationOf?.(id) ?? 0))
+  ) {
     return { kind: 'deployment', deployment: id as DeploymentId };
   }
   throw new AppError('UNAUTHORIZED', 'The API token is not valid.');

@@ -13,7 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { SubledgerApi } from '../app/api.js';
 import type { PerformanceApi } from '../app/performance-api.js';
@@ -31,6 +38,7 @@ import { performanceRoutes } from './routes/performance.js';
 import { type RebalanceApi, rebalanceRoutes } from './routes/rebalances.js';
 import { type WebOptions, registerWeb } from './routes/web.js';
 import { sleeveRoutes } from './routes/sleeve.js';
+import { DeploymentTokens, type TokenIssuer } from './tokens.js';
 import { validatorCompiler } from './validation.js';
 
 export interface ServerOptions {
@@ -42,6 +50,12 @@ export interface ServerOptions {
   readonly web?: WebOptions;
   /** The multi-strategy engine's runs (src/http/routes/rebalances.ts); absent: not served. */
   readonly rebalances?: RebalanceApi;
+  /**
+   * Deployment tokens: the one `POST /deployments` returns and `POST /deployments/{id}/token`
+   * re-issues (src/http/tokens.ts). Default: derived from `auth.tokenSecret`, re-issues kept in
+   * memory only (the composition root passes the store's).
+   */
+  readonly tokens?: TokenIssuer;
   /** Logs each request and every unexpected error (a pino logger: src/logging.ts). Default: no logging. */
   readonly logger?: FastifyBaseLogger;
   /**
@@ -50,6 +64,9 @@ export interface ServerOptions {
    */
   readonly onFatal?: (error: Error) => void;
 }
+
+/** Longest path parameter the router lets through to the routes' schemas. */
+const MAX_PATH_PARAM_CHARS = 1000;
 
 /** Builds the server; throws when the auth config is unsafe (short admin token or secret). */
 export function buildServer(options: ServerOptions): FastifyInstance {
@@ -60,18 +77,34 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
     genReqId: requestIdOf,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Path parameters are checked by the routes' schemas (with their own, documented bounds), so
+    // the router's own limit sits well above them; what the router itself refuses (a parameter
+    // past that, bad %-encoding) is answered in the API's error shape, never Fastify's.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const reason =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path parameter is longer than ${MAX_PATH_PARAM_CHARS} characters`
+          : 'not a valid URL (malformed %-encoding)';
+      void reply.code(400).send({
+        code: 'VALIDATION_FAILED',
+        message: `path: ${reason}`,
+        details: { in: 'params', fields: [{ field: 'path', message: reason }] },
+      });
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptOnlyJson(app);
   logRequests(app);
   installErrorHandling(app, options.onFatal ? { onFatal: options.onFatal } : {});
-  installAuth(app, options.auth);
+  const tokens = options.tokens ?? DeploymentTokens.inMemory(options.auth.tokenSecret);
+  installAuth(app, { ...options.auth, generationOf: (id) => tokens.generationOf(id) });
   if (options.web) registerWeb(app, options.web);
   app.register(async (scope) => {
     await registerOpenApi(scope);
     const routes = scope.withTypeProvider() as unknown as App;
-    const deps = { api: options.api };
+    const deps = { api: options.api, tokens };
     healthRoutes(routes, deps);
     accountRoutes(routes, deps);
     deploymentRoutes(routes, deps);

@@ -9,9 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { InlineImage, MailMessage } from '../app/mailer-port.js';
-import { chartSvg, svgToPng } from './report-chart.js';
 import { reportSubject } from './report-format.js';
-import { reportHtml } from './report-html.js';
 import type { ReportModel } from './report-model.js';
 import { reportText } from './report-text.js';
 
@@ -26,6 +24,11 @@ export interface RenderedReport {
 }
 
 export async function renderReport(model: ReportModel): Promise<RenderedReport> {
+  // ECharts, resvg and MJML load when a report is rendered, not with every command that can send one.
+  const [{ chartSvg, svgToPng }, { reportHtml }] = await Promise.all([
+    import('./report-chart.js'),
+    import('./report-html.js'),
+  ]);
   const svg = chartSvg(model.chart, model.time_zone);
   const images: InlineImage[] = svg
     ? [{ cid: CHART_CID, filename: `${CHART_CID}.png`, contentType: 'image/png', content: await svgToPng(svg) }]

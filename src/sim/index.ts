@@ -4,7 +4,7 @@
  * two faces"). Imports only src/core and types of src/app/broker-port.ts; no node: modules, no
  * wall clock, no Math.random.
  */
-export { type SimClock, type StepClock, DEFAULT_STEP_CLOCK, stepClock, tradingDay } from './clock.js';
+export { type SimClock, type StepClock, DEFAULT_STEP_CLOCK, sessionClock, stepClock, tradingDay } from './clock.js';
 export { type Prng, createPrng, mixSeed } from './prng.js';
 export { CENT, SUB_PENNY, isOnTick, roundToTick, tickFor, type Rounding } from './ticks.js';
 export {

@@ -2,9 +2,12 @@
  * The store contract: every StorePort implementation runs this suite against its real back-end
  * (a SQLite file, a PostgreSQL database). It also exercises the ledger service and replay on top,
  * since "a fill is committed once, with its projections, or not at all" is the store's promise.
+ *
+ * Every test works on a database of its own (a new file, a new schema): none depends on what
+ * another wrote, so each can run alone, in any order. `seeded()` is a fresh store holding `seed`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { parseJournalLine, type JournalEvent } from '../../src/app/journal-codec.js';
@@ -14,10 +17,12 @@ import { AppError } from '../../src/app/errors.js';
 import { journal } from '../helpers/arbitrary.js';
 
 export interface StoreHarness {
-  /** A fresh, empty, migrated store. */
-  open(): Promise<StorePort>;
-  /** Reopens the same database (to prove durability and idempotent migrations). */
-  reopen(): Promise<StorePort>;
+  /**
+   * A fresh, empty database. Its `open` connects to it as the writer: the first call migrates it,
+   * a later one (after `close`) reopens the same data (durability, idempotent migrations).
+   */
+  database(): Promise<{ open(): Promise<StorePort> }>;
+  /** Drops every database made. */
   cleanup(): Promise<void>;
 }
 
@@ -68,17 +73,37 @@ const seed = lines(
 export function storeContract(name: string, harness: () => StoreHarness, skip?: string) {
   describe(`store contract: ${name}`, { skip }, () => {
     let h: StoreHarness;
-    let store: StorePort;
-    before(async () => {
+    /** Every store a test opened, closed after it (a close of a closed store is ignored). */
+    const opened: StorePort[] = [];
+    const connect = async (db: { open(): Promise<StorePort> }) => {
+      const store = await db.open();
+      opened.push(store);
+      return store;
+    };
+    /** A store on a fresh, empty database; `reopen` connects to the same database again. */
+    const fresh = async () => {
+      const db = await h.database();
+      return { store: await connect(db), reopen: () => connect(db) };
+    };
+    /** A fresh store holding `seed` (6 events: alpha and beta, three AAPL fills, a mark). */
+    const seeded = async () => {
+      const f = await fresh();
+      const result = await (await LedgerService.load(f.store)).append(seed);
+      assert.equal(result.appended, 6);
+      return f;
+    };
+    before(() => {
       h = harness();
-      store = await h.open();
+    });
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close().catch(() => undefined);
     });
     after(async () => {
-      await store?.close();
       await h?.cleanup();
     });
 
     it('journals events with their projections and reads them back exactly', async () => {
+      const { store } = await fresh();
       const service = await LedgerService.load(store, { now: () => new Date('2025-01-03T00:00:00Z') });
       const result = await service.append(seed);
       assert.equal(result.appended, 6);
@@ -118,6 +143,7 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('filters and pages trades by deployment, symbol, time and cursor', async () => {
+      const { store } = await seeded();
       assert.equal((await store.trades({ deploymentId: 'beta', limit: 10 })).length, 1);
       assert.equal((await store.trades({ symbol: 'MSFT', limit: 10 })).length, 0);
       assert.deepEqual(
@@ -137,6 +163,7 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('treats a re-sent identical event as a duplicate and changes nothing', async () => {
+      const { store } = await seeded();
       const service = await LedgerService.load(store);
       const result = await service.append(seed);
       assert.equal(result.appended, 0);
@@ -145,6 +172,7 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('refuses a known fill id with different content, writing nothing', async () => {
+      const { store } = await seeded();
       const service = await LedgerService.load(store);
       const altered = lines(
         {
@@ -180,6 +208,7 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('rejects a whole batch when one event is invalid, naming it', async () => {
+      const { store } = await seeded();
       const service = await LedgerService.load(store);
       const bad = lines(
         {
@@ -224,6 +253,7 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('raises JournalConflictError and writes nothing when a seq is already taken (a second writer)', async () => {
+      const { store } = await seeded();
       const existing = (await store.readJournal(0, 1))[0]!;
       await assert.rejects(
         store.commit([{ ...existing, key: 'other-key' }], {
@@ -236,6 +266,7 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('keeps named cursors', async () => {
+      const { store } = await fresh();
       assert.equal(await store.getCursor('alpaca.fills'), undefined);
       await store.setCursor('alpaca.fills', '2025-01-02T15:00:00Z');
       await store.setCursor('alpaca.fills', '2025-01-02T16:00:00Z');
@@ -243,14 +274,18 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('survives a reopen: migrations are idempotent and committed data is there', async () => {
-      await store.close();
-      store = await h.reopen();
+      const first = await seeded();
+      await first.store.setCursor('alpaca.fills', '2025-01-02T16:00:00Z');
+      await first.store.close();
+      const store = await first.reopen();
       assert.equal((await store.journalStats()).count, 6);
+      assert.equal(await store.getCursor('alpaca.fills'), '2025-01-02T16:00:00Z');
       const report = await replay(store, { dryRun: true });
       assert.deepEqual(report.differences, []);
     });
 
     it('replay finds and repairs a tampered projection', async () => {
+      const { store } = await seeded();
       await store.commit([], {
         ...emptyProjections(),
         balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }],
@@ -266,16 +301,16 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     it('keeps the journal and the live ledger in step for any journal (replay = live)', async () => {
       await fc.assert(
         fc.asyncProperty(journal, async (events) => {
-          const fresh = await h.open();
+          const { store } = await fresh();
           try {
-            const service = await LedgerService.load(fresh);
+            const service = await LedgerService.load(store);
             const mid = Math.floor(events.length / 2);
             await service.append(events.slice(0, mid) as JournalEvent[]);
             await service.append(events.slice(mid) as JournalEvent[]);
-            const report = await replay(fresh, { dryRun: true });
+            const report = await replay(store, { dryRun: true });
             assert.deepEqual(report.differences, []);
           } finally {
-            await fresh.close();
+            await store.close();
           }
         }),
         { numRuns: 15 },
@@ -283,96 +318,88 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
     });
 
     it('upserts P&L history rows by (scope, subject, kind, ts), exactly, and filters them with inclusive bounds', async () => {
-      const fresh = await h.open();
-      try {
-        const row = (subject: string, kind: string, ts: string, equity: string): HistoryRow => ({
-          scope: 'deployment',
-          subject,
-          kind,
-          ts,
-          day: ts.slice(0, 10),
-          members: 1,
-          capital: '10000',
-          cash: '0.000000000000000001',
-          positionsValue: equity,
-          equity,
-          realizedPnl: '-12345678901234567890.123456789012345678',
-          unrealizedPnl: '0',
-          fees: '0',
-          dividends: '0',
-          totalPnl: '0',
-          returnPct: '0.0000',
-          grossExposure: equity,
-          openPositions: 2,
-        });
-        const d1 = '2025-01-02T21:00:00.000Z';
-        const d2 = '2025-01-03T21:00:00.000Z';
-        await fresh.writeHistory([
-          row('b', 'close', d2, '2'),
-          row('a', 'close', d2, '20'),
-          row('a', 'close', d1, '10'),
-          row('a', 'rebalance', d1, '11'),
-        ]);
-        await fresh.writeHistory([{ ...row('a', 'close', d1, '10.5'), scope: 'strategy' }]);
-        const all = await fresh.history({ scope: 'deployment' });
-        assert.deepEqual(
-          all.map((r) => [r.subject, r.kind, r.ts, r.equity]),
-          [
-            ['a', 'close', d1, '10'],
-            ['a', 'rebalance', d1, '11'],
-            ['a', 'close', d2, '20'],
-            ['b', 'close', d2, '2'],
-          ],
-        );
-        assert.deepEqual(all[0], row('a', 'close', d1, '10'));
-        await fresh.writeHistory([row('a', 'close', d1, '99.99')]);
-        assert.equal((await fresh.history({ scope: 'deployment', subject: 'a', kind: 'close' }))[0]!.equity, '99.99');
-        assert.equal((await fresh.history({ scope: 'deployment' })).length, 4);
-        assert.deepEqual(
-          (await fresh.history({ scope: 'deployment', subject: 'a', from: d2, to: d2 })).map((r) => r.equity),
-          ['20'],
-        );
-        assert.deepEqual(
-          (await fresh.history({ scope: 'deployment', kind: 'rebalance', to: d1 })).map((r) => r.subject),
-          ['a'],
-        );
-        assert.deepEqual(
-          (await fresh.history({ scope: 'strategy' })).map((r) => r.equity),
-          ['10.5'],
-        );
-        await fresh.replaceProjections(emptyProjections());
-        assert.equal(
-          (await fresh.history({ scope: 'deployment' })).length,
-          4,
-          'history is not a journal projection: a replay keeps it',
-        );
-      } finally {
-        await fresh.close();
-      }
+      const { store } = await fresh();
+      const row = (subject: string, kind: string, ts: string, equity: string): HistoryRow => ({
+        scope: 'deployment',
+        subject,
+        kind,
+        ts,
+        day: ts.slice(0, 10),
+        members: 1,
+        capital: '10000',
+        cash: '0.000000000000000001',
+        positionsValue: equity,
+        equity,
+        realizedPnl: '-12345678901234567890.123456789012345678',
+        unrealizedPnl: '0',
+        fees: '0',
+        dividends: '0',
+        totalPnl: '0',
+        returnPct: '0.0000',
+        grossExposure: equity,
+        openPositions: 2,
+      });
+      const d1 = '2025-01-02T21:00:00.000Z';
+      const d2 = '2025-01-03T21:00:00.000Z';
+      await store.writeHistory([
+        row('b', 'close', d2, '2'),
+        row('a', 'close', d2, '20'),
+        row('a', 'close', d1, '10'),
+        row('a', 'rebalance', d1, '11'),
+      ]);
+      await store.writeHistory([{ ...row('a', 'close', d1, '10.5'), scope: 'strategy' }]);
+      const all = await store.history({ scope: 'deployment' });
+      assert.deepEqual(
+        all.map((r) => [r.subject, r.kind, r.ts, r.equity]),
+        [
+          ['a', 'close', d1, '10'],
+          ['a', 'rebalance', d1, '11'],
+          ['a', 'close', d2, '20'],
+          ['b', 'close', d2, '2'],
+        ],
+      );
+      assert.deepEqual(all[0], row('a', 'close', d1, '10'));
+      await store.writeHistory([row('a', 'close', d1, '99.99')]);
+      assert.equal((await store.history({ scope: 'deployment', subject: 'a', kind: 'close' }))[0]!.equity, '99.99');
+      assert.equal((await store.history({ scope: 'deployment' })).length, 4);
+      assert.deepEqual(
+        (await store.history({ scope: 'deployment', subject: 'a', from: d2, to: d2 })).map((r) => r.equity),
+        ['20'],
+      );
+      assert.deepEqual(
+        (await store.history({ scope: 'deployment', kind: 'rebalance', to: d1 })).map((r) => r.subject),
+        ['a'],
+      );
+      assert.deepEqual(
+        (await store.history({ scope: 'strategy' })).map((r) => r.equity),
+        ['10.5'],
+      );
+      await store.replaceProjections(emptyProjections());
+      assert.equal(
+        (await store.history({ scope: 'deployment' })).length,
+        4,
+        'history is not a journal projection: a replay keeps it',
+      );
     });
 
     it('keeps one snapshot per deployment and time (writing it again replaces it)', async () => {
-      const fresh = await h.open();
-      try {
-        const snap = (equity: string) => ({
-          deploymentId: 'alpha',
-          ts: '2025-01-02T21:00:00.000Z',
-          cash: '1',
-          positionsValue: '0',
-          equity,
-          realizedPnl: '0',
-          unrealizedPnl: '0',
-          fees: '0',
-          dividends: '0',
-          totalPnl: '0',
-          returnPct: '0.0000',
-        });
-        await fresh.commit([], { ...emptyProjections(), metrics: [snap('1')] });
-        await fresh.commit([], { ...emptyProjections(), metrics: [snap('2')] });
-        assert.deepEqual(await fresh.metrics('alpha'), [snap('2')]);
-      } finally {
-        await fresh.close();
-      }
+      const { store } = await fresh();
+      const snap = (equity: string) => ({
+        deploymentId: 'alpha',
+        ts: '2025-01-02T21:00:00.000Z',
+        cash: '1',
+        positionsValue: '0',
+        equity,
+        realizedPnl: '0',
+        unrealizedPnl: '0',
+        fees: '0',
+        dividends: '0',
+        totalPnl: '0',
+        returnPct: '0.0000',
+      });
+      await store.commit([], { ...emptyProjections(), metrics: [snap('1')] });
+      await store.commit([], { ...emptyProjections(), metrics: [snap('2')] });
+      assert.deepEqual(await store.metrics('alpha'), [snap('2')]);
     });
   });
 }

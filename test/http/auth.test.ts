@@ -1,14 +1,13 @@
-// Auth: every route × {admin, own deployment token, another deployment's token, none}, plus
-// malformed and forged tokens, and the token format the CLI prints.
+// Auth, on the real application: every route × {admin, own deployment token, another
+// deployment's token, none}, plus malformed and forged tokens, and the token format the CLI prints.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { dec } from '../../src/core/decimal.js';
 import { deploymentToken } from '../../src/http/auth.js';
 import { buildServer } from '../../src/http/server.js';
-import { FakeApi } from '../helpers/fake-api.js';
 import { ADMIN, AUTH, type Fixture, setUp, tokenOf } from './fixture.js';
 
 type Who = 'admin' | 'own' | 'other' | 'none';
@@ -21,14 +20,18 @@ const tokenFor: Record<Who, string | null> = {
 
 interface Case {
   route: string;
-  /** Builds the request on a fresh fixture (so mutations never leak between cells). */
+  /**
+   * Builds the request. The four cells of a route share one fresh app: a refused call changes
+   * nothing, and the cancel cells each place the order they cancel.
+   */
   request: (fx: Fixture) => Promise<InjectOptions> | InjectOptions;
   expect: Record<Who, number>;
 }
 
+/** An order resting far below the market, for the cancel route. */
 const openOrder = async (fx: Fixture) =>
   (
-    await fx.api.submitOrder('alpha' as DeploymentId, {
+    await fx.t.app.submitOrder('alpha' as DeploymentId, {
       symbol: 'AAPL',
       side: 'buy',
       qty: dec('1'),
@@ -95,27 +98,31 @@ const CASES: Case[] = [
 
 describe('auth matrix', () => {
   for (const c of CASES) {
-    for (const who of ['admin', 'own', 'other', 'none'] as const) {
-      test(`${c.route} as ${who} → ${c.expect[who]}`, async () => {
-        const fx = await setUp();
-        const res = await fx.call(tokenFor[who], await c.request(fx));
-        assert.equal(res.status, c.expect[who], JSON.stringify(res.body));
-        if (res.status === 401) {
-          assert.deepEqual(res.body, {
-            code: 'UNAUTHORIZED',
-            message: 'An API token is required: send the header "Authorization: Bearer <token>".',
-            details: {},
-          });
-        }
-        if (res.status === 403) assert.equal((res.body as { code: string }).code, 'FORBIDDEN');
-      });
-    }
+    describe(c.route, () => {
+      let fx: Fixture;
+      before(async () => (fx = await setUp()));
+      after(() => fx.close());
+      for (const who of ['admin', 'own', 'other', 'none'] as const) {
+        test(`${c.route} as ${who} → ${c.expect[who]}`, async () => {
+          const res = await fx.call(tokenFor[who], await c.request(fx));
+          assert.equal(res.status, c.expect[who], JSON.stringify(res.body));
+          if (res.status === 401) {
+            assert.deepEqual(res.body, {
+              code: 'UNAUTHORIZED',
+              message: 'An API token is required: send the header "Authorization: Bearer <token>".',
+              details: {},
+            });
+          }
+          if (res.status === 403) assert.equal((res.body as { code: string }).code, 'FORBIDDEN');
+        });
+      }
+    });
   }
 });
 
 describe('what each token sees and may do', () => {
-  test('a deployment token lists only its own deployment; the admin lists all', async () => {
-    const fx = await setUp();
+  test('a deployment token lists only its own deployment; the admin lists all', async (t) => {
+    const fx = await setUp(t);
     const own = await fx.call(tokenOf('alpha'), { url: '/deployments' });
     assert.deepEqual(
       (own.body as { id: string }[]).map((d) => d.id),
@@ -128,19 +135,19 @@ describe('what each token sees and may do', () => {
     );
   });
 
-  test("another deployment's path is FORBIDDEN with a message naming both", async () => {
-    const fx = await setUp();
+  test("another deployment's path is FORBIDDEN with a message naming both", async (t) => {
+    const fx = await setUp(t);
     const res = await fx.call(tokenOf('beta'), { url: '/deployments/alpha/positions' });
     assert.deepEqual(res.body, {
       code: 'FORBIDDEN',
       message: "This token belongs to deployment 'beta' and may not use deployment 'alpha'.",
       details: { deployment_id: 'beta' },
     });
-    assert.equal(fx.api.calls.length, 0);
   });
 
-  test('an admin-only route is FORBIDDEN for a deployment token', async () => {
-    const fx = await setUp();
+  test('an admin-only route is FORBIDDEN for a deployment token, and writes nothing', async (t) => {
+    const fx = await setUp(t);
+    const before = await fx.journal();
     const res = await fx.call(tokenOf('alpha'), {
       method: 'POST',
       url: '/deployments/alpha/capital-flows',
@@ -151,18 +158,20 @@ describe('what each token sees and may do', () => {
       message: 'This route needs the admin token; a deployment token may only use its own sleeve.',
       details: { deployment_id: 'alpha' },
     });
-    assert.equal(fx.api.calls.length, 0);
+    assert.equal(await fx.journal(), before);
+    assert.deepEqual(fx.t.app.capitalFlows('alpha' as DeploymentId), []);
   });
 
-  test('a token for a deployment that does not exist reaches only its own (missing) sleeve: 404', async () => {
-    const fx = await setUp();
+  test('a token for a deployment that does not exist reaches only its own (missing) sleeve: 404', async (t) => {
+    const fx = await setUp(t);
     const res = await fx.call(tokenOf('ghost'), { url: '/deployments/ghost/metrics' });
     assert.equal(res.status, 404);
+    assert.deepEqual(res.body, { code: 'NOT_FOUND', message: "no deployment 'ghost'", details: {} });
     assert.equal((await fx.call(tokenOf('ghost'), { url: '/deployments/alpha/metrics' })).status, 403);
   });
 
-  test('auth is checked before the body: no token and a malformed body is 401, a foreign token 403', async () => {
-    const fx = await setUp();
+  test('auth is checked before the body: no token and a malformed body is 401, a foreign token 403', async (t) => {
+    const fx = await setUp(t);
     const bad = { method: 'POST' as const, url: '/deployments/alpha/orders', payload: { qty: -1 } };
     assert.equal((await fx.call(null, bad)).status, 401);
     assert.equal((await fx.call(tokenOf('beta'), bad)).status, 403);
@@ -171,6 +180,9 @@ describe('what each token sees and may do', () => {
 });
 
 describe('rejected credentials', () => {
+  let fx: Fixture;
+  before(async () => (fx = await setUp()));
+  after(() => fx.close());
   const forged: [string, Record<string, string>][] = [
     ['wrong MAC', { authorization: `Bearer sld_alpha_${'0'.repeat(32)}` }],
     ['MAC of another secret', { authorization: `Bearer ${deploymentToken('another-secret-0123456789', 'alpha')}` }],
@@ -183,7 +195,6 @@ describe('rejected credentials', () => {
   ];
   for (const [name, headers] of forged) {
     test(`${name} → 401 "The API token is not valid."`, async () => {
-      const fx = await setUp();
       const res = await fx.call(null, { url: '/deployments/alpha/metrics', headers });
       assert.equal(res.status, 401);
       assert.deepEqual(res.body, { code: 'UNAUTHORIZED', message: 'The API token is not valid.', details: {} });
@@ -192,7 +203,6 @@ describe('rejected credentials', () => {
 
   for (const header of ['', 'Bearer', 'Bearer ', `Basic ${ADMIN}`, ADMIN, `Bearer ${ADMIN} extra`]) {
     test(`Authorization ${JSON.stringify(header)} → 401 asking for a bearer token`, async () => {
-      const fx = await setUp();
       const res = await fx.call(null, { url: '/account', headers: { authorization: header } });
       assert.equal(res.status, 401);
       assert.equal(
@@ -203,7 +213,6 @@ describe('rejected credentials', () => {
   }
 
   test('the scheme is case-insensitive', async () => {
-    const fx = await setUp();
     assert.equal((await fx.call(null, { url: '/account', headers: { authorization: `bearer ${ADMIN}` } })).status, 200);
   });
 });
@@ -215,19 +224,16 @@ describe('deploymentToken', () => {
     assert.match(deploymentToken('s'.repeat(16), 'my_bot-1'), /^sld_my_bot-1_[0-9a-f]{32}$/);
   });
 
-  test('ids with underscores authenticate as themselves', async () => {
-    const api = new FakeApi();
-    await api.createDeployment({ id: 'my_bot_1' as DeploymentId, initialCapital: dec('1') });
-    const app = buildServer({ api, auth: AUTH });
-    const res = await app.inject({
-      url: '/deployments/my_bot_1',
-      headers: { authorization: `Bearer ${tokenOf('my_bot_1')}` },
-    });
-    assert.equal(res.statusCode, 200);
+  test('ids with underscores authenticate as themselves', async (t) => {
+    const fx = await setUp(t);
+    await fx.t.app.createDeployment({ id: 'my_bot_1' as DeploymentId, initialCapital: dec('1') });
+    const res = await fx.call(tokenOf('my_bot_1'), { url: '/deployments/my_bot_1' });
+    assert.equal(res.status, 200);
+    assert.equal((res.body as { id: string }).id, 'my_bot_1');
   });
 
-  test('buildServer refuses short admin tokens and secrets', () => {
-    const api = new FakeApi();
+  test('buildServer refuses short admin tokens and secrets', async (t) => {
+    const api = (await setUp(t)).t.app;
     assert.throws(
       () => buildServer({ api, auth: { adminToken: 'short', tokenSecret: AUTH.tokenSecret } }),
       /admin token/,

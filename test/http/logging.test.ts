@@ -1,25 +1,22 @@
 /**
  * Structured logs: one JSON line per request (request id, method, route, status, duration), the
  * error of a 500 under the request id its answer names, broker trouble as 503 BROKER_UNAVAILABLE,
- * a corrupt journal entry as fatal — and no token or secret in any line, checked on the real
- * runtime (`createRuntime`, Alpaca adapter against the emulator) with the most verbose level.
+ * a corrupt journal entry as fatal — on the real application (SQLite file, paper broker) — and no
+ * token or secret in any line, checked on the real runtime (`createRuntime`, Alpaca adapter
+ * against the emulator) with the most verbose level.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { type TestContext, after, describe, it } from 'node:test';
 import { BrokerUnavailableError } from '../../src/app/broker-port.js';
 import { JournalCorruptError } from '../../src/app/errors.js';
 import { PriceFetchError } from '../../src/app/price-updater.js';
 import { loadConfig } from '../../src/config.js';
-import { dec } from '../../src/core/decimal.js';
-import type { DeploymentId } from '../../src/core/ids.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import { buildServer } from '../../src/http/server.js';
 import { createLogger, safeLocation } from '../../src/logging.js';
 import { createRuntime } from '../../src/server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { FakeApi } from '../helpers/fake-api.js';
-import { ADMIN, AUTH, tokenOf } from './fixture.js';
+import { ADMIN, setUp, tokenOf } from './fixture.js';
 
 /** A pino logger writing into memory; `lines()` parses what it wrote. */
 function memoryLogger(level: 'trace' | 'info' = 'info') {
@@ -37,19 +34,18 @@ function memoryLogger(level: 'trace' | 'info' = 'info') {
   };
 }
 
-async function served(options: { onFatal?: (error: Error) => void } = {}) {
-  const api = new FakeApi();
-  await api.createDeployment({ id: 'alpha' as DeploymentId, initialCapital: dec('10000') });
+/** The real app behind a server that logs into memory. */
+async function served(t: TestContext, options: { onFatal?: (error: Error) => void } = {}) {
   const log = memoryLogger();
-  const app = buildServer({ api, auth: AUTH, logger: log.logger, ...options });
-  return { api, app, log };
+  const fx = await setUp(t, { logger: log.logger, ...options });
+  return { fx, app: fx.app, log };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('request logs', () => {
-  it('one line per request: request id, method, route, url, status, duration, principal', async () => {
-    const { app, log } = await served();
+  it('one line per request: request id, method, route, url, status, duration, principal', async (t) => {
+    const { app, log } = await served(t);
     const res = await app.inject({ url: '/deployments/alpha/metrics', headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(res.statusCode, 200);
     const id = String(res.headers['x-request-id']);
@@ -72,8 +68,8 @@ describe('request logs', () => {
     assert.ok(!log.text().includes(ADMIN), 'the token is never logged');
   });
 
-  it("keeps the caller's X-Request-Id when it is a plain token, else makes one", async () => {
-    const { app, log } = await served();
+  it("keeps the caller's X-Request-Id when it is a plain token, else makes one", async (t) => {
+    const { app, log } = await served(t);
     const kept = await app.inject({ url: '/health', headers: { 'x-request-id': 'bot-7.order:42' } });
     assert.equal(kept.headers['x-request-id'], 'bot-7.order:42');
     const replaced = await app.inject({ url: '/health', headers: { 'x-request-id': 'not ok; <script>' } });
@@ -87,8 +83,8 @@ describe('request logs', () => {
     );
   });
 
-  it('hides the values of secret-looking query parameters; an unknown token is a 401 with no token logged', async () => {
-    const { app, log } = await served();
+  it('hides the values of secret-looking query parameters; an unknown token is a 401 with no token logged', async (t) => {
+    const { app, log } = await served(t);
     const res = await app.inject({
       url: '/deployments/alpha/trades?limit=5&access_token=abc123secret',
       headers: { authorization: 'Bearer sld_alpha_wrong-token-value' },
@@ -100,12 +96,10 @@ describe('request logs', () => {
     assert.ok(!log.text().includes('abc123secret') && !log.text().includes('wrong-token-value'));
   });
 
-  it('a 500 is logged with its error under the request id its answer names', async () => {
-    const { api, app, log } = await served();
-    api.account = async () => {
-      throw new TypeError('boom: cannot read x of undefined');
-    };
-    const res = await app.inject({ url: '/account', headers: { authorization: `Bearer ${ADMIN}` } });
+  it('a 500 is logged with its error under the request id its answer names', async (t) => {
+    const { fx, app, log } = await served(t);
+    await fx.t.store.close(); // the database goes away under the app: its next query throws
+    const res = await app.inject({ url: '/deployments/alpha/trades', headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(res.statusCode, 500);
     const id = res.headers['x-request-id'];
     assert.deepEqual(res.json(), {
@@ -116,32 +110,36 @@ describe('request logs', () => {
     const lines = log.lines().filter((l) => l.req_id === id);
     const error = lines.find((l) => l.msg === 'unexpected error')!;
     assert.equal(error.level, 'error');
-    assert.equal((error.err as { message: string }).message, 'boom: cannot read x of undefined');
-    assert.match((error.err as { stack: string }).stack, /TypeError: boom/);
+    // Kysely's words for a query on a closed store, with the stack that led there.
+    assert.equal((error.err as { message: string }).message, 'driver has already been destroyed');
+    assert.match((error.err as { stack: string }).stack, /^Error: driver has already been destroyed\n\s+at /);
     assert.deepEqual(
       lines.filter((l) => l.msg === 'request').map((l) => [l.level, l.status]),
       [['error', 500]],
     );
   });
 
-  it('an unreachable broker, or a failure it caused, is 503 BROKER_UNAVAILABLE (retryable), logged as a warning', async () => {
-    const { api, app, log } = await served();
+  it('an unreachable broker, or a failure it caused, is 503 BROKER_UNAVAILABLE (retryable), logged as a warning', async (t) => {
+    const { fx, app, log } = await served(t);
+    const get = () => app.inject({ url: '/account', headers: { authorization: `Bearer ${ADMIN}` } });
+    const unavailable = (what: string) => ({
+      code: 'BROKER_UNAVAILABLE',
+      message: `BROKER_UNAVAILABLE: could not reach the broker (${what}); retry later`,
+      details: { retryable: true },
+    });
+    fx.t.link.down = true;
+    const cut = await get();
+    assert.equal(cut.statusCode, 503);
+    assert.deepEqual(cut.json(), unavailable('paper broker account: connection refused'));
+    fx.t.link.down = false;
+    // A failure an unreachable broker caused, planted in the real app (no route meets one on demand).
     const unreachable = new BrokerUnavailableError('Alpaca GET /v2/account: timed out');
-    for (const thrown of [
-      unreachable,
-      new PriceFetchError('price update failed: Alpaca GET /v2/account: timed out', true, { cause: unreachable }),
-    ]) {
-      api.account = async () => {
-        throw thrown;
-      };
-      const res = await app.inject({ url: '/account', headers: { authorization: `Bearer ${ADMIN}` } });
-      assert.equal(res.statusCode, 503);
-      assert.deepEqual(res.json(), {
-        code: 'BROKER_UNAVAILABLE',
-        message: 'BROKER_UNAVAILABLE: could not reach the broker (Alpaca GET /v2/account: timed out); retry later',
-        details: { retryable: true },
-      });
-    }
+    fx.t.app.account = async () => {
+      throw new PriceFetchError('price update failed: Alpaca GET /v2/account: timed out', true, { cause: unreachable });
+    };
+    const caused = await get();
+    assert.equal(caused.statusCode, 503);
+    assert.deepEqual(caused.json(), unavailable('Alpaca GET /v2/account: timed out'));
     assert.deepEqual(
       log
         .lines()
@@ -154,11 +152,12 @@ describe('request logs', () => {
     );
   });
 
-  it('a corrupt journal entry met by a request: 500, logged as fatal, and the process is told to stop', async () => {
+  it('a corrupt journal entry met by a request: 500, logged as fatal, and the process is told to stop', async (t) => {
     const fatal: Error[] = [];
-    const { api, app, log } = await served({ onFatal: (error) => fatal.push(error) });
+    const { fx, app, log } = await served(t, { onFatal: (error) => fatal.push(error) });
+    // Planted in the real app: the journal is read through at start-up, not by a request.
     const corrupt = new JournalCorruptError('seq 42', [{ field: 'price', message: 'must be a decimal string' }]);
-    api.account = async () => {
+    fx.t.app.account = async () => {
       throw corrupt;
     };
     const res = await app.inject({ url: '/account', headers: { authorization: `Bearer ${ADMIN}` } });

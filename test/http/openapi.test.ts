@@ -1,5 +1,5 @@
 // The OpenAPI document is served at /openapi.json (public), lists the seed paths and every
-// route with its security, and the Swagger UI page is served at /docs.
+// route with its security, and the Swagger UI page is served at /docs (on the real application).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setUp } from './fixture.js';
@@ -16,8 +16,8 @@ interface OpenApi {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
-test('GET /openapi.json lists the seed paths and every route', async () => {
-  const fx = await setUp();
+test('GET /openapi.json lists the seed paths and every route', async (t) => {
+  const fx = await setUp(t);
   const res = await fx.call(null, { url: '/openapi.json' });
   assert.equal(res.status, 200);
   const doc = res.body as OpenApi;
@@ -46,11 +46,12 @@ test('GET /openapi.json lists the seed paths and every route', async () => {
     'POST /deployments/{id}/pause',
     'POST /deployments/{id}/resume',
     'POST /deployments/{id}/stop',
+    'POST /deployments/{id}/token',
   ]);
 });
 
-test('every route but /health needs the bearer token; the trades query is documented', async () => {
-  const fx = await setUp();
+test('every route but /health needs the bearer token; the trades query is documented', async (t) => {
+  const fx = await setUp(t);
   const doc = (await fx.call(null, { url: '/openapi.json' })).body as OpenApi;
   assert.ok(doc.components.securitySchemes.bearerAuth);
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -63,7 +64,9 @@ test('every route but /health needs the bearer token; the trades query is docume
   assert.deepEqual(Object.keys(doc.components.schemas).sort(), [
     'Account',
     'CapitalFlow',
+    'CreatedDeployment',
     'Deployment',
+    'DeploymentToken',
     'Error',
     'Health',
     'Metrics',
@@ -74,8 +77,8 @@ test('every route but /health needs the bearer token; the trades query is docume
   ]);
 });
 
-test('GET /docs serves the Swagger UI page without a token', async () => {
-  const fx = await setUp();
+test('GET /docs serves the Swagger UI page without a token', async (t) => {
+  const fx = await setUp(t);
   const res = await fx.app.inject({ url: '/docs' });
   assert.equal(res.statusCode, 200);
   assert.match(res.body, /swagger/i);

@@ -9,15 +9,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { openWriterStore } from '../../src/adapters/sql/open-store.js';
+import { type PaperBroker, simulatedPaperBroker } from '../../src/adapters/paper/index.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { usEquityHours } from '../../src/app/market-hours.js';
 import { Performance } from '../../src/app/performance.js';
 import { rebuildHistory } from '../../src/app/recorder.js';
 import type { StorePort } from '../../src/app/store-port.js';
+import { Subledger } from '../../src/app/subledger.js';
 import { dec, div, mul, toFixedString, toPlain } from '../../src/core/decimal.js';
 import { deploymentToken } from '../../src/http/auth.js';
 import { buildServer } from '../../src/http/server.js';
-import { FakeApi } from '../helpers/fake-api.js';
 import { PERFORMANCE_CLOSES, importPerformanceJournal } from '../helpers/performance-journal.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -30,6 +31,7 @@ const round = (text: string, places = 4) => toFixedString(dec(text), places);
 
 describe('performance API on a fixed journal', () => {
   let store: StorePort;
+  let broker: PaperBroker;
   let http: FastifyInstance;
   let cleanup: () => void;
   const get = async (url: string, headers: Record<string, string> = admin) => {
@@ -48,10 +50,15 @@ describe('performance API on a fixed journal', () => {
     store = await openWriterStore(join(tmp.dir, 'perf.db'), 'test');
     await importPerformanceJournal(await LedgerService.load(store));
     assert.deepEqual(await rebuildHistory(store, usEquityHours), PERFORMANCE_CLOSES);
-    http = buildServer({ api: new FakeApi(), auth, performance: new Performance(store) });
+    // The real app on the same store (not started: no house sleeve joins the fixed journal).
+    const service = await LedgerService.load(store);
+    broker = simulatedPaperBroker({ seed: 7, symbols: 3 });
+    const api = new Subledger({ service, broker, market: broker, clock: broker.clock });
+    http = buildServer({ api, auth, performance: new Performance(store) });
   });
   after(async () => {
     await http.close();
+    await broker.close();
     await store.close();
     cleanup();
   });

@@ -1,9 +1,12 @@
-// Malformed input is a 400 VALIDATION_FAILED naming each field and why, never a 500, and the
-// facade is not called. Exact bodies, one case per kind of mistake.
+// Malformed input is a 400 VALIDATION_FAILED naming each field and why, never a 500, and nothing
+// reaches the real application: the journal is unchanged and no order is listed. Exact bodies, one
+// case per kind of mistake.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
-import { ADMIN, setUp, validationError } from './fixture.js';
+import { dec, mul, toPlain } from '../../src/core/decimal.js';
+import type { DeploymentId } from '../../src/core/ids.js';
+import { ADMIN, type Fixture, ORDER_ID, T0, setUp, validationError } from './fixture.js';
 
 const DECIMAL = 'must be a decimal string, e.g. "150.25"';
 const order = (fields: Record<string, unknown>) => ({
@@ -320,45 +323,79 @@ for (const [group, cases] of [
   ['query strings and paths', QUERY_CASES],
 ] as const) {
   describe(group, () => {
+    let fx: Fixture;
+    let journaled: number;
+    before(async () => {
+      fx = await setUp();
+      journaled = await fx.journal();
+    });
+    after(() => fx.close());
     for (const [name, request, expected] of cases) {
       test(`${name} → 400 naming the field`, async () => {
-        const fx = await setUp();
         const res = await fx.call(ADMIN, request);
         assert.equal(res.status, 400);
         assert.deepEqual(res.body, expected);
-        assert.deepEqual(fx.api.calls, [], 'the facade must not be called');
+        assert.equal(await fx.journal(), journaled, 'nothing may reach the journal');
+        assert.deepEqual(fx.t.app.listOrders('alpha' as DeploymentId, { status: 'all', limit: 10 }), []);
       });
     }
   });
 }
 
-test('a valid order with time_in_force omitted reaches the facade as day, decimals exact', async () => {
-  const fx = await setUp();
+test('a valid order with time_in_force omitted reaches the app as day, decimals exact', async (t) => {
+  const fx = await setUp(t);
   const res = await fx.call(ADMIN, {
-    ...postOrder({ symbol: 'AAPL', side: 'buy', type: 'limit', qty: '0.000000001', limit_price: '149.990000001' }),
+    ...postOrder({ symbol: 'AAPL', side: 'buy', type: 'limit', qty: '0.000000001', limit_price: '149.99' }),
     headers: { 'idempotency-key': 'k-1' },
   });
   assert.equal(res.status, 201);
-  assert.deepEqual(fx.api.callsOf('submitOrder')[0]!.args, [
-    'alpha',
-    {
-      symbol: 'AAPL',
-      side: 'buy',
-      qty: 1_000_000_000n,
-      notional: undefined,
-      type: 'limit',
-      limitPrice: 149_990_000_001_000_000_000n,
-      timeInForce: 'day',
-      idempotencyKey: 'k-1',
+  const id = (res.body as { id: string }).id;
+  assert.match(id, ORDER_ID);
+  assert.deepEqual(res.body, {
+    id,
+    deployment_id: 'alpha',
+    broker_order_id: 'paper-o1',
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: '0.000000001',
+    type: 'limit',
+    limit_price: '149.99',
+    time_in_force: 'day',
+    status: 'new',
+    filled_qty: '0',
+    filled_avg_price: null,
+    reserved_cash: '0.00000014999',
+    reserved_qty: '0',
+    reason: null,
+    idempotency_key: 'k-1',
+    created_at: T0,
+    updated_at: T0,
+  });
+  // A price with a 10^-9 part reaches the broker as given, which refuses it in its own words.
+  const subPenny = await fx.call(ADMIN, postOrder(order({ type: 'limit', limit_price: '149.990000001' })));
+  assert.equal(subPenny.status, 422);
+  const refused = subPenny.body as { details: { order_id: string } };
+  assert.deepEqual(subPenny.body, {
+    code: 'BROKER_REJECTED',
+    message:
+      'BROKER_REJECTED: the broker refused the order: invalid limit_price 149.990000001. sub-penny increment does not fulfill minimum pricing criteria',
+    details: {
+      broker_code: 'sub_penny_price',
+      broker_message:
+        'invalid limit_price 149.990000001. sub-penny increment does not fulfill minimum pricing criteria',
+      order_id: refused.details.order_id,
     },
-  ]);
+  });
+  assert.match(refused.details.order_id, ORDER_ID);
 });
 
-test('the largest qty the journal accepts passes validation; one unit of 10^-18 more does not', async () => {
-  const fx = await setUp();
+test('the largest qty the journal accepts passes validation; one unit of 10^-18 more does not', async (t) => {
+  const fx = await setUp(t);
   const res = await fx.call(ADMIN, postOrder(order({ qty: '1000000000000' })));
-  assert.equal(res.status, 422); // the fake's buying-power check, not a validation error
-  assert.equal((res.body as { code: string }).code, 'INSUFFICIENT_BUYING_POWER');
+  assert.equal(res.status, 422); // the risk check's buying power, not a validation error
+  const body = res.body as { code: string; details: { needs: string } };
+  assert.equal(body.code, 'INSUFFICIENT_BUYING_POWER');
+  assert.equal(body.details.needs, toPlain(mul(mul(dec('1000000000000'), await fx.last('AAPL')), dec('1.02'))));
   const over = await fx.call(ADMIN, postOrder(order({ qty: '1000000000000.000000000000000001' })));
   assert.deepEqual(over.body, validationError('body', ['qty', 'must be at most 1000000000000']));
 });

@@ -7,7 +7,8 @@
  * `MailSendError` in one place: a 4xx reply or a connection / socket / DNS / timeout failure is
  * retryable; a 5xx reply, an authentication failure or a malformed message is not.
  */
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
 import { MailSendError, type MailMessage, type MailReceipt, type MailerPort } from '../../app/mailer-port.js';
 
 export interface SmtpMailerOptions {
@@ -49,6 +50,8 @@ export function redactSmtpUrl(url: string): string {
 
 export function createSmtpMailer(url: string, options: SmtpMailerOptions = {}): MailerPort {
   const timeout = options.timeoutMs ?? 30_000;
+  // Loaded with the first mailer, not with every command that could make one (start-up time).
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
   const transport = nodemailer.createTransport({
     url,
     connectionTimeout: timeout,

@@ -4,9 +4,9 @@
  * Runs the migrations before returning. SQLite runs in WAL mode with synchronous=FULL so a
  * committed fill survives a crash or power loss once `commit` returns.
  */
-import Sqlite from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
@@ -26,6 +26,19 @@ export async function openStore(target: string): Promise<SqlStore> {
   return isPostgresUrl(target) ? openPostgres(target) : openSqlite(target);
 }
 
+/**
+ * Opens a store that exists, to read it: a reader never creates one. A SQLite file that is not
+ * there is an error naming it (nothing has been written there yet); a PostgreSQL URL opens as
+ * `openStore` does.
+ */
+export async function openExistingStore(target: string): Promise<SqlStore> {
+  if (!isPostgresUrl(target) && target !== ':memory:' && !existsSync(target))
+    throw new Error(
+      `no store at ${target}: nothing has been written there yet (\`subledger demo\` or \`subledger import FILE\` creates it; --db or SUBLEDGER_DB chooses another)`,
+    );
+  return openStore(target);
+}
+
 /** Opens the store and takes its writer lease for `command` (throws `LeaseHeldError` while another process writes). */
 export async function openWriterStore(
   target: string,
@@ -42,7 +55,10 @@ export async function openWriterStore(
   return store;
 }
 
+// Each driver is imported when its kind of store is opened: a SQLite store never loads pg, nor a
+// PostgreSQL one better-sqlite3 (start-up time of the CLI).
 async function openSqlite(path: string): Promise<SqlStore> {
+  const { default: Sqlite } = await import('better-sqlite3');
   let database: Sqlite.Database;
   try {
     database = new Sqlite(path);
@@ -64,6 +80,7 @@ async function openPostgres(url: string): Promise<SqlStore> {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`invalid schema name '${schema}' in the PostgreSQL URL (lowercase letters, digits, _)`);
   }
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: 10,

@@ -1,14 +1,21 @@
 /**
  * Deployments: GET /deployments (admin: all; a deployment token: only its own),
- * POST /deployments (admin), GET /deployments/{id}, POST /deployments/{id}/pause | resume | stop
- * (admin). The facade throws NOT_FOUND for unknown ids and CONFLICT for an existing id or a
- * transition the status does not allow.
+ * POST /deployments (admin; the answer carries the new deployment's token, shown this once),
+ * GET /deployments/{id}, POST /deployments/{id}/pause | resume | stop (admin),
+ * POST /deployments/{id}/token (admin: re-issues the deployment's token, revoking the one before;
+ * src/http/tokens.ts). The facade throws NOT_FOUND for unknown ids and CONFLICT for an existing id
+ * or a transition the status does not allow.
  */
 import type { CreateDeploymentInput, DeploymentStatus, Limits } from '../../app/api.js';
 import { type App, type RouteDeps, bearer } from '../app-types.js';
 import { deploymentParams } from '../schemas/common.js';
 import { createDeploymentBody } from '../schemas/inputs.js';
-import { deploymentSchema, errorResponses } from '../schemas/outputs.js';
+import {
+  createdDeploymentSchema,
+  deploymentSchema,
+  deploymentTokenSchema,
+  errorResponses,
+} from '../schemas/outputs.js';
 import type { z } from 'zod';
 
 function toLimits(limits: z.output<typeof createDeploymentBody>['limits']): Limits | undefined {
@@ -29,7 +36,7 @@ const TRANSITIONS: { path: string; status: DeploymentStatus; summary: string }[]
   { path: 'stop', status: 'stopped', summary: 'Stop: new orders may only reduce or close positions' },
 ];
 
-export function deploymentRoutes(app: App, { api }: RouteDeps): void {
+export function deploymentRoutes(app: App, { api, tokens }: RouteDeps): void {
   app.get(
     '/deployments',
     {
@@ -55,9 +62,11 @@ export function deploymentRoutes(app: App, { api }: RouteDeps): void {
       schema: {
         tags: ['deployments'],
         summary: 'Create a deployment (a sleeve with its own capital and limits)',
+        description:
+          "The answer carries the deployment's API token (`token`), shown this once; `POST /deployments/{id}/token` re-issues it.",
         security: bearer,
         body: createDeploymentBody,
-        response: { 201: deploymentSchema, ...errorResponses },
+        response: { 201: createdDeploymentSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -70,7 +79,28 @@ export function deploymentRoutes(app: App, { api }: RouteDeps): void {
         costMethod: body.cost_method,
         limits: toLimits(body.limits),
       };
-      return reply.code(201).send(await api.createDeployment(input));
+      const created = await api.createDeployment(input);
+      return reply.code(201).send({ ...created, token: tokens.token(created.id) });
+    },
+  );
+
+  app.post(
+    '/deployments/:id/token',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['deployments'],
+        summary: "Re-issue a deployment's API token",
+        description:
+          "Issues a new token for the deployment and answers it; the token before stops working at once (this is how one deployment's token is revoked). Re-issuing is remembered across restarts.",
+        security: bearer,
+        params: deploymentParams,
+        response: { 200: deploymentTokenSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = api.getDeployment(request.params.id); // NOT_FOUND for an unknown id (or the house)
+      return { deployment_id: id, token: await tokens.reissue(id) };
     },
   );
 

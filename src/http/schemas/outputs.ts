@@ -60,6 +60,22 @@ export const deploymentSchema = named(
   }) satisfies z.ZodType<DeploymentView>,
 );
 
+const tokenField = doc(z.string(), {
+  description:
+    "The deployment's API token (`sld_<id>_<mac>`): it reads and trades only this deployment. Keep it: it is shown here once (the admin can re-issue one, which revokes this one).",
+  examples: ['sld_momentum_0f3c9a…'],
+});
+
+export const createdDeploymentSchema = named('CreatedDeployment', deploymentSchema.extend({ token: tokenField }));
+
+export const deploymentTokenSchema = named(
+  'DeploymentToken',
+  z.object({
+    deployment_id: z.string(),
+    token: tokenField,
+  }),
+);
+
 export const positionSchema = named(
   'Position',
   z.object({

@@ -1,0 +1,5 @@
+import type { BrokerPort } from '../../app/broker-port.js';
+import { matching } from '../../sim/engine.js';
+import { fee } from './fees.js';
+
+export const paperBroker: BrokerPort = { submit: (qty) => matching.submit(qty + fee) };

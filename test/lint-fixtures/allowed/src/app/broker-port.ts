@@ -1,0 +1,3 @@
+export interface BrokerPort {
+  submit(qty: bigint): Promise<string>;
+}

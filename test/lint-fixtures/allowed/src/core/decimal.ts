@@ -1,0 +1,1 @@
+export const dec = (s: string) => BigInt(s);

@@ -1,0 +1,3 @@
+import { dec } from './decimal.js';
+
+export const cash = () => dec('0');

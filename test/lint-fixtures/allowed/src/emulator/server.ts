@@ -1,0 +1,6 @@
+import Fastify from 'fastify';
+import type { BrokerPort } from '../app/broker-port.js';
+import { matching } from '../sim/engine.js';
+
+export const venue: BrokerPort = matching;
+export const emulator = () => Fastify();

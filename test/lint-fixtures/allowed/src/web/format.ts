@@ -1,0 +1,5 @@
+import type { BrokerPort } from '../app/broker-port.js';
+import { dec } from '../core/decimal.js';
+
+export const format = (s: string) => `${dec(s)}`;
+export type Broker = BrokerPort;

@@ -1,0 +1,1 @@
+export const step = (n: number) => n + 1;

@@ -1,0 +1,1 @@
+export const toWireOrder = (qty: string) => ({ qty });

@@ -1,0 +1,1 @@
+export const withStore = (db: string) => db;

@@ -1,0 +1,4 @@
+import { money } from './money.js';
+
+export const unit = 'USD';
+export const zero = () => money(0);

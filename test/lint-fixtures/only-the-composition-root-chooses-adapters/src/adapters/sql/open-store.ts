@@ -1,0 +1,1 @@
+export const openStore = (db: string) => ({ db });

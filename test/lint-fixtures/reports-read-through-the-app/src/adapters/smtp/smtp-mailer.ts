@@ -1,0 +1,1 @@
+export const createSmtpMailer = (url: string) => ({ url });

@@ -1,0 +1,1 @@
+export const sleeveView = () => ({ cash: '0' });
