@@ -210,6 +210,13 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     let http: FastifyInstance | undefined;
     const timers: NodeJS.Timeout[] = [];
     const crons: Cron[] = [];
+    // Periodic work still running (a market step and its tick, an order sweep, a check): close()
+    // waits for it before the store closes, so nothing is cut off mid-write.
+    const inFlight = new Set<Promise<unknown>>();
+    const track = (work: Promise<unknown>) => {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    };
     let stopping = false;
     const fatal =
       options.onFatal ??
@@ -266,18 +273,20 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         }
         const url = await http.listen({ host: config.host, port: config.port });
         logger.info({ url, broker: broker.source }, 'listening');
-        timers.push(setInterval(() => void checkAccount(app, 'scheduled check', logger), RECONCILE_EVERY_MS));
-        timers.push(setInterval(() => void resolveOrders(app, 'scheduled', logger), RESOLVE_ORDERS_EVERY_MS));
+        timers.push(setInterval(() => track(checkAccount(app, 'scheduled check', logger)), RECONCILE_EVERY_MS));
+        timers.push(setInterval(() => track(resolveOrders(app, 'scheduled', logger)), RESOLVE_ORDERS_EVERY_MS));
         let stepping = false;
         timers.push(
           setInterval(() => {
             if (stepping) return;
             stepping = true;
-            broker
-              .step()
-              .then(() => scheduler.tick())
-              .catch(failed('market step / scheduler'))
-              .finally(() => (stepping = false));
+            track(
+              broker
+                .step()
+                .then(() => scheduler.tick())
+                .catch(failed('market step / scheduler'))
+                .finally(() => (stepping = false)),
+            );
           }, config.stepMs),
         );
         return url;
@@ -286,6 +295,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         await reports?.stop();
         for (const t of timers) clearInterval(t);
         for (const c of crons) c.stop();
+        await Promise.allSettled([...inFlight]);
         await http?.close();
         await app.stop();
         await broker.close();
