@@ -307,8 +307,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     return runtime;
   } catch (error) {
     logger.fatal(errorFields(error), `start-up failed: ${(error as Error)?.message ?? String(error)}`);
-    await keeper?.release();
-    await store.releaseLease().catch(() => undefined);
+    keeper?.stop(); // store.close() below frees the lease
     await store.close();
     throw error;
   }

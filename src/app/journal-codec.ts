@@ -483,22 +483,7 @@ const schemas = {
  * the broker, so `subledger import` refuses them (an imported `order_submitted` would be an open
  * order no broker knows, reserving cash for ever).
  */
-export const INTERNAL_TYPES: ReadonlySet<string> = new Set([
-  'deployment_status',
-  'order_submitted',
-  'order_updated',
-  'block_submitted',
-  'rebalance_completed',
-  'valuation_taken',
-]);
-
-const TYPES = [
-  'deployment',
-  'fill',
-  'capital_flow',
-  'split',
-  'dividend',
-  'mark',
+const APP_TYPES = [
   'deployment_status',
   'order_submitted',
   'order_updated',
@@ -506,6 +491,9 @@ const TYPES = [
   'rebalance_completed',
   'valuation_taken',
 ] as const;
+export const INTERNAL_TYPES: ReadonlySet<string> = new Set(APP_TYPES);
+
+const TYPES = ['deployment', 'fill', 'capital_flow', 'split', 'dividend', 'mark', ...APP_TYPES] as const;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 /** Turns zod issues into field problems ("legs.0.qty: must be a decimal string"). */

@@ -92,22 +92,25 @@ export class OrderLifecycle {
     return isOpen(order) && order.brokerOrderId === null;
   }
 
+  /**
+   * Whether `order` is a deployment's own order waiting for the broker's word, to be resolved by
+   * its own id: not yet acknowledged, not an open leg still waiting for its close leg, not a
+   * participant's share of a block (the block is resolved as one).
+   */
+  awaitsBroker(order: OrderState): boolean {
+    return this.unacknowledged(order) && order.after === null && !this.blockOf(order);
+  }
+
   /** Every order and block order not yet acknowledged by the broker (open legs still waiting for their close leg excepted). */
   pendingIds(): string[] {
     const { orders, blocks } = this.service.state;
     const ids: string[] = [];
-    for (const order of orders.values())
-      if (this.unacknowledged(order) && order.after === null && !this.blockOf(order)) ids.push(order.id);
+    for (const order of orders.values()) if (this.awaitsBroker(order)) ids.push(order.id);
     for (const block of blocks.values()) {
       const first = orders.get(block.children[0]!);
       if (first && this.unacknowledged(first)) ids.push(block.id);
     }
     return ids;
-  }
-
-  /** Whether `order` is a participant's share of a block order (sent, resolved and canceled as the block). */
-  inBlock(order: OrderState): boolean {
-    return this.blockOf(order) !== undefined;
   }
 
   private blockOf(order: OrderState): string | undefined {
@@ -163,7 +166,7 @@ export class OrderLifecycle {
       try {
         if (!atBroker.has(order.id)) {
           const found = await this.broker.orderByClientId(order.id as ClientOrderId);
-          if (found) await this.adopt(order, found);
+          if (found) await this.adopt(this.sendable(order.id)!, found);
           // The broker acknowledged it once and has no record of it now (a paper market that
           // restarted): by its word the order is not working any more.
           else
@@ -305,11 +308,10 @@ export class OrderLifecycle {
   }
 
   /** Journals the broker's view of `target`; then carries out a cancel that was waiting for the broker id. */
-  private async adopt(target: Sendable | OrderState, answer: BrokerOrder): Promise<void> {
-    const order = 'request' in target ? target.order : target;
-    const id = 'request' in target ? target.id : target.id;
+  private async adopt(target: Sendable, answer: BrokerOrder): Promise<void> {
+    const { order } = target;
     const cancelNow = await this.service.exclusive(async (writer) => {
-      await writer.append([orderUpdatedFrom(id, answer, answer.updatedAt)]);
+      await writer.append([orderUpdatedFrom(target.id, answer, answer.updatedAt)]);
       return order.cancelRequested && isOpen(order) && order.brokerOrderId !== null;
     });
     if (cancelNow) await this.cancelAtBroker(order.brokerOrderId!);

@@ -158,7 +158,7 @@ export class OrderRouter {
    * adopted or sent once); when the broker cannot be reached, BROKER_UNAVAILABLE says so.
    */
   private async settled(order: OrderState): Promise<OrderState> {
-    if (this.lifecycle.unacknowledged(order) && order.after === null) await this.lifecycle.resolve(order.id);
+    if (this.lifecycle.awaitsBroker(order)) await this.lifecycle.resolve(order.id);
     return order;
   }
 

@@ -433,9 +433,7 @@ export class Subledger implements SubledgerApi {
   async resolveOrders(id: DeploymentId, waitMs = 2000): Promise<void> {
     this.requireDeployment(id);
     const lifecycle = this.router.lifecycle;
-    const pending = (this.service.state.ordersByDeployment.get(id) ?? []).filter(
-      (o) => lifecycle.unacknowledged(o) && o.after === null && !lifecycle.inBlock(o),
-    );
+    const pending = (this.service.state.ordersByDeployment.get(id) ?? []).filter((o) => lifecycle.awaitsBroker(o));
     if (pending.length === 0) return;
     const settled = Promise.allSettled(pending.map((o) => lifecycle.resolve(o.id)));
     let timer: NodeJS.Timeout | undefined;
