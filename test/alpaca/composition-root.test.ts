@@ -13,7 +13,7 @@ import type { DeploymentId } from '../../src/core/ids.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
 import { type Runtime, createRuntime } from '../../src/server.js';
 import { tempDir } from '../helpers/tmp.js';
-import { START } from './helpers.js';
+import { START, emulatorEnv } from './helpers.js';
 
 const A = 'a' as DeploymentId;
 const B = 'b' as DeploymentId;
@@ -25,16 +25,7 @@ describe('the composition root on Alpaca (emulator)', () => {
 
   before(async () => {
     emulator = await startEmulator({ start: START, stepMs: 60_000 });
-    const config = loadConfig(
-      { db: join(dir, 'root.db'), broker: 'alpaca', port: '0' },
-      {
-        APCA_API_KEY_ID: emulator.keyId,
-        APCA_API_SECRET_KEY: emulator.secretKey,
-        APCA_API_BASE_URL: emulator.url,
-        APCA_DATA_URL: emulator.url,
-        APCA_STREAM_URL: emulator.wsUrl,
-      },
-    );
+    const config = loadConfig({ db: join(dir, 'root.db'), broker: 'alpaca', port: '0' }, emulatorEnv(emulator));
     runtime = await createRuntime(config, { onLeaseLost: () => assert.fail('lease lost') });
     const { app } = runtime;
     await app.createDeployment({ id: A, initialCapital: dec('20000') });

@@ -106,3 +106,14 @@ export async function alpacaHarness(
     dispose: () => emulator.close(),
   };
 }
+
+/** The APCA_* environment that points the runtime (`--broker alpaca`) at `emulator`. */
+export function emulatorEnv(emulator: EmulatorHandle): Record<string, string> {
+  return {
+    APCA_API_KEY_ID: emulator.keyId,
+    APCA_API_SECRET_KEY: emulator.secretKey,
+    APCA_API_BASE_URL: emulator.url,
+    APCA_DATA_URL: emulator.url,
+    APCA_STREAM_URL: emulator.wsUrl,
+  };
+}

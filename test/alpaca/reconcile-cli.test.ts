@@ -15,7 +15,7 @@ import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js'
 import { type Runtime, createRuntime } from '../../src/server.js';
 import { subledger } from '../cli/run.js';
 import { tempDir } from '../helpers/tmp.js';
-import { START } from './helpers.js';
+import { START, emulatorEnv } from './helpers.js';
 
 const A = 'a' as DeploymentId;
 const B = 'b' as DeploymentId;
@@ -31,13 +31,7 @@ describe('reconcile --broker alpaca (emulator), as a process', () => {
 
   before(async () => {
     emulator = await startEmulator({ start: START, stepMs: 60_000 });
-    env = {
-      APCA_API_KEY_ID: emulator.keyId,
-      APCA_API_SECRET_KEY: emulator.secretKey,
-      APCA_API_BASE_URL: emulator.url,
-      APCA_DATA_URL: emulator.url,
-      APCA_STREAM_URL: emulator.wsUrl,
-    };
+    env = emulatorEnv(emulator);
     runtime = await createRuntime(loadConfig({ db, broker: 'alpaca', port: '0', logLevel: 'silent' }, env), {
       onLeaseLost: () => assert.fail('lease lost'),
     });

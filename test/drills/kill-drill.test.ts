@@ -48,7 +48,6 @@ import { join } from 'node:path';
 import { type TestContext, after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dec, ZERO, parseDec, toPlain } from '../../src/core/decimal.js';
-import { deploymentToken } from '../../src/http/auth.js';
 import { dropSchema, freshSchema, pgSkipReason, pgUrlFor } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
@@ -61,15 +60,12 @@ import {
   killAll,
   pollUntil,
   runCli,
+  drillAuth,
   startEmulatorProcess,
   startProcess,
 } from './processes.js';
 
-const ADMIN_TOKEN = 'kill-drill-admin-token-0123456789';
-const TOKEN_SECRET = 'kill-drill-token-secret-0123456789';
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const tokenOf = (id: string) => ({ authorization: `Bearer ${deploymentToken(TOKEN_SECRET, id)}` });
-const auth = ['--admin-token', ADMIN_TOKEN, '--token-secret', TOKEN_SECRET];
+const { admin, tokenOf, auth } = drillAuth('kill-drill');
 
 const SEED = process.env.SUBLEDGER_DRILL_SEED ? Number(process.env.SUBLEDGER_DRILL_SEED) : 20261204;
 const KILLS = Number(process.env.SUBLEDGER_DRILL_KILLS ?? '20');

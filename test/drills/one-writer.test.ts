@@ -25,7 +25,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { deploymentToken } from '../../src/http/auth.js';
 import { dropSchema, freshSchema, pgSkipReason, pgUrlFor } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
@@ -37,16 +36,13 @@ import {
   killAll,
   pollUntil,
   runCli,
+  drillAuth,
   startEmulatorProcess,
   startProcess,
   startServeProcess,
 } from './processes.js';
 
-const ADMIN_TOKEN = 'drill-admin-token-0123456789';
-const TOKEN_SECRET = 'drill-token-secret-0123456789';
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const tokenOf = (id: string) => ({ authorization: `Bearer ${deploymentToken(TOKEN_SECRET, id)}` });
-const auth = ['--admin-token', ADMIN_TOKEN, '--token-secret', TOKEN_SECRET];
+const { admin, tokenOf, auth } = drillAuth('drill');
 
 const { dir, cleanup } = tempDir('subledger-drills-');
 const schemas: string[] = [];

@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { deploymentToken } from '../../src/http/auth.js';
 
 /** The repository root: the command line runs from there. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -264,4 +265,15 @@ export async function pollUntil<T>(
     if (done(value) || Date.now() >= deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Fixed admin token and token secret for a drill's `serve`, the headers they give, and the flags that pass them. */
+export function drillAuth(name: string) {
+  const adminToken = `${name}-admin-token-0123456789`;
+  const tokenSecret = `${name}-token-secret-0123456789`;
+  return {
+    admin: { authorization: `Bearer ${adminToken}` },
+    tokenOf: (id: string) => ({ authorization: `Bearer ${deploymentToken(tokenSecret, id)}` }),
+    auth: ['--admin-token', adminToken, '--token-secret', tokenSecret],
+  };
 }
