@@ -14,6 +14,14 @@ import type { AllocationPlan } from '../core/allocation.js';
 import type { Side } from '../core/events.js';
 import { type JournalEvent, type OrderUpdated, deploymentSettings, isAppEvent, journalKey } from './journal-codec.js';
 import type { DeploymentInfo } from './projections.js';
+import {
+  type Route,
+  applyCarrierReport,
+  applyCrossed,
+  applyRouted,
+  crossedProblem,
+  routedProblem,
+} from './order-routes.js';
 
 export interface FlowRecord {
   readonly id: string;
@@ -53,6 +61,10 @@ export interface AccountState {
   readonly markHistory: Map<Symbol, Dec[]>;
   readonly infos: Map<DeploymentId, DeploymentInfo>;
   readonly orders: Map<string, OrderState>;
+  /** The internal book's routing of the orders it touched (order-routes.ts). */
+  readonly routes: Map<string, Route>;
+  /** Carrier client order id → order id, for broker orders sent under another id than the order's. */
+  readonly carriers: Map<string, string>;
   readonly ordersByDeployment: Map<DeploymentId, OrderState[]>;
   /** `${deployment} ${key}` → order id. */
   readonly idempotency: Map<string, string>;
@@ -75,6 +87,8 @@ export function newAccountState(): AccountState {
     markHistory: new Map(),
     infos: new Map(),
     orders: new Map(),
+    routes: new Map(),
+    carriers: new Map(),
     ordersByDeployment: new Map(),
     idempotency: new Map(),
     flows: new Map(),
@@ -111,6 +125,10 @@ export function journalEventProblem(
         if (p.requested <= 0n) return { field: `participants.${i}.requested`, message: 'must be greater than 0' };
       }
       return undefined;
+    case 'order_routed':
+      return routedProblem(state, event);
+    case 'order_crossed':
+      return crossedProblem(state, event);
     case 'rebalance_completed':
     case 'valuation_taken':
       return undefined;
@@ -204,6 +222,10 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       return { duplicate: false, applied: null, orders: [], deployments: [] };
     case 'valuation_taken':
       return { duplicate: false, applied: null, orders: [], deployments: [] };
+    case 'order_routed':
+      return { duplicate: false, applied: null, orders: [applyRouted(state, event)], deployments: [] };
+    case 'order_crossed':
+      return { duplicate: false, applied: null, orders: applyCrossed(state, event), deployments: [] };
     case 'block_submitted': {
       const children = event.participants.map((p) => {
         const id = childOrderId(event.id, p.deployment);
@@ -250,7 +272,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       if (block)
         return { duplicate: false, applied: null, orders: updateChildren(state, block, event), deployments: [] };
       const order = state.orders.get(event.id)!;
-      const changed = applyOrderUpdate(order, event);
+      const changed = applyCarrierReport(state, order, event);
       return { duplicate: false, applied: null, orders: changed ? [order] : [], deployments: [] };
     }
   }

@@ -121,6 +121,10 @@ export interface OrderView {
   filled_avg_price: string | null;
   reserved_cash: string;
   reserved_qty: string;
+  /** How much of it was filled inside Subledger against another deployment's order (no broker, no fee). */
+  crossed_qty: string;
+  /** Whether the broker holds an order for it now (false while the internal book holds or has withdrawn it: it is still working). */
+  at_broker: boolean;
   reason: string | null;
   idempotency_key: string | null;
   created_at: string;

@@ -51,6 +51,11 @@ export const ERROR_CODES = {
     status: 422,
     summary: 'A capital withdrawal exceeds the free cash (cash − reservations) of the deployment.',
   },
+  WASH_TRADE: {
+    status: 422,
+    summary:
+      "The order could trade against the deployment's own open opposite order in the same symbol (the broker's wash-trade rule); `details.order_id` names it. Other deployments' orders never cause this: the internal book handles them.",
+  },
   BROKER_REJECTED: {
     status: 422,
     summary: "The broker refused the order; `details.broker_message` keeps the broker's words.",

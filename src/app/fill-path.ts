@@ -1,6 +1,6 @@
 /**
- * The fill path: execution report → attribution by client order id (orders we did not send go to
- * the house) → journal (idempotent by execution id) → sleeve updated → the order's reservation
+ * The fill path: execution report → attribution by client order id (a carrier's id leads to its
+ * order, order-routes.ts; orders we did not send go to the house) → journal (idempotent by execution id) → sleeve updated → the order's reservation
  * released by its new status → `realized_pnl` stored on the trade that closed. One transaction per
  * report, under the service's lock, so a report is either fully booked or not at all.
  */
@@ -16,10 +16,12 @@ import type { AppendResult, LedgerService } from './ledger-service.js';
 export async function bookReport(service: LedgerService, report: ExecutionReport): Promise<AppendResult> {
   return service.exclusive(async (writer) => {
     const { order } = report;
-    const id = order.clientOrderId as string;
-    const block = service.state.blocks.get(id);
+    const clientOrderId = order.clientOrderId as string;
+    const block = service.state.blocks.get(clientOrderId);
     if (block) return writer.append(blockEvents(block, report));
     const events: JournalEvent[] = [];
+    // A broker order the internal book sent for an order under another id (its carrier).
+    const id = service.state.carriers.get(clientOrderId) ?? clientOrderId;
     const known = service.state.orders.get(id);
     const named = known ? undefined : deploymentOfClientOrderId(id);
     const deployment: DeploymentId = known?.deployment ?? (named && service.ledger.sleeves.has(named) ? named : HOUSE);
@@ -51,7 +53,7 @@ export async function bookReport(service: LedgerService, report: ExecutionReport
         legs: [{ deployment, side: order.side, qty: x.qty, fee: x.fee, feeCurrency: 'quote' }],
       });
     }
-    events.push(orderUpdatedFrom(id, order, report.ts));
+    events.push(orderUpdatedFrom(id, order, report.ts, clientOrderId));
     return writer.append(events);
   });
 }

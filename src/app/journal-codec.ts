@@ -87,6 +87,46 @@ export interface OrderUpdated {
   readonly filledAvgPrice: Dec | null;
   readonly brokerOrderId: string | null;
   readonly reason: string | null;
+  /**
+   * The client order id of the broker order this report is about, when it is not the order's own
+   * id (an order restored or re-sent by the internal book under a new broker order).
+   */
+  readonly carrier?: string;
+  readonly ts: string;
+}
+
+/**
+ * The internal book's routing of an order (src/core/internal-book.ts): `hold` keeps it working in
+ * its sleeve but not at the broker; `carry` gives it a broker order (`carrier`, for `qty`, what is
+ * left of it); `withdraw` cancels its broker order `carrier` at the broker to make way for order
+ * `for` — the order itself stays working and is carried again once nothing is in its way;
+ * `cancel` and `expire` end an order that the broker holds nothing for (its sleeve cancelled it
+ * while it was held, or an immediate-or-cancel order found nothing without waiting).
+ */
+export interface OrderRouted {
+  readonly type: 'order_routed';
+  readonly id: string;
+  readonly action: 'hold' | 'carry' | 'withdraw' | 'cancel' | 'expire';
+  readonly carrier: string | null;
+  readonly qty: Dec | null;
+  readonly for: string | null;
+  readonly reason: string | null;
+  readonly ts: string;
+}
+
+/**
+ * An internal match between two sleeves' orders (journaled with the `fill` event `id` that books
+ * it): `qty` at `price`, the reference price named by `source`, no fee, no broker order.
+ */
+export interface OrderCrossed {
+  readonly type: 'order_crossed';
+  readonly id: string;
+  readonly symbol: Symbol;
+  readonly buyOrder: string;
+  readonly sellOrder: string;
+  readonly qty: Dec;
+  readonly price: Dec;
+  readonly source: string;
   readonly ts: string;
 }
 
@@ -115,7 +155,7 @@ export interface BlockSubmitted {
 }
 
 /** The journal record of what the broker said of an order (its REST answer or a stream report). */
-export function orderUpdatedFrom(id: string, order: BrokerOrderReport, ts: string): OrderUpdated {
+export function orderUpdatedFrom(id: string, order: BrokerOrderReport, ts: string, carrier?: string): OrderUpdated {
   return {
     type: 'order_updated',
     id,
@@ -124,6 +164,7 @@ export function orderUpdatedFrom(id: string, order: BrokerOrderReport, ts: strin
     filledAvgPrice: order.filledAvgPrice ?? null,
     brokerOrderId: order.brokerOrderId,
     reason: order.reason ?? null,
+    ...(carrier !== undefined && carrier !== id ? { carrier } : {}),
     ts,
   };
 }
@@ -158,7 +199,14 @@ export interface ValuationTaken {
 
 /** Events the app journals beside the ledger's: they change no money, only state around it. */
 export type AppEvent =
-  DeploymentStatusChanged | OrderSubmitted | OrderUpdated | BlockSubmitted | RebalanceCompleted | ValuationTaken;
+  | DeploymentStatusChanged
+  | OrderSubmitted
+  | OrderUpdated
+  | OrderRouted
+  | OrderCrossed
+  | BlockSubmitted
+  | RebalanceCompleted
+  | ValuationTaken;
 
 export type LedgerJournalEvent = Exclude<LedgerEvent, DeploymentOpened> | DeploymentCreated;
 export type JournalEvent = LedgerJournalEvent | AppEvent;
@@ -167,6 +215,8 @@ export const isAppEvent = (event: JournalEvent): event is AppEvent =>
   event.type === 'deployment_status' ||
   event.type === 'order_submitted' ||
   event.type === 'order_updated' ||
+  event.type === 'order_routed' ||
+  event.type === 'order_crossed' ||
   event.type === 'block_submitted' ||
   event.type === 'rebalance_completed' ||
   event.type === 'valuation_taken';
@@ -184,7 +234,13 @@ export function journalKey(event: JournalEvent): string {
     case 'valuation_taken':
       return `valuation:${event.at}`;
     case 'order_updated':
-      return `order_updated:${event.id}:${event.status}:${toPlain(event.filledQty)}`;
+      return event.carrier === undefined
+        ? `order_updated:${event.id}:${event.status}:${toPlain(event.filledQty)}`
+        : `order_updated:${event.id}:${event.carrier}:${event.status}:${toPlain(event.filledQty)}`;
+    case 'order_routed':
+      return `order_routed:${event.id}:${event.action}:${event.carrier ?? ''}:${event.ts}`;
+    case 'order_crossed':
+      return `order_crossed:${event.id}`;
     default:
       return eventKey(event);
   }
@@ -473,6 +529,28 @@ const schemas = {
     filled_avg_price: price.nullable(),
     broker_order_id: id.nullable(),
     reason: reason.nullable(),
+    carrier: id.optional(),
+    ts: isoTime,
+  }),
+  order_routed: z.strictObject({
+    type: z.literal('order_routed'),
+    id,
+    action: z.enum(['hold', 'carry', 'withdraw', 'cancel', 'expire']),
+    carrier: id.nullable(),
+    qty: qty.nullable(),
+    for: id.nullable(),
+    reason: reason.nullable(),
+    ts: isoTime,
+  }),
+  order_crossed: z.strictObject({
+    type: z.literal('order_crossed'),
+    id,
+    symbol,
+    buy_order: id,
+    sell_order: id,
+    qty,
+    price,
+    source: boundedText(MAX_SOURCE_CHARS),
     ts: isoTime,
   }),
 };
@@ -487,6 +565,8 @@ const APP_TYPES = [
   'deployment_status',
   'order_submitted',
   'order_updated',
+  'order_routed',
+  'order_crossed',
   'block_submitted',
   'rebalance_completed',
   'valuation_taken',
@@ -671,6 +751,30 @@ function toEvent(data: Parsed): JournalEvent {
         filledAvgPrice: data.filled_avg_price === null ? null : parseDec(data.filled_avg_price),
         brokerOrderId: data.broker_order_id,
         reason: data.reason,
+        ...(data.carrier !== undefined ? { carrier: data.carrier } : {}),
+        ts: data.ts,
+      };
+    case 'order_routed':
+      return {
+        type: 'order_routed',
+        id: data.id,
+        action: data.action,
+        carrier: data.carrier,
+        qty: data.qty === null ? null : parseDec(data.qty),
+        for: data.for,
+        reason: data.reason,
+        ts: data.ts,
+      };
+    case 'order_crossed':
+      return {
+        type: 'order_crossed',
+        id: data.id,
+        symbol: data.symbol as Symbol,
+        buyOrder: data.buy_order,
+        sellOrder: data.sell_order,
+        qty: parseDec(data.qty),
+        price: parseDec(data.price),
+        source: data.source,
         ts: data.ts,
       };
   }
@@ -790,6 +894,30 @@ function wireOf(event: JournalEvent): Record<string, unknown> {
         filled_avg_price: event.filledAvgPrice === null ? null : toPlain(event.filledAvgPrice),
         broker_order_id: event.brokerOrderId,
         reason: event.reason,
+        ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
+        ts: event.ts,
+      };
+    case 'order_routed':
+      return {
+        type: 'order_routed',
+        id: event.id,
+        action: event.action,
+        carrier: event.carrier,
+        qty: event.qty === null ? null : toPlain(event.qty),
+        for: event.for,
+        reason: event.reason,
+        ts: event.ts,
+      };
+    case 'order_crossed':
+      return {
+        type: 'order_crossed',
+        id: event.id,
+        symbol: event.symbol,
+        buy_order: event.buyOrder,
+        sell_order: event.sellOrder,
+        qty: toPlain(event.qty),
+        price: toPlain(event.price),
+        source: event.source,
         ts: event.ts,
       };
   }
@@ -800,7 +928,7 @@ function wireOf(event: JournalEvent): Record<string, unknown> {
  * reason, i.e. the broker's words) cut to its bound. Everything else is left to `encodeChecked`.
  */
 export function admitEvent<E extends JournalEvent>(event: E): E {
-  if (event.type === 'order_updated' && event.reason !== null) {
+  if ((event.type === 'order_updated' || event.type === 'order_routed') && event.reason !== null) {
     const reason = clampReason(event.reason);
     if (reason !== event.reason) return { ...event, reason };
   }

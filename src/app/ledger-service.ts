@@ -228,6 +228,9 @@ export class LedgerService {
         continue;
       }
       batchKeys.set(key, payload);
+      // The internal book's steps on an order submitted in this same batch are checked by the
+      // fold itself (applyJournalEvent, on the working copy, before the commit).
+      if (event.type === 'order_routed' && submitted.has(event.id)) continue;
       const problem = journalEventProblem(state, event, hasDeployment, hasOrder);
       if (problem) problems.push({ index, ...problem });
       if (event.type === 'deployment') created.add(event.deployment);

@@ -25,6 +25,7 @@ import type { Clock } from './clock-port.js';
 import { AppError } from './errors.js';
 import { orderUpdatedFrom } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
+import { carrierOf, routeOf } from './order-routes.js';
 
 export interface LifecycleOptions {
   /** An order the broker never received is sent only within this age (ms); older, it expires. Default 10 minutes. */
@@ -46,8 +47,11 @@ export interface SweepResult {
 export type Outcome = 'adopted' | 'sent' | 'expired' | 'none';
 
 /** What is sent to the broker under one client order id: a deployment's order, or a block order. */
-interface Sendable {
+export interface Sendable {
+  /** The order's (or block's) id in the journal. */
   readonly id: string;
+  /** The id the broker knows it by: the order's own id, or its current carrier (order-routes.ts). */
+  readonly clientOrderId: string;
   readonly request: OrderRequest;
   readonly createdAt: string;
   /** The order whose status tells whether it is open and acknowledged (a block: its first child). */
@@ -87,9 +91,9 @@ export class OrderLifecycle {
     });
   }
 
-  /** Whether `order` is journaled but not (yet) acknowledged by the broker. */
+  /** Whether `order` has a broker order (its carrier) that the broker has not acknowledged yet. */
   unacknowledged(order: OrderState): boolean {
-    return isOpen(order) && order.brokerOrderId === null;
+    return isOpen(order) && order.brokerOrderId === null && carrierOf(this.service.state, order) !== null;
   }
 
   /**
@@ -119,22 +123,29 @@ export class OrderLifecycle {
     return id !== undefined && this.service.state.blocks.has(id) ? id : undefined;
   }
 
-  /** The order or block order journaled under `id`, as it is sent; undefined when unknown. */
-  private sendable(id: string): Sendable | undefined {
-    const { orders, blocks } = this.service.state;
-    const block = blocks.get(id);
-    const order = block ? orders.get(block.children[0]!) : orders.get(id);
+  /**
+   * The order or block order journaled under `id`, as it is sent (an order under its current
+   * carrier, for what was left when it was carried); undefined when unknown or not carried.
+   */
+  sendable(id: string): Sendable | undefined {
+    const state = this.service.state;
+    const block = state.blocks.get(id);
+    const order = block ? state.orders.get(block.children[0]!) : state.orders.get(id);
     if (!order) return undefined;
+    const route = routeOf(state, order);
+    if (!block && route.carrier === null) return undefined;
+    const clientOrderId = block ? id : route.carrier!;
     const request: OrderRequest = {
-      clientOrderId: id as ClientOrderId,
+      clientOrderId: clientOrderId as ClientOrderId,
       symbol: order.symbol,
       side: order.side,
-      qty: block ? block.qty : order.qty,
+      qty: block ? block.qty : ((order.qty - route.priorFilled) as typeof order.qty),
       type: order.orderType,
       ...(order.limitPrice !== null ? { limitPrice: order.limitPrice } : {}),
       timeInForce: order.timeInForce,
     };
-    return { id, request, createdAt: order.createdAt, order, block: block !== undefined };
+    const createdAt = route.carriedAt ?? order.createdAt;
+    return { id, clientOrderId, request, createdAt, order, block: block !== undefined };
   }
 
   /**
@@ -152,8 +163,9 @@ export class OrderLifecycle {
         result.failed++;
       }
     }
-    const acknowledged = [...this.service.state.orders.values()].filter(
-      (o) => isOpen(o) && o.brokerOrderId !== null && !this.blockOf(o),
+    const state = this.service.state;
+    const acknowledged = [...state.orders.values()].filter(
+      (o) => isOpen(o) && o.brokerOrderId !== null && !this.blockOf(o) && carrierOf(state, o) !== null,
     );
     if (acknowledged.length === 0) return result;
     let atBroker: Set<string>;
@@ -164,13 +176,14 @@ export class OrderLifecycle {
     }
     for (const order of acknowledged) {
       try {
-        if (!atBroker.has(order.id)) {
-          const found = await this.broker.orderByClientId(order.id as ClientOrderId);
-          if (found) await this.adopt(this.sendable(order.id)!, found);
+        const target = this.sendable(order.id);
+        if (!target) continue; // withdrawn since the list was taken
+        if (!atBroker.has(target.clientOrderId)) {
+          const found = await this.broker.orderByClientId(target.clientOrderId as ClientOrderId);
+          if (found) await this.adopt(target, found);
           // The broker acknowledged it once and has no record of it now (a paper market that
           // restarted): by its word the order is not working any more.
-          else
-            await this.record(this.sendable(order.id)!, 'canceled', 'the broker has no record of this order any more');
+          else await this.record(target, 'canceled', 'the broker has no record of this order any more');
           result.adopted++;
         } else if (order.cancelRequested) {
           await this.cancelAtBroker(order.brokerOrderId!);
@@ -194,20 +207,40 @@ export class OrderLifecycle {
         throw new AppError('ORDER_NOT_CANCELABLE', `order ${order.id} is already ${order.status}`, {
           status: order.status,
         });
+      const carrier = carrierOf(this.service.state, order);
+      if (carrier === null) {
+        // The broker holds nothing for it (held or withdrawn in the internal book): it ends here.
+        await writer.append([
+          {
+            type: 'order_routed',
+            id: order.id,
+            action: 'cancel',
+            carrier: null,
+            qty: null,
+            for: null,
+            reason: 'canceled by its sleeve while it was not at the broker',
+            ts: this.clock.now().toISOString(),
+          },
+        ]);
+        return 'done' as const;
+      }
+      const route = routeOf(this.service.state, order);
       await writer.append([
         {
           type: 'order_updated',
           id: order.id,
           status: 'pending_cancel',
-          filledQty: order.filledQty,
+          filledQty: (order.filledQty - route.priorFilled) as typeof order.filledQty,
           filledAvgPrice: order.filledAvgPrice,
           brokerOrderId: order.brokerOrderId,
           reason: null,
+          ...(carrier !== order.id ? { carrier } : {}),
           ts: this.clock.now().toISOString(),
         },
       ]);
       return order.brokerOrderId;
     });
+    if (brokerId === 'done') return;
     if (brokerId === null) {
       // Not at the broker yet: whoever learns the broker id (the submit in flight, or a resolution
       // now) cancels it there. A touch also resolves it, so an order the broker never got is sent
@@ -239,7 +272,7 @@ export class OrderLifecycle {
   private async lookUpThenSend(target: Sendable): Promise<Outcome> {
     let found: BrokerOrder | undefined;
     try {
-      found = await this.broker.orderByClientId(target.id as ClientOrderId);
+      found = await this.broker.orderByClientId(target.clientOrderId as ClientOrderId);
     } catch (error) {
       throw unavailable(error, target.id, 'it stays pending until the broker answers');
     }
@@ -266,7 +299,7 @@ export class OrderLifecycle {
       // answer was lost): adopt it, never record it as refused.
       const known =
         error instanceof BrokerRejection && error.code === 'duplicate_client_order_id'
-          ? await this.broker.orderByClientId(target.id as ClientOrderId).catch(() => undefined)
+          ? await this.broker.orderByClientId(target.clientOrderId as ClientOrderId).catch(() => undefined)
           : undefined;
       if (known) {
         await this.adopt(target, known);
@@ -281,7 +314,7 @@ export class OrderLifecycle {
         });
       }
       try {
-        answer = await this.broker.orderByClientId(target.id as ClientOrderId);
+        answer = await this.broker.orderByClientId(target.clientOrderId as ClientOrderId);
       } catch {
         throw unavailable(error, target.id, 'it stays pending until the broker confirms it');
       }
@@ -293,25 +326,27 @@ export class OrderLifecycle {
 
   /** Journals the broker's verdict on an order it does not hold: its refusal, `expired` (never sent), `canceled` (forgotten). */
   private async record(target: Sendable, status: 'rejected' | 'expired' | 'canceled', reason: string): Promise<void> {
+    const prior = target.block ? ZERO : routeOf(this.service.state, target.order).priorFilled;
     await this.service.append([
       {
         type: 'order_updated',
         id: target.id,
         status,
-        filledQty: target.block ? ZERO : target.order.filledQty,
+        filledQty: target.block ? ZERO : ((target.order.filledQty - prior) as typeof prior),
         filledAvgPrice: target.block ? null : target.order.filledAvgPrice,
         brokerOrderId: target.order.brokerOrderId,
         reason,
+        ...(target.clientOrderId !== target.id ? { carrier: target.clientOrderId } : {}),
         ts: this.clock.now().toISOString(),
       },
     ]);
   }
 
   /** Journals the broker's view of `target`; then carries out a cancel that was waiting for the broker id. */
-  private async adopt(target: Sendable, answer: BrokerOrder): Promise<void> {
+  async adopt(target: Sendable, answer: BrokerOrder): Promise<void> {
     const { order } = target;
     const cancelNow = await this.service.exclusive(async (writer) => {
-      await writer.append([orderUpdatedFrom(target.id, answer, answer.updatedAt)]);
+      await writer.append([orderUpdatedFrom(target.id, answer, answer.updatedAt, target.clientOrderId)]);
       return order.cancelRequested && isOpen(order) && order.brokerOrderId !== null;
     });
     if (cancelNow) await this.cancelAtBroker(order.brokerOrderId!);

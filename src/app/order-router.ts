@@ -6,7 +6,7 @@
  * deployment's own orders; a cancel before the broker knows the order is carried out once it does.
  */
 import { randomInt } from 'node:crypto';
-import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul } from '../core/decimal.js';
+import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul, toPlain } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import { symbolProblem } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
@@ -24,6 +24,8 @@ import { AppError } from './errors.js';
 import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsOf } from './limits.js';
+import { type BookOrder, planPlacement, selfConflict } from '../core/internal-book.js';
+import { DEFAULT_BOOK, OrderBook } from './order-book.js';
 
 export interface RouterOptions {
   /** Safety margin on the reference price when reserving cash for a market buy. Default 0.02. */
@@ -55,6 +57,8 @@ export interface BlockOutcome {
 export class OrderRouter {
   /** The orders' lifecycle: sending, resolving unacknowledged orders, cancels. */
   readonly lifecycle: OrderLifecycle;
+  /** The internal book: what the broker sees of the sleeves' orders. */
+  readonly book: OrderBook;
 
   constructor(
     private readonly service: LedgerService,
@@ -63,8 +67,10 @@ export class OrderRouter {
     private readonly clock: Clock,
     private readonly options: RouterOptions = DEFAULT_ROUTER_OPTIONS,
     lifecycle: LifecycleOptions = DEFAULT_LIFECYCLE,
+    onError: (error: unknown) => void = (error) => console.error('subledger: internal book:', error),
   ) {
     this.lifecycle = new OrderLifecycle(service, broker, clock, lifecycle);
+    this.book = new OrderBook(service, broker, market, clock, this.lifecycle, onError, DEFAULT_BOOK);
   }
 
   /** The safety margin on market buys' reservations (0.02 = 2 %). */
@@ -101,7 +107,19 @@ export class OrderRouter {
       );
     const price = input.limitPrice ?? reference;
     const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
+    return this.book.lane(symbol, () => this.submitInLane(deployment, input, symbol, qty, price, reservePrice));
+  }
 
+  /** The rest of `submit`, in the symbol's lane: risk check, the book's plan, journal, send. */
+  private async submitInLane(
+    deployment: DeploymentId,
+    input: SubmitOrderInput,
+    symbol: Symbol,
+    qty: Dec,
+    price: Dec,
+    reservePrice: Dec,
+  ): Promise<OrderState> {
+    const cross = await this.book.reference(symbol);
     const fresh = await this.service.exclusive(async (writer) => {
       const again = this.byIdempotencyKey(deployment, input);
       if (again) return { order: again, fresh: false };
@@ -140,17 +158,75 @@ export class OrderRouter {
       // Alpaca cannot take the account's net position through zero in one order (FACTS §3): the
       // part that closes goes first; the rest is journaled now and sent once that part filled.
       const close = closingQty(netQuantity(state.ledger, symbol), input.side, qty);
+      const entry: BookOrder = {
+        id,
+        owner: deployment,
+        side: input.side,
+        type: input.type,
+        limitPrice: input.limitPrice ?? null,
+        remaining: close ?? qty,
+        createdAt: base.ts,
+        atBroker: false,
+        movable: true,
+      };
+      const book = this.book.entries(symbol);
+      const mine = selfConflict(entry, book);
+      if (mine) throw washTradeWithItself(mine, symbol);
+      const plan = cross ? planPlacement(entry, book, cross.price as Dec) : undefined;
+      const direct = !plan || (plan.kind === 'place' && plan.crosses.length === 0 && plan.withdraw.length === 0);
       const events: JournalEvent[] = [{ ...base, id, qty: close ?? qty, idempotencyKey: input.idempotencyKey ?? null }];
+      if (!direct)
+        events.push({
+          type: 'order_routed',
+          id,
+          action: 'hold',
+          carrier: null,
+          qty: null,
+          for: null,
+          reason: 'held in the internal book while its way to the broker is cleared',
+          ts: base.ts,
+        });
       if (close !== undefined) {
         const openId = makeClientOrderId(deployment, now.getTime(), randomInt(2 ** 40));
         events.push({ ...base, id: openId, qty: (qty - close) as Dec, idempotencyKey: null, after: id });
       }
       await writer.append(events);
-      return { order: this.service.state.orders.get(id)!, fresh: true };
+      return { order: this.service.state.orders.get(id)!, fresh: true, direct };
     });
     if (!fresh.fresh) return this.settled(fresh.order); // an idempotent retry raced this one
-    await this.lifecycle.dispatch(fresh.order.id);
+    try {
+      if (fresh.direct) await this.lifecycle.dispatch(fresh.order.id);
+      else await this.book.place(fresh.order.id);
+    } catch (error) {
+      throw this.withOthersNamed(error, fresh.order);
+    }
     return fresh.order;
+  }
+
+  /**
+   * A broker refusal that other sleeves may have caused (wash trade, quantity available, flip)
+   * names them: which deployments hold orders or a position in the symbol (never their orders).
+   */
+  private withOthersNamed(error: unknown, order: OrderState): unknown {
+    if (!(error instanceof AppError) || error.code !== 'BROKER_REJECTED') return error;
+    const code = String((error.details as Record<string, unknown> | undefined)?.broker_code ?? '');
+    if (!ACCOUNT_RULES.has(code)) return error;
+    const state = this.service.state;
+    const others = new Set<string>();
+    // A wash trade is about open orders only; quantity available and flips about positions too.
+    if (code === 'insufficient_qty' || code === 'position_flip')
+      for (const [deployment, sleeve] of state.ledger.sleeves)
+        if (deployment !== order.deployment && (sleeve.positions.get(order.symbol)?.qty ?? 0n) !== 0n)
+          others.add(deployment);
+    for (const o of state.orders.values())
+      if (o.symbol === order.symbol && o.deployment !== order.deployment && isOpen(o)) others.add(o.deployment);
+    if (others.size === 0) return error;
+    const names = [...others].sort();
+    return new AppError(
+      'BROKER_REJECTED',
+      `${error.message} (on this shared account, ${names.join(', ')} also ${names.length === 1 ? 'holds' : 'hold'} orders or a position in ${order.symbol})`,
+      { ...(error.details as Record<string, unknown>), other_deployments: names },
+    );
   }
 
   /**
@@ -178,9 +254,9 @@ export class OrderRouter {
         continue;
       dependents.delete(before);
       if (first.status === 'filled')
-        // It may have been sent before a restart: resolve looks it up first, and sends it only if the
-        // broker does not have it. A refusal is journaled by the lifecycle.
-        await this.lifecycle.resolve(next.id).catch(() => undefined);
+        // It may have been sent before a restart: the book looks it up first, and places it only if
+        // the broker does not have it. A refusal is journaled by the lifecycle.
+        await this.book.place(next.id, { lookUpFirst: true }).catch(() => undefined);
       else
         await this.record(next, 'rejected', `the close leg ${before} ended ${first.status}; the open leg was not sent`);
     }
@@ -238,6 +314,11 @@ export class OrderRouter {
     const price = request.limitPrice ?? reference;
     const reservePrice =
       side === 'buy' ? (request.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec)) : price;
+    return this.book.lane(symbol, () => this.submitBlockInLane(request, price, reservePrice));
+  }
+
+  private async submitBlockInLane(request: BlockRequest, price: Dec, reservePrice: Dec): Promise<BlockOutcome> {
+    const { symbol, side } = request;
     const refused: { deployment: DeploymentId; code: string; message: string }[] = [];
     const block = await this.service.exclusive(async (writer) => {
       const state = this.service.state;
@@ -289,6 +370,7 @@ export class OrderRouter {
       return { id, qty };
     });
     if (!block) return { blockId: null, refused };
+    await this.book.clearWayFor(block.id);
     // A refusal or an unreachable broker is journaled (or left to resolve) by the lifecycle; the
     // rebalance reads the outcome from the block's children.
     await this.lifecycle.dispatch(block.id).catch(() => undefined);
@@ -305,7 +387,11 @@ export class OrderRouter {
     });
   }
 
-  /** Cancels one of `deployment`'s own open orders. */
+  /**
+   * Cancels one of `deployment`'s own open orders. Not in the symbol's lane: a cancel must not wait
+   * for a slow broker answer to another order; the lifecycle decides in the writer's section
+   * whether the broker holds it (pending_cancel, carried out there) or not (canceled here).
+   */
   async cancel(deployment: DeploymentId, orderId: string): Promise<OrderState> {
     const order = this.service.state.orders.get(orderId);
     if (!order || order.deployment !== deployment)
@@ -313,6 +399,24 @@ export class OrderRouter {
     await this.lifecycle.requestCancel(order);
     return order;
   }
+}
+
+/** The broker's account-wide rules (the codes of src/sim/rejections.ts) another sleeve can trip. */
+const ACCOUNT_RULES: ReadonlySet<string> = new Set([
+  'wash_trade',
+  'insufficient_qty',
+  'position_flip',
+  'opposite_order_open',
+]);
+
+/** WASH_TRADE: a sleeve's order that could trade against its own open order (Alpaca refuses it too). */
+function washTradeWithItself(mine: BookOrder, symbol: Symbol): AppError {
+  const what = mine.type === 'market' ? 'market' : `limit ${toPlain(mine.limitPrice!)}`;
+  return new AppError(
+    'WASH_TRADE',
+    `WASH_TRADE: this order could trade against your own open ${mine.side} order ${mine.id} (${what}) in ${symbol}; cancel it first, or send one order for the net`,
+    { order_id: mine.id },
+  );
 }
 
 /** When `qty` on `side` would take the account's `net` position through zero: the part that closes it. */

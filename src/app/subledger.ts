@@ -28,7 +28,7 @@ import type {
   TradePage,
   TradeQueryInput,
 } from './api.js';
-import type { BrokerPort, MarketDataPort } from './broker-port.js';
+import { type BrokerPort, type MarketDataPort, TERMINAL_STATUSES } from './broker-port.js';
 import type { Clock } from './clock-port.js';
 import { AppError } from './errors.js';
 import { idempotencyKeyProblem } from './journal-bounds.js';
@@ -40,6 +40,7 @@ import type { MarketHours } from './market-hours.js';
 import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './order-router.js';
 import type { SweepResult } from './order-lifecycle.js';
 import { PriceUpdater } from './price-updater.js';
+import { carrierOf, routeOf } from './order-routes.js';
 import { type PositionView, sleeveSummaryView, sleeveView } from './views.js';
 
 export interface SubledgerOptions {
@@ -77,6 +78,11 @@ export class Subledger implements SubledgerApi {
       options.market,
       options.clock,
       options.router ?? DEFAULT_ROUTER_OPTIONS,
+      undefined,
+      (error) =>
+        options.log
+          ? options.log('error', `internal book: ${(error as Error).message}`)
+          : console.error('subledger: internal book:', error),
     );
     this.prices = new PriceUpdater({
       service: options.service,
@@ -95,7 +101,11 @@ export class Subledger implements SubledgerApi {
     this.unsubscribe = this.broker.subscribe(async (report) => {
       try {
         await bookReport(this.service, report);
-        await this.router.releaseWaiting(report.order.clientOrderId);
+        await this.router.releaseWaiting(
+          this.service.state.carriers.get(report.order.clientOrderId) ?? report.order.clientOrderId,
+        );
+        // A broker order that ended may have been in the way of orders the internal book holds.
+        if (TERMINAL_STATUSES.has(report.order.status)) this.router.book.schedule(report.order.symbol);
       } catch (error) {
         (this.options.onError ?? ((e) => console.error('subledger: could not book a report:', e)))(error);
         // Rethrown so a broker that can (Alpaca) keeps the report and delivers it again later
@@ -107,6 +117,7 @@ export class Subledger implements SubledgerApi {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    await this.router.book.idle();
   }
 
   private async ensureHouse(): Promise<void> {
@@ -422,12 +433,12 @@ export class Subledger implements SubledgerApi {
 
   async submitOrder(id: DeploymentId, input: SubmitOrderInput): Promise<OrderView> {
     this.requireDeployment(id);
-    return orderView(await this.router.submit(id, input));
+    return this.orderView(await this.router.submit(id, input));
   }
 
   async cancelOrder(id: DeploymentId, orderId: string): Promise<OrderView> {
     this.requireDeployment(id);
-    return orderView(await this.router.cancel(id, orderId));
+    return this.orderView(await this.router.cancel(id, orderId));
   }
 
   async resolveOrders(id: DeploymentId, waitMs = 2000): Promise<void> {
@@ -442,15 +453,25 @@ export class Subledger implements SubledgerApi {
   }
 
   /** Resolves every order the broker has not acknowledged, or no longer has open (start-up, and on a period). */
-  resolveAllOrders(): Promise<SweepResult> {
-    return this.router.lifecycle.sweep();
+  async resolveAllOrders(): Promise<SweepResult> {
+    const result = await this.router.lifecycle.sweep();
+    await this.router.book.resume(); // withdrawals a stop cut off, and held orders that can go now
+    return result;
   }
 
   listOrders(id: DeploymentId, query: { status: 'open' | 'closed' | 'all'; limit: number }): OrderView[] {
     this.requireDeployment(id);
     const all = this.service.state.ordersByDeployment.get(id) ?? [];
     const chosen = all.filter((o) => query.status === 'all' || (query.status === 'open') === isOpen(o));
-    return chosen.slice(-query.limit).reverse().map(orderView);
+    return chosen
+      .slice(-query.limit)
+      .reverse()
+      .map((o) => this.orderView(o));
+  }
+
+  private orderView(order: OrderState): OrderView {
+    const state = this.service.state;
+    return orderView(order, routeOf(state, order).crossed, isOpen(order) && carrierOf(state, order) !== null);
   }
 
   async account(): Promise<AccountView> {
@@ -510,7 +531,7 @@ export class Subledger implements SubledgerApi {
   }
 }
 
-export function orderView(o: OrderState): OrderView {
+export function orderView(o: OrderState, crossed: Dec = ZERO, atBroker = false): OrderView {
   return {
     id: o.id,
     deployment_id: o.deployment,
@@ -526,6 +547,8 @@ export function orderView(o: OrderState): OrderView {
     filled_avg_price: o.filledAvgPrice === null ? null : toPlain(o.filledAvgPrice),
     reserved_cash: toPlain(reservedCash(o)),
     reserved_qty: toPlain(o.side === 'sell' && isOpen(o) ? ((o.qty - o.filledQty) as Dec) : ZERO),
+    crossed_qty: toPlain(crossed),
+    at_broker: atBroker,
     reason: o.reason,
     idempotency_key: o.idempotencyKey,
     created_at: o.createdAt,

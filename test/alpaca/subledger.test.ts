@@ -15,7 +15,7 @@ import { AppError } from '../../src/app/errors.js';
 import { LedgerService } from '../../src/app/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
 import { dec } from '../../src/core/decimal.js';
-import type { DeploymentId } from '../../src/core/ids.js';
+import { type ClientOrderId, type DeploymentId, HOUSE, type Symbol } from '../../src/core/ids.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { START, adapterFor, memoryCursors, waitFor } from './helpers.js';
@@ -111,23 +111,30 @@ for (const fillActivityIds of ['execution_id', 'independent'] as const)
     });
 
     it("a wash-trade refusal marks the order rejected with the broker's words and frees its cash", async () => {
-      await run.app.submitOrder(A, {
-        symbol: 'AAPL',
+      // An order placed at the broker by hand (not through Subledger): the house's, which the
+      // internal book never moves, so the broker judges B's order against it.
+      const manual = emulator.control.venue.submit({
+        clientOrderId: 'by-hand-1' as ClientOrderId,
+        symbol: 'AAPL' as Symbol,
         side: 'sell',
         qty: dec('5'),
         type: 'limit',
         limitPrice: dec('1000'),
         timeInForce: 'gtc',
       });
+      assert.ok(manual.ok);
+      if (!manual.ok) return;
+      await run.settle();
       await assert.rejects(
         run.app.submitOrder(B, { symbol: 'AAPL', side: 'buy', qty: dec('1'), type: 'market', timeInForce: 'day' }),
         (e: unknown) => {
           assert.ok(e instanceof AppError);
           assert.equal(e.code, 'BROKER_REJECTED');
           assert.deepEqual(
-            [e.details.broker_code, e.details.broker_message],
-            ['wash_trade', 'potential wash trade detected. use complex orders'],
+            [e.details.broker_code, e.details.broker_message, e.details.other_deployments],
+            ['wash_trade', 'potential wash trade detected. use complex orders', ['house']],
           );
+          assert.match(e.message, /\(on this shared account, house also holds orders or a position in AAPL\)$/);
           return true;
         },
       );
@@ -137,8 +144,10 @@ for (const fillActivityIds of ['execution_id', 'independent'] as const)
         ['rejected', 'potential wash trade detected. use complex orders'],
       );
       assert.equal(run.app.metrics(B).reserved_cash, '0');
-      await run.app.cancelOrder(A, openOrders(A)[0]!.id);
-      await waitFor(() => openOrders(A).length === 0, 'the cancel to be booked');
+      assert.ok(emulator.control.venue.cancel(manual.order.id).ok);
+      const houseOpen = () =>
+        [...run.app.service.state.orders.values()].some((o) => o.deployment === HOUSE && o.status !== 'canceled');
+      await waitFor(() => !houseOpen(), 'the cancel to be booked');
     });
 
     it('a crash while fills arrive, then a restart: nothing lost, nothing doubled', async () => {

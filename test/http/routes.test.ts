@@ -141,6 +141,8 @@ test("seed 000: metrics, positions and trades show only the deployment's own sle
     filled_avg_price: null,
     reserved_cash: plain(mul(mul(dec('10'), quoted), dec('1.02'))), // last price × qty × 1.02
     reserved_qty: '0',
+    crossed_qty: '0',
+    at_broker: true,
     reason: null,
     idempotency_key: null,
     created_at: T0,
@@ -317,7 +319,13 @@ test('orders: a resting limit order is listed open, canceled by DELETE, then lis
   assert.deepEqual(await listed(), []);
   assert.deepEqual(await listed('?status=closed&limit=5'), [[order.id, 'canceled']]);
   const closed = ((await fx.call(own, { url: '/deployments/alpha/orders?status=closed' })).body as object[])[0];
-  assert.deepEqual(closed, { ...order, status: 'canceled', reserved_cash: '0', reason: 'canceled by request' });
+  assert.deepEqual(closed, {
+    ...order,
+    status: 'canceled',
+    reserved_cash: '0',
+    at_broker: false,
+    reason: 'canceled by request',
+  });
   assert.equal(
     ((await fx.call(own, { url: '/deployments/alpha/metrics' })).body as { reserved_cash: string }).reserved_cash,
     '0',

@@ -366,6 +366,8 @@ test('a valid order with time_in_force omitted reaches the app as day, decimals 
     filled_avg_price: null,
     reserved_cash: '0.00000014999',
     reserved_qty: '0',
+    crossed_qty: '0',
+    at_broker: true,
     reason: null,
     idempotency_key: 'k-1',
     created_at: T0,

@@ -163,6 +163,8 @@ export const orderSchema = named(
     filled_avg_price: decimal.nullable(),
     reserved_cash: decimal,
     reserved_qty: decimal,
+    crossed_qty: decimal,
+    at_broker: z.boolean(),
     reason: z.string().nullable(),
     idempotency_key: z.string().nullable(),
     created_at: time,

@@ -1,0 +1,390 @@
+/**
+ * The internal book at work (the rules are src/core/internal-book.ts; the journal side is
+ * order-routes.ts): it places the sleeves' orders at the broker so that the broker never holds two
+ * of our orders that could trade against each other. An order that meets another sleeve's order
+ * is crossed inside at the reference price when that price suits both; what is left goes to the
+ * broker, after the resting orders in its way are withdrawn (a marketable order), or waits in the
+ * book (one that is not). Withdrawn and held orders stay working in their sleeves and are placed
+ * again as soon as nothing is in their way: after every report that ends a broker order, at
+ * start-up and on each sweep.
+ *
+ * Entry points: `OrderBook` — `lane` (the symbol's one-at-a-time lane), `entries`, `place`,
+ * `placeHeld`, `schedule`, `clearWayFor` (a block order), `resume`, `idle`.
+ * Invariants: every decision for a symbol runs in its lane, from the look at the book to the
+ * broker's answer; each step is journaled before it acts (hold, withdraw, carry) or in the same
+ * batch as its effect (a cross and its fill), so after a crash the journal says where each order
+ * stands and `resume` carries on; a withdrawal ends only on the broker's word (its order is seen
+ * canceled or filled), never on a timeout.
+ */
+import { randomInt } from 'node:crypto';
+import { type FillId, HOUSE, type Symbol } from '../core/ids.js';
+import { type BookOrder, type Placement, byArrival, interacts, planPlacement } from '../core/internal-book.js';
+import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
+import { type BrokerPort, BrokerRejection, type MarketDataPort, quoteMid } from './broker-port.js';
+import { makeClientOrderId } from './client-order-id.js';
+import type { Clock } from './clock-port.js';
+import type { JournalEvent } from './journal-codec.js';
+import type { LedgerService } from './ledger-service.js';
+import { type OrderLifecycle, unavailable } from './order-lifecycle.js';
+import { carrierOf, routeOf } from './order-routes.js';
+import { SymbolLocks } from './symbol-locks.js';
+import type { BrokerOrderId, ClientOrderId } from '../core/ids.js';
+
+export interface BookOptions {
+  /** How long a withdrawal waits for the broker to confirm its cancel before giving up for now (ms). Default 15 s. */
+  readonly withdrawTimeoutMs: number;
+  /** The first pause between looks at an order being withdrawn (doubles up to 250 ms). Default 5 ms. */
+  readonly pollMs: number;
+}
+
+export const DEFAULT_BOOK: BookOptions = { withdrawTimeoutMs: 15_000, pollMs: 5 };
+
+/** The price internal crosses are done at: the quote midpoint, else the last trade. */
+export interface CrossReference {
+  readonly price: bigint;
+  readonly source: 'quote_mid' | 'last_trade';
+}
+
+export class OrderBook {
+  private readonly locks = new SymbolLocks();
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(
+    private readonly service: LedgerService,
+    private readonly broker: BrokerPort,
+    private readonly market: MarketDataPort,
+    private readonly clock: Clock,
+    private readonly lifecycle: OrderLifecycle,
+    private readonly onError: (error: unknown) => void,
+    private readonly options: BookOptions = DEFAULT_BOOK,
+  ) {}
+
+  /** Runs `work` alone in `symbol`'s lane (re-entrant). */
+  lane<T>(symbol: Symbol, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(symbol, work);
+  }
+
+  /** The working orders of `symbol` as the book sees them (open legs still waiting for their close leg left out). */
+  entries(symbol: Symbol): BookOrder[] {
+    const state = this.service.state;
+    const waiting = new Set(state.dependents.values());
+    const out: BookOrder[] = [];
+    for (const order of state.orders.values()) {
+      if (order.symbol !== symbol || !isOpen(order) || waiting.has(order.id) || this.inBlock(order)) continue;
+      // The house's orders were placed outside Subledger (by hand, another tool): never moved; the
+      // broker judges them, and a refusal they cause names the house.
+      if (order.deployment === HOUSE) continue;
+      out.push(this.entryOf(order));
+    }
+    for (const block of state.blocks.values()) {
+      const first = state.orders.get(block.children[0]!);
+      if (block.symbol !== symbol || !first || !isOpen(first)) continue;
+      const booked = [...block.booked.values()].reduce((a, b) => a + b, 0n);
+      out.push({
+        id: block.id,
+        owner: block.id,
+        side: block.side,
+        type: first.orderType,
+        limitPrice: first.limitPrice,
+        remaining: (block.qty - booked) as BookOrder['remaining'],
+        createdAt: first.createdAt,
+        atBroker: true,
+        movable: false,
+      });
+    }
+    return out;
+  }
+
+  /** `order` as a book entry. */
+  entryOf(order: OrderState): BookOrder {
+    return {
+      id: order.id,
+      owner: order.deployment,
+      side: order.side,
+      type: order.orderType,
+      limitPrice: order.limitPrice,
+      remaining: remainingQty(order),
+      createdAt: order.createdAt,
+      atBroker: carrierOf(this.service.state, order) !== null,
+      movable: !order.cancelRequested,
+    };
+  }
+
+  /** The reference price for crosses in `symbol`, or undefined without market data. */
+  async reference(symbol: Symbol): Promise<CrossReference | undefined> {
+    const quote = (await this.market.latest([symbol])).get(symbol);
+    const mid = quoteMid(quote);
+    if (mid !== undefined) return { price: mid, source: 'quote_mid' };
+    return quote?.last !== undefined ? { price: quote.last, source: 'last_trade' } : undefined;
+  }
+
+  /**
+   * Places an open order that the broker holds nothing for (held, withdrawn, or an open leg just
+   * released): crosses, withdrawals, then the broker or the book. `lookUpFirst`: the order may
+   * have been sent before a restart under its own id (an open leg): the broker is asked first.
+   * Throws what sending throws (BROKER_REJECTED, BROKER_UNAVAILABLE); a withdrawal the broker does
+   * not confirm in time leaves the order held, to be placed again later.
+   */
+  async place(orderId: string, options: { lookUpFirst?: boolean } = {}): Promise<void> {
+    const order = this.service.state.orders.get(orderId);
+    if (!order) return;
+    await this.lane(order.symbol, async () => {
+      if (options.lookUpFirst && (await this.adoptIfSent(order))) return;
+      const reference = await this.reference(order.symbol);
+      if (reference) await this.placeLocked(order, reference);
+      else await this.lifecycle.resolve(order.id); // no price to plan with: as before the book
+    });
+  }
+
+  /** An open leg sent before a restart: adopted from the broker. */
+  private async adoptIfSent(order: OrderState): Promise<boolean> {
+    const target = this.lifecycle.sendable(order.id);
+    if (!target) return false;
+    const found = await this.broker.orderByClientId(target.clientOrderId as ClientOrderId);
+    if (found) await this.lifecycle.adopt(target, found);
+    return found !== undefined;
+  }
+
+  private async placeLocked(order: OrderState, reference: CrossReference): Promise<void> {
+    for (let round = 0; round < 20 && isOpen(order); round++) {
+      const plan = planPlacement(this.entryOf(order), this.entries(order.symbol), reference.price as never);
+      const atBrokerNow = carrierOf(this.service.state, order) !== null;
+      if (atBrokerNow && order.brokerOrderId === null && isDirect(plan, order)) {
+        await this.lifecycle.dispatch(order.id); // never sent, nothing in its way: as it is
+        return;
+      }
+      if (atBrokerNow) {
+        if (order.brokerOrderId !== null) return; // already at the broker (placed meanwhile)
+        await this.journal([this.routed(order, 'hold', null, null, holdReason(plan))]);
+      }
+      if (plan.withdraw.length > 0) {
+        for (const other of plan.withdraw) await this.withdraw(other, order.id);
+        continue; // the book changed: plan again
+      }
+      if (plan.crosses.length > 0) await this.cross(order, plan, reference);
+      if (!isOpen(order)) return;
+      if (plan.kind === 'place') {
+        const carrier = this.nextCarrier(order);
+        await this.journal([this.routed(order, 'carry', carrier, remainingQty(order), null)]);
+        await this.lifecycle.dispatch(order.id);
+      } else if (order.timeInForce === 'ioc') {
+        await this.journal([
+          this.routed(order, 'expire', null, null, 'immediate-or-cancel: nothing could fill it without waiting'),
+        ]);
+      } else if (order.reason !== holdReason(plan)) {
+        await this.journal([this.routed(order, 'hold', null, null, holdReason(plan))]);
+      }
+      return;
+    }
+  }
+
+  /** Journals the crosses of `plan` for `order`, each with the fill that books it (no fee, no broker). */
+  private async cross(order: OrderState, plan: Placement, reference: CrossReference): Promise<void> {
+    const ts = this.clock.now().toISOString();
+    const events: JournalEvent[] = [];
+    for (const { against, qty } of plan.crosses) {
+      const other = this.service.state.orders.get(against.id)!;
+      const [buy, sell] = order.side === 'buy' ? [order, other] : [other, order];
+      const id = `x.${Date.parse(ts).toString(36)}${randomInt(2 ** 40).toString(36)}` as FillId;
+      const price = reference.price as typeof qty;
+      events.push(
+        {
+          type: 'fill',
+          id,
+          symbol: order.symbol,
+          price,
+          ts,
+          legs: [
+            { deployment: buy.deployment, side: 'buy', qty, fee: 0n as typeof qty, feeCurrency: 'quote' },
+            { deployment: sell.deployment, side: 'sell', qty, fee: 0n as typeof qty, feeCurrency: 'quote' },
+          ],
+        },
+        {
+          type: 'order_crossed',
+          id,
+          symbol: order.symbol,
+          buyOrder: buy.id,
+          sellOrder: sell.id,
+          qty,
+          price,
+          source: reference.source,
+          ts,
+        },
+      );
+    }
+    await this.journal(events);
+  }
+
+  /**
+   * Withdraws `entry`'s broker order to make way for order `forId`: journaled, cancelled at the
+   * broker, then looked at until the broker says it ended (canceled, or filled meanwhile).
+   */
+  private async withdraw(entry: BookOrder, forId: string): Promise<void> {
+    const order = this.service.state.orders.get(entry.id)!;
+    const route = routeOf(this.service.state, order);
+    if (route.carrier === null) return;
+    if (route.withdrawingFor === null)
+      await this.journal([this.routed(order, 'withdraw', route.carrier, null, null, forId)]);
+    await this.finishWithdrawal(order);
+  }
+
+  private async finishWithdrawal(order: OrderState): Promise<void> {
+    const carrier = carrierOf(this.service.state, order);
+    if (carrier === null || !isOpen(order)) return;
+    const target = this.lifecycle.sendable(order.id)!;
+    let found = await this.broker.orderByClientId(carrier as ClientOrderId).catch((error: unknown) => {
+      throw unavailable(error, order.id, 'its withdrawal is journaled and will be finished later');
+    });
+    if (!found) {
+      // The broker never got it: it is withdrawn before it was sent.
+      await this.journal([
+        {
+          type: 'order_updated',
+          id: order.id,
+          status: 'canceled',
+          filledQty: (order.filledQty - routeOf(this.service.state, order).priorFilled) as typeof order.filledQty,
+          filledAvgPrice: null,
+          brokerOrderId: null,
+          reason: 'withdrawn before it reached the broker',
+          ...(carrier !== order.id ? { carrier } : {}),
+          ts: this.clock.now().toISOString(),
+        },
+      ]);
+      return;
+    }
+    if (!isTerminal(found.status as never))
+      await this.broker.cancel(found.brokerOrderId as BrokerOrderId).catch((error: unknown) => {
+        if (!(error instanceof BrokerRejection)) throw unavailable(error, order.id, 'its withdrawal will be retried');
+      });
+    const deadline = Date.now() + this.options.withdrawTimeoutMs;
+    for (let pause = this.options.pollMs; ; pause = Math.min(pause * 2, 250)) {
+      await this.lifecycle.adopt(target, found);
+      if (isTerminal(found.status as never)) return;
+      if (Date.now() > deadline)
+        throw unavailable(new Error('the broker did not confirm the cancel in time'), order.id, 'withdrawal pending');
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      found = (await this.broker.orderByClientId(carrier as ClientOrderId)) ?? found;
+    }
+  }
+
+  /** Places every held or withdrawn order of `symbol` that can go now, best first. Never throws. */
+  async placeHeld(symbol: Symbol): Promise<void> {
+    await this.lane(symbol, async () => {
+      const reference = await this.reference(symbol).catch(() => undefined);
+      if (!reference) return;
+      const held = this.heldOrders(symbol).sort((a, b) => byArrival(this.entryOf(a), this.entryOf(b)));
+      for (const order of held) {
+        try {
+          await this.placeLocked(order, reference);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    });
+  }
+
+  private heldOrders(symbol: Symbol): OrderState[] {
+    const state = this.service.state;
+    return [...state.orders.values()].filter(
+      (o) =>
+        o.symbol === symbol &&
+        isOpen(o) &&
+        o.deployment !== HOUSE &&
+        carrierOf(state, o) === null &&
+        !o.cancelRequested,
+    );
+  }
+
+  /** Places the held orders of `symbol` in the background (after a report that ended a broker order). */
+  schedule(symbol: Symbol): void {
+    const task = this.placeHeld(symbol).finally(() => this.background.delete(task));
+    this.background.add(task);
+  }
+
+  /**
+   * Clears the way for block order `blockId`, journaled and about to be sent: withdraws every
+   * sleeve's order at the broker that could trade against it (each is placed again when the block
+   * is done). Call it in the symbol's lane. A withdrawal that fails is logged; the block goes anyway.
+   */
+  async clearWayFor(blockId: string): Promise<void> {
+    const block = this.service.state.blocks.get(blockId);
+    if (!block) return;
+    const entries = this.entries(block.symbol);
+    const mine = entries.find((e) => e.id === blockId);
+    if (!mine) return;
+    for (const other of entries)
+      if (other.owner !== blockId && other.atBroker && other.movable && interacts(other, mine))
+        await this.withdraw(other, blockId).catch(this.onError);
+  }
+
+  /** Start-up and each sweep: finishes withdrawals a stop cut off, then places every held order. */
+  async resume(): Promise<void> {
+    const state = this.service.state;
+    const symbols = new Set<Symbol>();
+    for (const order of state.orders.values()) {
+      if (!isOpen(order)) continue;
+      const route = state.routes.get(order.id);
+      if (!route) continue;
+      symbols.add(order.symbol);
+      if (route.withdrawingFor !== null && route.carrier !== null)
+        await this.lane(order.symbol, () => this.finishWithdrawal(order)).catch(this.onError);
+    }
+    for (const symbol of symbols) await this.placeHeld(symbol);
+  }
+
+  /** Resolves when every background placement has finished. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  private inBlock(order: OrderState): boolean {
+    const at = order.id.lastIndexOf(':');
+    return at > 0 && this.service.state.blocks.has(order.id.slice(0, at));
+  }
+
+  private nextCarrier(order: OrderState): string {
+    const state = this.service.state;
+    if (order.brokerOrderId === null && !state.carriers.has(order.id)) return order.id;
+    return makeClientOrderId(order.deployment, this.clock.now().getTime(), randomInt(2 ** 40));
+  }
+
+  private routed(
+    order: OrderState,
+    action: 'hold' | 'carry' | 'withdraw' | 'expire',
+    carrier: string | null,
+    qty: OrderState['qty'] | null,
+    reason: string | null,
+    forId: string | null = null,
+  ): JournalEvent {
+    return {
+      type: 'order_routed',
+      id: order.id,
+      action,
+      carrier,
+      qty,
+      for: forId,
+      reason,
+      ts: this.clock.now().toISOString(),
+    };
+  }
+
+  private async journal(events: readonly JournalEvent[]): Promise<void> {
+    if (events.length > 0) await this.service.append(events);
+  }
+}
+
+/** Whether a never-sent order can go to the broker as it is: nothing to cross, nothing in its way. */
+function isDirect(plan: Placement, order: OrderState): boolean {
+  return (
+    plan.kind === 'place' &&
+    plan.crosses.length === 0 &&
+    plan.withdraw.length === 0 &&
+    plan.sendQty === remainingQty(order)
+  );
+}
+
+function holdReason(plan: Placement): string {
+  return plan.kind === 'hold'
+    ? 'held in the internal book: another sleeve’s order at the broker could trade against it; it goes to the broker when that order is done'
+    : 'held in the internal book while the way to the broker is cleared';
+}

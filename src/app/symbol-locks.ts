@@ -1,0 +1,29 @@
+/**
+ * One lane per symbol: the internal book's decisions for a symbol (placing an order, withdrawing
+ * and restoring others, sending a block) run one at a time, from the look at the book to the
+ * broker's answer, so two decisions never see the same book and both send. Re-entrant: work that
+ * already holds a symbol's lane (and whatever it awaits) runs at once instead of waiting for itself.
+ *
+ * Entry point: `SymbolLocks.run(symbol, work)`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export class SymbolLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly held = new AsyncLocalStorage<ReadonlySet<string>>();
+
+  /** Runs `work` when nothing else runs for `symbol`; its result or error is passed on. */
+  run<T>(symbol: string, work: () => Promise<T>): Promise<T> {
+    const mine = this.held.getStore();
+    if (mine?.has(symbol)) return work();
+    const previous = this.tails.get(symbol) ?? Promise.resolve();
+    const holding = new Set(mine ?? []).add(symbol);
+    const result = previous.then(() => this.held.run(holding, work));
+    const tail = result.catch(() => undefined);
+    this.tails.set(symbol, tail);
+    void tail.then(() => {
+      if (this.tails.get(symbol) === tail) this.tails.delete(symbol);
+    });
+    return result;
+  }
+}

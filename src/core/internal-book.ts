@@ -1,0 +1,142 @@
+/**
+ * The internal book (DESIGN.md §8): per symbol, the sleeves' working orders, and the one place that
+ * decides what the broker sees. One account at Alpaca refuses an order that could trade against
+ * an open opposite order of the same account (its wash-trade rule); here the sleeves' orders are
+ * matched with each other first, and only what cannot meet inside is placed at the broker, so
+ * that the broker never holds two of our orders that could interact.
+ *
+ * Entry points: `interacts` (Alpaca's rule for two opposite orders), `acceptsPrice`, `byPriority`
+ * (who is matched first), `byArrival`, `planPlacement` (an order's way to the broker: crosses, withdrawals,
+ * send or hold), `selfConflict`.
+ * The rules (docs/decisions/0004-internal-book.md):
+ * - An order is crossed against other sleeves' opposite working orders only at the reference
+ *   price, and only when that price satisfies both (a market order accepts any price; a buy limit
+ *   accepts prices ≤ it, a sell limit prices ≥ it). So no sleeve ever trades worse than its limit
+ *   nor worse than the reference price it would have got.
+ * - Candidates are matched in priority: market orders first, then the best limit, then the
+ *   oldest, then the id (a total order, so the same book always gives the same plan).
+ * - What is left after crossing goes to the broker when nothing there could interact with it.
+ *   Otherwise a marketable order (one that accepts the reference price) has the conflicting
+ *   resting orders withdrawn (they stay working in their sleeves and are restored when it is
+ *   done); a non-marketable one is held in the book until the conflict ends (time priority: the
+ *   resting order was there first). An order of a block (several sleeves' net order) is never
+ *   withdrawn: a new order waits for it.
+ * Invariant: pure; the plan depends only on the arguments.
+ */
+import { type Dec, ZERO, min } from './decimal.js';
+import type { Side } from './events.js';
+
+/** A working order as the book sees it. */
+export interface BookOrder {
+  readonly id: string;
+  /** The sleeve it belongs to; a block order's is its own id (it belongs to no one sleeve). */
+  readonly owner: string;
+  readonly side: Side;
+  readonly type: 'market' | 'limit';
+  readonly limitPrice: Dec | null;
+  /** What is still to fill. */
+  readonly remaining: Dec;
+  /** Time priority (ISO time the order was accepted). */
+  readonly createdAt: string;
+  /** Whether a broker order for it may be open at the broker now. */
+  readonly atBroker: boolean;
+  /** Whether it may be crossed or withdrawn (false for a block order, or an order being cancelled). */
+  readonly movable: boolean;
+}
+
+/** One internal match: `qty` of the incoming order against `against`. */
+export interface PlannedCross {
+  readonly against: BookOrder;
+  readonly qty: Dec;
+}
+
+export type Placement =
+  /** Cross these (their broker orders must be withdrawn first: `withdraw`), then send `sendQty`. */
+  | {
+      readonly kind: 'place';
+      readonly crosses: readonly PlannedCross[];
+      /** At-broker orders to withdraw before anything else: those to cross, and those in the way. */
+      readonly withdraw: readonly BookOrder[];
+      /** What goes to the broker after the crosses (0: nothing). */
+      readonly sendQty: Dec;
+    }
+  /** Keep it in the book, not at the broker, until `blockers` are done. */
+  | {
+      readonly kind: 'hold';
+      readonly crosses: readonly PlannedCross[];
+      readonly withdraw: readonly BookOrder[];
+      readonly blockers: readonly BookOrder[];
+    };
+
+/** Alpaca's rule (FACTS §4): could these two orders of one account trade against each other? */
+export function interacts(a: BookOrder, b: BookOrder): boolean {
+  if (a.side === b.side) return false;
+  if (a.type === 'market' || b.type === 'market') return true;
+  const buy = a.side === 'buy' ? a : b;
+  const sell = a.side === 'buy' ? b : a;
+  return buy.limitPrice! >= sell.limitPrice!;
+}
+
+/** Whether `order` accepts a trade at `price` (its limit allows it; a market order accepts any). */
+export function acceptsPrice(order: Pick<BookOrder, 'side' | 'type' | 'limitPrice'>, price: Dec): boolean {
+  if (order.type === 'market') return true;
+  return order.side === 'buy' ? price <= order.limitPrice! : price >= order.limitPrice!;
+}
+
+/**
+ * Matching priority among orders of ONE side: market first, then the best limit (highest buy,
+ * lowest sell), then the oldest, then the id. Across sides "best limit" means nothing: use `byArrival`.
+ */
+export function byPriority(a: BookOrder, b: BookOrder): number {
+  if (a.type !== b.type) return a.type === 'market' ? -1 : 1;
+  if (a.type === 'limit' && a.limitPrice !== b.limitPrice) {
+    const better = a.side === 'buy' ? a.limitPrice! > b.limitPrice! : a.limitPrice! < b.limitPrice!;
+    return better ? -1 : 1;
+  }
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Arrival order, for orders of both sides (which held order is placed first): the oldest, then the id. */
+export function byArrival(a: BookOrder, b: BookOrder): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The first of the owner's own working orders the incoming one could trade against (Alpaca would refuse it too). */
+export function selfConflict(incoming: BookOrder, book: readonly BookOrder[]): BookOrder | undefined {
+  return book
+    .filter((o) => o.id !== incoming.id && o.owner === incoming.owner && o.remaining > 0n && interacts(o, incoming))
+    .sort(byPriority)[0];
+}
+
+/**
+ * How `incoming` reaches the broker, given the other working orders of its symbol (`book`; the
+ * incoming order and its owner's own orders are left out of the matching) and the reference price.
+ * Crosses take candidates in `byPriority` order, each up to what both still need.
+ */
+export function planPlacement(incoming: BookOrder, book: readonly BookOrder[], reference: Dec): Placement {
+  const others = book.filter(
+    (o) => o.id !== incoming.id && o.owner !== incoming.owner && o.remaining > 0n && interacts(o, incoming),
+  );
+  const crosses: PlannedCross[] = [];
+  let left = incoming.remaining;
+  if (incoming.movable && acceptsPrice(incoming, reference)) {
+    for (const candidate of [...others].sort(byPriority)) {
+      if (left === ZERO) break;
+      if (!candidate.movable || !acceptsPrice(candidate, reference)) continue;
+      const qty = min(left, candidate.remaining);
+      crosses.push({ against: candidate, qty });
+      left = (left - qty) as Dec;
+    }
+  }
+  const crossed = new Set(crosses.map((c) => c.against.id));
+  const toCross = crosses.map((c) => c.against).filter((o) => o.atBroker);
+  if (left === ZERO) return { kind: 'place', crosses, withdraw: toCross, sendQty: ZERO };
+  // Something is left, so every crossed order was taken whole: only the others can be in the way.
+  const inTheWay = others.filter((o) => o.atBroker && !crossed.has(o.id));
+  if (inTheWay.length === 0) return { kind: 'place', crosses, withdraw: toCross, sendQty: left };
+  if (acceptsPrice(incoming, reference) && inTheWay.every((o) => o.movable))
+    return { kind: 'place', crosses, withdraw: [...toCross, ...inTheWay], sendQty: left };
+  return { kind: 'hold', crosses, withdraw: toCross, blockers: inTheWay };
+}
