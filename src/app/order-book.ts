@@ -18,7 +18,9 @@
  */
 import { randomInt } from 'node:crypto';
 import { type FillId, HOUSE, type Symbol } from '../core/ids.js';
+import { type Dec, ZERO } from '../core/decimal.js';
 import { type BookOrder, type Placement, byArrival, interacts, planPlacement } from '../core/internal-book.js';
+import { netQuantity } from '../core/ledger.js';
 import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
 import { type BrokerPort, BrokerRejection, type MarketDataPort, quoteMid } from './broker-port.js';
 import { makeClientOrderId } from './client-order-id.js';
@@ -147,72 +149,116 @@ export class OrderBook {
 
   private async placeLocked(order: OrderState, reference: CrossReference): Promise<void> {
     for (let round = 0; round < 20 && isOpen(order); round++) {
-      const plan = planPlacement(this.entryOf(order), this.entries(order.symbol), reference.price as never);
-      const atBrokerNow = carrierOf(this.service.state, order) !== null;
-      if (atBrokerNow && order.brokerOrderId === null && isDirect(plan, order)) {
-        await this.lifecycle.dispatch(order.id); // never sent, nothing in its way: as it is
-        return;
-      }
-      if (atBrokerNow) {
-        if (order.brokerOrderId !== null) return; // already at the broker (placed meanwhile)
-        await this.journal([this.routed(order, 'hold', null, null, holdReason(plan))]);
+      const plan = this.plan(order, reference);
+      const state = this.service.state;
+      if (carrierOf(state, order) !== null) {
+        if (order.brokerOrderId !== null) return; // at the broker already (placed meanwhile)
+        if (isDirect(plan, order)) {
+          await this.lifecycle.dispatch(order.id); // never sent, nothing in its way: as it is
+          return;
+        }
+        // Never sent (an open leg just released): kept off the broker while the way is cleared.
+        const held = await this.step(() =>
+          isOpen(order) && carrierOf(this.service.state, order) === order.id && order.brokerOrderId === null
+            ? [this.routed(order, 'hold', null, null, holdReason(plan))]
+            : undefined,
+        );
+        if (!held) return;
       }
       if (plan.withdraw.length > 0) {
         for (const other of plan.withdraw) await this.withdraw(other, order.id);
         continue; // the book changed: plan again
       }
-      if (plan.crosses.length > 0) await this.cross(order, plan, reference);
-      if (!isOpen(order)) return;
+      if (plan.crosses.length > 0 && !(await this.cross(order, plan, reference))) continue; // it moved: plan again
       if (plan.kind === 'place') {
-        const carrier = this.nextCarrier(order);
-        await this.journal([this.routed(order, 'carry', carrier, remainingQty(order), null)]);
-        await this.lifecycle.dispatch(order.id);
+        const carried = await this.step(() =>
+          isOpen(order) && carrierOf(this.service.state, order) === null
+            ? [this.routed(order, 'carry', this.nextCarrier(order), remainingQty(order), null)]
+            : undefined,
+        );
+        if (carried) await this.lifecycle.dispatch(order.id);
       } else if (order.timeInForce === 'ioc') {
-        await this.journal([
-          this.routed(order, 'expire', null, null, 'immediate-or-cancel: nothing could fill it without waiting'),
-        ]);
+        await this.step(() =>
+          isOpen(order) && carrierOf(this.service.state, order) === null
+            ? [this.routed(order, 'expire', null, null, 'immediate-or-cancel: nothing could fill it without waiting')]
+            : undefined,
+        );
       } else if (order.reason !== holdReason(plan)) {
-        await this.journal([this.routed(order, 'hold', null, null, holdReason(plan))]);
+        await this.step(() =>
+          isOpen(order) && carrierOf(this.service.state, order) === null
+            ? [this.routed(order, 'hold', null, null, holdReason(plan))]
+            : undefined,
+        );
       }
       return;
     }
   }
 
-  /** Journals the crosses of `plan` for `order`, each with the fill that books it (no fee, no broker). */
-  private async cross(order: OrderState, plan: Placement, reference: CrossReference): Promise<void> {
-    const ts = this.clock.now().toISOString();
-    const events: JournalEvent[] = [];
-    for (const { against, qty } of plan.crosses) {
-      const other = this.service.state.orders.get(against.id)!;
-      const [buy, sell] = order.side === 'buy' ? [order, other] : [other, order];
-      const id = `x.${Date.parse(ts).toString(36)}${randomInt(2 ** 40).toString(36)}` as FillId;
-      const price = reference.price as typeof qty;
-      events.push(
-        {
-          type: 'fill',
-          id,
-          symbol: order.symbol,
-          price,
-          ts,
-          legs: [
-            { deployment: buy.deployment, side: 'buy', qty, fee: 0n as typeof qty, feeCurrency: 'quote' },
-            { deployment: sell.deployment, side: 'sell', qty, fee: 0n as typeof qty, feeCurrency: 'quote' },
-          ],
-        },
-        {
-          type: 'order_crossed',
-          id,
-          symbol: order.symbol,
-          buyOrder: buy.id,
-          sellOrder: sell.id,
-          qty,
-          price,
-          source: reference.source,
-          ts,
-        },
-      );
-    }
-    await this.journal(events);
+  /** The book's plan for `order` now (the account counted flat when it holds none of the symbol). */
+  plan(order: OrderState | BookOrder, reference: CrossReference, symbol = (order as OrderState).symbol): Placement {
+    const entry = 'owner' in order ? order : this.entryOf(order);
+    const flat = netQuantity(this.service.state.ledger, symbol) === 0n;
+    return planPlacement(entry, this.entries(symbol), reference.price as Dec, { flat });
+  }
+
+  /**
+   * Journals what `events` returns, computed in the writer's section on the state as it is then
+   * (a report may have ended an order since the plan); nothing when it returns undefined.
+   */
+  private step(events: () => JournalEvent[] | undefined): Promise<boolean> {
+    return this.service.exclusive(async (writer) => {
+      const list = events();
+      if (!list || list.length === 0) return false;
+      await writer.append(list);
+      return true;
+    });
+  }
+
+  /**
+   * Journals the crosses of `plan` for `order`, each with the fill that books it (no fee, no
+   * broker), if every order involved is still open, off the broker and has the quantity; false
+   * (nothing journaled) when one moved since the plan.
+   */
+  private cross(order: OrderState, plan: Placement, reference: CrossReference): Promise<boolean> {
+    return this.step(() => {
+      const state = this.service.state;
+      const total = plan.crosses.reduce((sum, c) => sum + c.qty, 0n);
+      if (!isOpen(order) || carrierOf(state, order) !== null || remainingQty(order) < total) return undefined;
+      const ts = this.clock.now().toISOString();
+      const events: JournalEvent[] = [];
+      for (const { against, qty } of plan.crosses) {
+        const other = state.orders.get(against.id)!;
+        if (!isOpen(other) || carrierOf(state, other) !== null || remainingQty(other) < qty) return undefined;
+        const [buy, sell] = order.side === 'buy' ? [order, other] : [other, order];
+        const id = `x.${Date.parse(ts).toString(36)}${randomInt(2 ** 40).toString(36)}` as FillId;
+        const price = reference.price as Dec;
+        events.push(
+          {
+            type: 'fill',
+            id,
+            symbol: order.symbol,
+            price,
+            ts,
+            legs: [
+              { deployment: buy.deployment, side: 'buy', qty, fee: ZERO, feeCurrency: 'quote' },
+              { deployment: sell.deployment, side: 'sell', qty, fee: ZERO, feeCurrency: 'quote' },
+            ],
+          },
+          {
+            type: 'order_crossed',
+            id,
+            symbol: order.symbol,
+            buyOrder: buy.id,
+            sellOrder: sell.id,
+            qty,
+            price,
+            source: reference.source,
+            ts,
+          },
+        );
+      }
+      return events;
+    });
   }
 
   /**
@@ -221,35 +267,41 @@ export class OrderBook {
    */
   private async withdraw(entry: BookOrder, forId: string): Promise<void> {
     const order = this.service.state.orders.get(entry.id)!;
-    const route = routeOf(this.service.state, order);
-    if (route.carrier === null) return;
-    if (route.withdrawingFor === null)
-      await this.journal([this.routed(order, 'withdraw', route.carrier, null, null, forId)]);
+    await this.step(() => {
+      const route = routeOf(this.service.state, order);
+      return isOpen(order) && route.carrier !== null && route.withdrawingFor === null
+        ? [this.routed(order, 'withdraw', route.carrier, null, null, forId)]
+        : undefined;
+    });
     await this.finishWithdrawal(order);
   }
 
   private async finishWithdrawal(order: OrderState): Promise<void> {
     const carrier = carrierOf(this.service.state, order);
-    if (carrier === null || !isOpen(order)) return;
+    if (carrier === null || !isOpen(order) || routeOf(this.service.state, order).withdrawingFor === null) return;
     const target = this.lifecycle.sendable(order.id)!;
     let found = await this.broker.orderByClientId(carrier as ClientOrderId).catch((error: unknown) => {
       throw unavailable(error, order.id, 'its withdrawal is journaled and will be finished later');
     });
     if (!found) {
       // The broker never got it: it is withdrawn before it was sent.
-      await this.journal([
-        {
-          type: 'order_updated',
-          id: order.id,
-          status: 'canceled',
-          filledQty: (order.filledQty - routeOf(this.service.state, order).priorFilled) as typeof order.filledQty,
-          filledAvgPrice: null,
-          brokerOrderId: null,
-          reason: 'withdrawn before it reached the broker',
-          ...(carrier !== order.id ? { carrier } : {}),
-          ts: this.clock.now().toISOString(),
-        },
-      ]);
+      await this.step(() =>
+        isOpen(order) && carrierOf(this.service.state, order) === carrier
+          ? [
+              {
+                type: 'order_updated',
+                id: order.id,
+                status: 'canceled',
+                filledQty: ZERO,
+                filledAvgPrice: null,
+                brokerOrderId: null,
+                reason: 'withdrawn before it reached the broker',
+                ...(carrier !== order.id ? { carrier } : {}),
+                ts: this.clock.now().toISOString(),
+              },
+            ]
+          : undefined,
+      );
       return;
     }
     if (!isTerminal(found.status as never))
@@ -366,10 +418,6 @@ export class OrderBook {
       reason,
       ts: this.clock.now().toISOString(),
     };
-  }
-
-  private async journal(events: readonly JournalEvent[]): Promise<void> {
-    if (events.length > 0) await this.service.append(events);
   }
 }
 

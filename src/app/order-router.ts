@@ -157,7 +157,8 @@ export class OrderRouter {
       };
       // Alpaca cannot take the account's net position through zero in one order (FACTS §3): the
       // part that closes goes first; the rest is journaled now and sent once that part filled.
-      const close = closingQty(netQuantity(state.ledger, symbol), input.side, qty);
+      const net = netQuantity(state.ledger, symbol);
+      const close = closingQty(net, input.side, qty);
       const entry: BookOrder = {
         id,
         owner: deployment,
@@ -172,7 +173,7 @@ export class OrderRouter {
       const book = this.book.entries(symbol);
       const mine = selfConflict(entry, book);
       if (mine) throw washTradeWithItself(mine, symbol);
-      const plan = cross ? planPlacement(entry, book, cross.price as Dec) : undefined;
+      const plan = cross ? planPlacement(entry, book, cross.price as Dec, { flat: net === 0n }) : undefined;
       const direct = !plan || (plan.kind === 'place' && plan.crosses.length === 0 && plan.withdraw.length === 0);
       const events: JournalEvent[] = [{ ...base, id, qty: close ?? qty, idempotencyKey: input.idempotencyKey ?? null }];
       if (!direct)

@@ -113,9 +113,15 @@ export function selfConflict(incoming: BookOrder, book: readonly BookOrder[]): B
 /**
  * How `incoming` reaches the broker, given the other working orders of its symbol (`book`; the
  * incoming order and its owner's own orders are left out of the matching) and the reference price.
- * Crosses take candidates in `byPriority` order, each up to what both still need.
+ * Crosses take candidates in `byPriority` order, each up to what both still need. `account.flat`:
+ * the account holds none of the symbol, so any opposite order at the broker is in the way.
  */
-export function planPlacement(incoming: BookOrder, book: readonly BookOrder[], reference: Dec): Placement {
+export function planPlacement(
+  incoming: BookOrder,
+  book: readonly BookOrder[],
+  reference: Dec,
+  account: { flat?: boolean } = {},
+): Placement {
   const others = book.filter(
     (o) => o.id !== incoming.id && o.owner !== incoming.owner && o.remaining > 0n && interacts(o, incoming),
   );
@@ -134,7 +140,12 @@ export function planPlacement(incoming: BookOrder, book: readonly BookOrder[], r
   const toCross = crosses.map((c) => c.against).filter((o) => o.atBroker);
   if (left === ZERO) return { kind: 'place', crosses, withdraw: toCross, sendQty: ZERO };
   // Something is left, so every crossed order was taken whole: only the others can be in the way.
-  const inTheWay = others.filter((o) => o.atBroker && !crossed.has(o.id));
+  // With the account flat, Alpaca refuses an opening order while any opposite order is open
+  // ("cannot open a long buy while a short sell order is open"), whatever the prices.
+  const opposite = account.flat
+    ? book.filter((o) => o.id !== incoming.id && o.owner !== incoming.owner && o.side !== incoming.side)
+    : others;
+  const inTheWay = opposite.filter((o) => o.atBroker && o.remaining > 0n && !crossed.has(o.id));
   if (inTheWay.length === 0) return { kind: 'place', crosses, withdraw: toCross, sendQty: left };
   if (acceptsPrice(incoming, reference) && inTheWay.every((o) => o.movable))
     return { kind: 'place', crosses, withdraw: [...toCross, ...inTheWay], sendQty: left };

@@ -2,8 +2,8 @@
  * The emulator's control surface for tests and demos: in process (`EmulatorControl`, returned by
  * `startEmulator`) and over HTTP under /_control (no Alpaca auth; the emulator listens on
  * loopback by default). Set prices, advance steps, force partial fills, drop or refuse the stream
- * connections, delay responses, change the rate limit and the frame kind, pay a dividend, and read
- * the request log.
+ * connections, delay responses, change the rate limit and the frame kind, pay a dividend, read
+ * the request log and the rejection log, and audit the order history for Alpaca's wash-trade rule.
  *
  * Entry points: `createControl(parts)`, `registerControlRoutes(app, control)`, `DelayRule`.
  * Invariant: a control action takes effect before it returns (advance publishes its trade updates
@@ -16,6 +16,7 @@ import type { Symbol } from '../core/ids.js';
 import { sendError, sendJson } from './http-util.js';
 import type { RateLimit } from './rate-limit.js';
 import type { FrameKind, StreamHub } from './stream.js';
+import { type RejectionRecord, type WashTradeViolation, washTradeAudit } from './order-log.js';
 import type { Venue } from './venue.js';
 import type { ActivityWire, TradeUpdateWire } from './wire.js';
 
@@ -69,6 +70,13 @@ export interface EmulatorControl {
   dividend(symbol: string, perShare: Dec | string): ActivityWire | undefined;
   /** Every /v2 and /v1beta3 request answered so far, oldest first. */
   requests(): readonly RequestRecord[];
+  /** Every order submission refused so far (any rule, also 401/429), oldest first. */
+  rejections(): readonly RejectionRecord[];
+  /**
+   * Every pair of opposite-side orders in one symbol that could trade against each other and were
+   * open at the same time, from the venue's order history; empty when the invariant held.
+   */
+  washTradeAudit(): WashTradeViolation[];
   stats(): EmulatorStats;
   readonly venue: Venue;
 }
@@ -105,6 +113,8 @@ export function createControl(p: ControlParts): EmulatorControl {
     setFrames: (kind) => void (p.hub.frames = kind),
     dividend: (symbol, perShare) => p.venue.payDividend(symbol as Symbol, toDec(perShare)),
     requests: () => p.log,
+    rejections: () => p.venue.rejections(),
+    washTradeAudit: () => washTradeAudit(p.venue.orderHistory()),
     stats: () => ({
       step: p.venue.market.current().step,
       now: p.venue.now(),
@@ -166,4 +176,6 @@ export function registerControlRoutes(app: FastifyInstance, control: EmulatorCon
   route('/_control/dividend', Bodies.dividend, (b) => control.dividend(b.symbol, b.per_share));
   app.get('/_control/stats', async (_request, reply) => sendJson(reply, 200, control.stats()));
   app.get('/_control/requests', async (_request, reply) => sendJson(reply, 200, control.requests()));
+  app.get('/_control/rejections', async (_request, reply) => sendJson(reply, 200, control.rejections()));
+  app.get('/_control/audit', async (_request, reply) => sendJson(reply, 200, control.washTradeAudit()));
 }

@@ -11,4 +11,5 @@ export { type EmulatorHandle, type EmulatorOptions, startEmulator } from './serv
 export type { DelayRule, EmulatorControl, EmulatorStats, RequestRecord } from './control.js';
 export type { AuthForm, FrameKind } from './stream.js';
 export type { TradeUpdateWire, OrderWire, ActivityWire } from './wire.js';
+export type { AuditOrder, OpenOrderNote, RefusalRule, RejectionRecord, WashTradeViolation } from './order-log.js';
 export { Venue } from './venue.js';

@@ -5,14 +5,16 @@
  *
  * Invariants: the body is parsed at this edge (numbers as exact decimal text, strings or JSON
  * numbers accepted); what the emulator cannot simulate (stop, trailing, bracket/OCO/OTO, opg/cls/
- * fok) is a 422 that says so; the engine's rejections go out with Alpaca's status, code and words.
+ * fok) is a 422 that says so; the engine's rejections go out with Alpaca's status, code and words;
+ * every refused submission is recorded in the venue's rejection log (order-log.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { decimalProblem, parseDec } from '../core/decimal.js';
 import type { ClientOrderId, Symbol } from '../core/ids.js';
 import { countParam, queryOf, sendError, sendJson, sendRejection, timeFilter } from './http-util.js';
 import { uuidFor } from './ids.js';
+import { type RefusalRule, fieldsOfBody } from './order-log.js';
 import type { Venue } from './venue.js';
 
 const decimalText = z
@@ -40,12 +42,17 @@ export function registerOrderRoutes(app: FastifyInstance, venue: Venue): void {
   let generated = 0;
 
   app.post('/v2/orders', async (request, reply) => {
+    /** Refuses before the venue sees the order, recording the refusal. */
+    const refuse = (rule: RefusalRule, status: number, code: number, message: string): FastifyReply => {
+      venue.refuse(fieldsOfBody(request.body), { rule, httpStatus: status, alpacaCode: code, message });
+      return sendError(reply, status, code, message);
+    };
     const parsed = OrderBody.safeParse(request.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.join('.');
-      return sendError(
-        reply,
+      return refuse(
+        'invalid_order',
         422,
         40010001,
         issue.message.includes(field) || !field ? issue.message : `${field} ${issue.message}`,
@@ -53,14 +60,14 @@ export function registerOrderRoutes(app: FastifyInstance, venue: Venue): void {
     }
     const body = parsed.data;
     if (body.qty != null && body.notional != null)
-      return sendError(reply, 400, 40010000, 'qty and notional are mutually exclusive: send one of them');
+      return refuse('invalid_order', 400, 40010000, 'qty and notional are mutually exclusive: send one of them');
     if (!['market', 'limit'].includes(body.type))
-      return sendError(reply, 422, 42210000, `order type ${body.type} ${UNSUPPORTED}`);
+      return refuse('unsupported', 422, 42210000, `order type ${body.type} ${UNSUPPORTED}`);
     if (body.order_class && body.order_class !== 'simple')
-      return sendError(reply, 422, 42210000, `order_class ${body.order_class} ${UNSUPPORTED}`);
+      return refuse('unsupported', 422, 42210000, `order_class ${body.order_class} ${UNSUPPORTED}`);
     if (!['day', 'gtc', 'ioc'].includes(body.time_in_force))
-      return sendError(reply, 422, 42210000, `time_in_force ${body.time_in_force} ${UNSUPPORTED}`);
-    if (body.stop_price != null) return sendError(reply, 422, 42210000, `stop_price ${UNSUPPORTED}`);
+      return refuse('unsupported', 422, 42210000, `time_in_force ${body.time_in_force} ${UNSUPPORTED}`);
+    if (body.stop_price != null) return refuse('unsupported', 422, 42210000, `stop_price ${UNSUPPORTED}`);
     const result = venue.submit({
       clientOrderId: (body.client_order_id ?? uuidFor(venue.seed, `client-order:${++generated}`)) as ClientOrderId,
       symbol: normalizeSymbol(venue, body.symbol),

@@ -12,7 +12,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Dec, parseDec } from '../core/decimal.js';
-import { type SimSymbol, demoSymbols } from '../sim/index.js';
+import { type AccountRules, type SimSymbol, demoSymbols } from '../sim/index.js';
 import {
   type DelayRule,
   type EmulatorControl,
@@ -22,6 +22,7 @@ import {
 } from './control.js';
 import { sendError } from './http-util.js';
 import { parseJsonKeepingNumbers } from './json.js';
+import { type RefusalRule, fieldsOfBody } from './order-log.js';
 import { RateLimit } from './rate-limit.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerDataRoutes } from './routes-data.js';
@@ -61,6 +62,8 @@ export interface EmulatorOptions {
   readonly maxQtyPerStep?: Dec | string;
   /** FILL activity ids: ending with the stream's execution id (default) or not (FACTS §2.1). */
   readonly fillActivityIds?: 'execution_id' | 'independent';
+  /** Which of Alpaca's account rules to enforce. Default all (switch one off only to test an audit). */
+  readonly rules?: Partial<AccountRules>;
   /** Fastify's request log. Default false. */
   readonly logger?: boolean;
 }
@@ -98,6 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stepMs: options.stepMs ?? 1000,
     ...(options.fillActivityIds ? { fillActivityIds: options.fillActivityIds } : {}),
     ...(cap !== undefined ? { maxQtyPerStep: typeof cap === 'string' ? parseDec(cap) : cap } : {}),
+    ...(options.rules ? { rules: options.rules } : {}),
   });
   const hub = new StreamHub({
     keyId,
@@ -124,14 +128,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       done(Object.assign(new Error('request body format is invalid'), { statusCode: 400 }), undefined);
     }
   });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  const isOrderSubmission = (request: FastifyRequest) =>
+    request.method === 'POST' && request.url.split('?')[0] === '/v2/orders';
+  /** Refuses a request; an order submission is recorded in the venue's rejection log. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, rule: RefusalRule, status: number, message: string) => {
+    const code = status * 100_000 + 10_000;
+    if (isOrderSubmission(request))
+      venue.refuse(fieldsOfBody(request.body), { rule, httpStatus: status, alpacaCode: code, message });
+    return sendError(reply, status, code, message);
+  };
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    return sendError(
-      reply,
-      status,
-      status * 100_000 + 10_000,
-      status === 500 ? 'internal server error' : error.message,
-    );
+    return status === 500
+      ? refuse(request, reply, 'internal_error', status, 'internal server error')
+      : refuse(request, reply, 'invalid_order', status, error.message);
   });
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 40410000, 'Not Found'));
 
@@ -157,7 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!isApi(request.url)) return;
     const key = request.headers['apca-api-key-id'];
     if (key !== keyId || request.headers['apca-api-secret-key'] !== secretKey) {
-      return sendError(reply, 401, 40110000, 'unauthorized');
+      return refuse(request, reply, 'unauthorized', 401, 'unauthorized');
     }
     const data = request.url.startsWith('/v2/stocks') || request.url.startsWith('/v1beta3/');
     const verdict = (data ? dataLimit : tradingLimit).take(key, Date.now());
@@ -166,7 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         .header('X-RateLimit-Limit', verdict.limit)
         .header('X-RateLimit-Remaining', verdict.remaining)
         .header('X-RateLimit-Reset', verdict.reset);
-      if (!verdict.allowed) return sendError(reply, 429, 42910000, 'rate limit exceeded');
+      if (!verdict.allowed) return refuse(request, reply, 'rate_limit', 429, 'rate limit exceeded');
     }
   });
   // After the body is read, so a late request is still processed when its client gave up.

@@ -4,20 +4,32 @@
  * that the engine does not keep: UUIDs, per-order timestamps and position intent, the FILL (and
  * DIV) account activities, and the `trade_updates` events.
  *
- * Entry points: `Venue` — `submit`, `cancel`, `advance`, the lookups, `onTradeUpdate`, and the
- * test controls `setPrice`, `setPartialFillCap`, `payDividend`.
+ * Entry points: `Venue` — `submit`, `cancel`, `advance`, the lookups, `onTradeUpdate`, the
+ * test controls `setPrice`, `setPartialFillCap`, `payDividend`, and the audit records
+ * `refuse` / `rejections` (every refused submission) and `orderHistory` (when each order was open).
  * Invariants: every engine report becomes exactly one `trade_updates` event, published in the
  * engine's order; every execution becomes exactly one FILL activity whose id ends with the
  * event's `execution_id` (unless `fillActivityIds: 'independent'`); `position_qty` is the account's net position after that execution;
- * time is the simulated market's, never the wall clock.
+ * time is the simulated market's, never the wall clock; every acceptance, terminal event and
+ * refusal takes the next number of one sequence (order-log.ts).
  */
-import type { BrokerOrder, ExecutionReport } from '../app/broker-port.js';
+import { type BrokerOrder, type ExecutionReport, TERMINAL_STATUSES } from '../app/broker-port.js';
 import { type Dec, ZERO, mul, toPlain } from '../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
-import { type Rejection, type SimSymbol, MatchingEngine, SimulatedMarket } from '../sim/index.js';
+import { type AccountRules, type Rejection, type SimSymbol, MatchingEngine, SimulatedMarket } from '../sim/index.js';
 import { dividendActivity, fillActivity } from './activities.js';
 import { uuidFor } from './ids.js';
 import { type VenueOrderRequest, cryptoProblem, expiry, isCrypto, sizeOrder } from './order-checks.js';
+import {
+  type AuditOrder,
+  type Refusal,
+  type RefusedFields,
+  type RejectionRecord,
+  conflictsOf,
+  fieldsOfRequest,
+  openOrderNote,
+  refusalOf,
+} from './order-log.js';
 import {
   type AccountFigures,
   type ActivityWire,
@@ -43,6 +55,8 @@ export interface VenueOptions {
    * whether Alpaca's match is UNCERTAIN (FACTS §2.1), so clients can be tested both ways.
    */
   readonly fillActivityIds?: 'execution_id' | 'independent';
+  /** Which of Alpaca's account rules to enforce (default all: switch one off only to test an audit). */
+  readonly rules?: Partial<AccountRules>;
 }
 
 export type SubmitResult = { ok: true; order: OrderWire } | { ok: false; rejection: Rejection };
@@ -62,6 +76,9 @@ export class Venue {
   private readonly running = new Map<Symbol, Dec>();
   private readonly listeners = new Set<TradeUpdateListener>();
   private readonly activityLog: ActivityWire[] = [];
+  private readonly refusals: RejectionRecord[] = [];
+  /** The last number of the venue's event sequence (acceptances, terminal events, refusals). */
+  private seq = 0;
   private cashAdjustment = ZERO;
   /** Each symbol's price at step 0: the emulator's "last day" close. */
   private readonly opening = new Map<Symbol, Dec>();
@@ -87,6 +104,7 @@ export class Venue {
       startingCash: options.startingCash,
       liquidity: { maxQtyPerStep: this.caps },
       idPrefix: 'emu',
+      ...(options.rules ? { rules: options.rules } : {}),
     });
     if (options.maxQtyPerStep !== undefined) this.setPartialFillCap(options.maxQtyPerStep);
     for (const [symbol, quote] of this.market.current().quotes) this.opening.set(symbol, quote.last);
@@ -107,13 +125,17 @@ export class Venue {
   }
 
   submit(request: VenueOrderRequest): SubmitResult {
+    const refused = (rejection: Rejection, qty = request.qty): SubmitResult => {
+      this.refuse(fieldsOfRequest(request), refusalOf(rejection), qty === undefined ? undefined : { ...request, qty });
+      return { ok: false, rejection };
+    };
     const sized = sizeOrder(this.market, request);
-    if ('rejection' in sized) return { ok: false, rejection: sized.rejection };
+    if ('rejection' in sized) return refused(sized.rejection);
     const crypto = cryptoProblem(this.engine, sized.request);
-    if (crypto) return { ok: false, rejection: crypto };
+    if (crypto) return refused(crypto, sized.request.qty);
     const position = this.engine.positions().find((p) => p.symbol === request.symbol)?.qty ?? ZERO;
     const outcome = this.engine.submit(sized.request);
-    if (!outcome.accepted) return { ok: false, rejection: outcome.rejection };
+    if (!outcome.accepted) return refused(outcome.rejection, sized.request.qty);
     const id = uuidFor(this.seed, outcome.order.brokerOrderId);
     const intent =
       request.side === 'buy'
@@ -130,10 +152,62 @@ export class Venue {
       positionIntent: intent,
       notional: request.notional ?? null,
       expiresAt: expiry(outcome.order),
+      acceptedSeq: ++this.seq,
     });
     this.byUuid.set(id, outcome.order.brokerOrderId);
     const update = this.publish(outcome.report);
     return { ok: true, order: update.order };
+  }
+
+  /**
+   * Records a refused submission with the position and open orders of its symbol as they are now;
+   * `order` (parsed) also names the open orders the rule refused it against. The order routes call
+   * it for what they refuse before the venue sees an order; `submit` for the rest.
+   */
+  refuse(fields: RefusedFields, refusal: Refusal, order?: VenueOrderRequest & { qty: Dec }): RejectionRecord {
+    const symbol = fields.symbol as Symbol | null;
+    const known = symbol !== null && this.market.symbols.includes(symbol);
+    const open = known ? this.engine.openOrders().filter((o) => o.symbol === symbol) : [];
+    const record: RejectionRecord = {
+      seq: ++this.seq,
+      time: this.now(),
+      rule: refusal.rule,
+      http_status: refusal.httpStatus,
+      code: refusal.alpacaCode,
+      message: refusal.message,
+      ...fields,
+      position_qty: known ? toPlain(this.engine.positions().find((p) => p.symbol === symbol)?.qty ?? ZERO) : null,
+      open_orders: open.map(openOrderNote),
+      conflicts: order ? conflictsOf(refusal.rule, order, open) : [],
+    };
+    this.refusals.push(record);
+    return record;
+  }
+
+  /** Every refused submission, oldest first. */
+  rejections(): readonly RejectionRecord[] {
+    return this.refusals;
+  }
+
+  /** Every accepted order with the sequence numbers (and times) at which it was accepted and closed. */
+  orderHistory(): AuditOrder[] {
+    return this.engine.allOrders().map((o) => {
+      const meta = this.meta.get(o.brokerOrderId)!;
+      return {
+        id: meta.id,
+        client_order_id: o.clientOrderId,
+        symbol: o.symbol,
+        side: o.side,
+        type: o.type,
+        limit_price: o.limitPrice === undefined ? null : toPlain(o.limitPrice),
+        time_in_force: o.timeInForce,
+        status: o.status,
+        accepted_seq: meta.acceptedSeq,
+        accepted_at: meta.createdAt,
+        closed_seq: meta.closedSeq ?? null,
+        closed_at: meta.closedSeq === undefined ? null : (meta.filledAt ?? meta.canceledAt ?? meta.expiredAt ?? null),
+      };
+    });
   }
 
   /** Cancels by the order's UUID; the `canceled` event is published before this returns. */
@@ -253,6 +327,7 @@ export class Venue {
     if (report.kind === 'fill') meta.filledAt = report.ts;
     if (report.kind === 'canceled') meta.canceledAt = report.ts;
     if (report.kind === 'expired') meta.expiredAt = report.ts;
+    if (TERMINAL_STATUSES.has(report.order.status) && meta.closedSeq === undefined) meta.closedSeq = ++this.seq;
     const order = this.wire(report.order);
     let update: TradeUpdateWire = { event: report.kind, order };
     const x = report.execution;

@@ -20,6 +20,9 @@ export interface OrderMeta {
   readonly positionIntent: 'buy_to_open' | 'buy_to_close' | 'sell_to_open' | 'sell_to_close';
   readonly notional: Dec | null;
   readonly expiresAt: string;
+  /** The venue's sequence number at acceptance, and at the terminal event (for the audit). */
+  readonly acceptedSeq: number;
+  closedSeq?: number;
   filledAt?: string;
   canceledAt?: string;
   expiredAt?: string;

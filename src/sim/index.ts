@@ -19,7 +19,7 @@ export {
 export { type Bar, type BarsMarketOptions, BarsMarket } from './bars-market.js';
 export { type FeeSchedule, executionPrice, feeFor, slip } from './pricing.js';
 export { type LiquidityOptions, makeLiquidity } from './liquidity.js';
-export { type AccountRules, ALPACA_RULES, NO_RULES, checkAccountRules } from './rules.js';
+export { type AccountRules, type RuleOrder, ALPACA_RULES, NO_RULES, checkAccountRules, couldTrade } from './rules.js';
 export * from './rejections.js';
 export { type SimPosition, SimAccount } from './account.js';
 export {

@@ -2,7 +2,7 @@
  * Alpaca's account-level order rules (FACTS.md §3, §4), each switchable: on for the Alpaca
  * emulator, configurable for the paper broker.
  *
- * Entry points: `AccountRules`, `ALPACA_RULES`, `NO_RULES`, `checkAccountRules`.
+ * Entry points: `AccountRules`, `ALPACA_RULES`, `NO_RULES`, `checkAccountRules`, `couldTrade`.
  * Checks, in this order (the first failure wins):
  *  1. washTrade — an open opposite-side order in the same symbol that could trade against the new
  *     one: a market order on either side always could; two limits could when buy limit ≥ sell limit.
@@ -81,7 +81,7 @@ export function checkAccountRules(order: RuleOrder, ctx: RuleContext, rules: Acc
 }
 
 /** FACTS §4's table: could these two opposite-side orders trade against each other? */
-function couldTrade(a: RuleOrder, b: RuleOrder): boolean {
+export function couldTrade(a: RuleOrder, b: RuleOrder): boolean {
   if (a.type === 'market' || b.type === 'market') return true;
   const buy = a.side === 'buy' ? a : b;
   const sell = a.side === 'buy' ? b : a;
