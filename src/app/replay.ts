@@ -1,7 +1,8 @@
 /**
  * Replay: rebuilds every projection from the journal alone, compares it with what the store
  * holds, reports each difference (table, key, stored vs rebuilt) and, unless `dryRun`, replaces
- * the stored projections with the rebuilt ones in one transaction.
+ * the stored projections with the rebuilt ones in one transaction (which also sets the
+ * projections' seq to the journal seq they were folded through: `books` may read them again).
  */
 import type { DeploymentId } from '../core/ids.js';
 import { foldJournal, type LoadProgress } from './ledger-service.js';
@@ -114,7 +115,7 @@ export async function replay(
     const differences = diffProjections(await storedProjections(store), projections);
     const grew = (await store.journalStats()).lastSeq !== events;
     if (options.dryRun && differences.length > 0 && grew && attempt < 5) continue;
-    if (!options.dryRun) await store.replaceProjections(projections);
+    if (!options.dryRun) await store.replaceProjections(projections, events);
     return { events, differences, replaced: !options.dryRun };
   }
 }

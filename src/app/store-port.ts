@@ -14,6 +14,15 @@
  * transaction, that its epoch is still the current one, and throws `WriterFencedError` (writing
  * nothing) when another process has taken over. A store that never claimed the lease refuses to
  * write (`NotWriterError`): read-only commands cannot write by accident.
+ *
+ * The projections' seq: the store keeps, beside the projections, the journal seq they were last
+ * written at (the cursor `PROJECTIONS_SEQ_CURSOR`), in the same transaction as the journal rows. It
+ * moves only from the seq it held to the last seq of the commit (or from an empty journal); a
+ * commit that writes projections without journal rows, a commit that does not follow on from it,
+ * and any UPDATE or DELETE of a journal row (a trigger in the store) clear it; `replaceProjections`
+ * sets it again. So while it equals the journal's last seq, the projections are what the writer
+ * folded from exactly these journal rows (`StoredBooks`: `books` then reads them instead of
+ * folding the journal); otherwise the journal, folded, is what counts.
  */
 
 export interface JournalRecord {
@@ -144,6 +153,27 @@ export interface Projections {
   readonly roundTrips: readonly RoundTripRow[];
   readonly metrics: readonly MetricsRow[];
   readonly orders: readonly OrderRow[];
+}
+
+/** The cursor holding the journal seq the projections were last written at (see the module comment). */
+export const PROJECTIONS_SEQ_CURSOR = 'projections.seq';
+
+/**
+ * What `books` shows, as the projections hold it, read in one snapshot of a store whose
+ * projections' seq equals the journal's last seq: the journal has not moved since they were
+ * written, by this writer, in the transactions that appended it.
+ */
+export interface StoredBooks {
+  /** Where the data lives, for messages (as `StorePort.location`). */
+  readonly location: string;
+  /** The journal's last seq, which the projections were written at. */
+  readonly seq: number;
+  /** Every deployment id in the order the journal created them (the fold's order). */
+  readonly deploymentIds: readonly string[];
+  readonly deployments: readonly DeploymentRow[];
+  readonly balances: readonly BalanceRow[];
+  readonly positions: readonly PositionRow[];
+  readonly marks: readonly MarkRow[];
 }
 
 export const emptyProjections = (): Projections => ({
@@ -290,9 +320,13 @@ export interface StorePort {
   setCursor(name: string, value: string): Promise<void>;
   /**
    * Replaces every projection derived from the journal with `projections`, in one transaction.
-   * The journal and the metrics snapshots (valuations taken at a time) are kept.
+   * The journal and the metrics snapshots (valuations taken at a time) are kept. `throughSeq`:
+   * the journal seq they were folded through; the projections' seq is set to it when it is the
+   * journal's last seq, and cleared otherwise (or without it).
    */
-  replaceProjections(projections: Projections): Promise<void>;
+  replaceProjections(projections: Projections, throughSeq?: number): Promise<void>;
+  /** The journal seq the projections were last written at, or undefined when it is not known. */
+  projectionsSeq(): Promise<number | undefined>;
   /** The writer lease as stored, or undefined when nobody ever claimed it. */
   readLease(): Promise<WriterLease | undefined>;
   /**

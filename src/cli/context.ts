@@ -1,7 +1,8 @@
 /**
  * Shared CLI plumbing: the `--db` option, opening the store (read-only, or as the writer with the
- * store's writer lease), progress bars, and turning errors into one clear line on stderr with a
- * non-zero exit code (never a stack trace for user errors).
+ * store's writer lease) or reading only what `books` shows from its projections, progress bars, and
+ * turning errors into one clear line on stderr with a non-zero exit code (never a stack trace for
+ * user errors).
  *
  * A command that fails stops at once: `action` prints `error: <message>` (a corrupt journal entry:
  * `error: corrupt journal entry seq N: field: reason`), stops every progress bar, and exits the
@@ -10,7 +11,7 @@
 import { createRequire } from 'node:module';
 import type * as CliProgress from 'cli-progress';
 import { brokerUnavailable } from '../app/broker-port.js';
-import type { StorePort } from '../app/store-port.js';
+import type { StoredBooks, StorePort } from '../app/store-port.js';
 import { AppError } from '../app/errors.js';
 import { acquireWriterLease, leaseSettingsFromEnv, thisProcess } from '../app/writer-lease.js';
 
@@ -41,6 +42,16 @@ async function withOpened<T>(db: string, mustExist: boolean, work: (store: Store
   } finally {
     await store.close();
   }
+}
+
+/**
+ * What `books` shows, from the store's projections when the store vouches for them (a SQLite file
+ * whose projections were written at the journal's last seq; read-only, without migrations or
+ * Kysely), or why not: the caller then folds the journal through `withStore`.
+ */
+export async function readStoredBooks(db: string): Promise<{ books: StoredBooks } | { reason: string }> {
+  const { readStoredBooks } = await import('../adapters/sql/open-store.js');
+  return readStoredBooks(db);
 }
 
 /** `withWriter(db, command, work)` when `command` is given (the run writes), else `withStore`. */

@@ -298,6 +298,62 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
       assert.deepEqual((await replay(store, { dryRun: true })).differences, []);
     });
 
+    it("keeps the projections' seq with the commits that wrote them; anything else clears it until a replay", async () => {
+      const { store } = await fresh();
+      assert.equal(await store.projectionsSeq(), undefined, 'an empty store');
+      const service = await LedgerService.load(store);
+      await service.append(seed.slice(0, 3));
+      assert.equal(await store.projectionsSeq(), 3, 'from an empty journal');
+      await service.append(seed.slice(3));
+      assert.equal(await store.projectionsSeq(), 6, 'each commit moves it on');
+      const snapshot = { deploymentId: 'alpha', ts: '2025-01-02T21:00:00.000Z', cash: '1', positionsValue: '0' };
+      await store.commit([], {
+        ...emptyProjections(),
+        metrics: [
+          {
+            ...snapshot,
+            equity: '1',
+            realizedPnl: '0',
+            unrealizedPnl: '0',
+            fees: '0',
+            dividends: '0',
+            totalPnl: '0',
+            returnPct: '0.0000',
+          },
+        ],
+      });
+      assert.equal(await store.projectionsSeq(), 6, 'a metrics snapshot is not a projection books reads');
+      // Projection rows written without journal rows (what replay repairs): no longer vouched for.
+      await store.commit([], {
+        ...emptyProjections(),
+        balances: [{ deploymentId: 'alpha', cash: '1', capitalFlows: '0' }],
+      });
+      assert.equal(await store.projectionsSeq(), undefined);
+      const mark = lines({ type: 'mark', symbol: 'AAPL', price: '153', ts: '2025-01-02T17:00:00Z' });
+      await service.append(mark);
+      assert.equal(
+        await store.projectionsSeq(),
+        undefined,
+        'a commit that does not follow on from it leaves it unknown',
+      );
+      await replay(store, { dryRun: true });
+      assert.equal(await store.projectionsSeq(), undefined, 'a dry run writes nothing');
+      const report = await replay(store);
+      assert.deepEqual(
+        report.differences.map((d) => [d.table, d.key]),
+        [['balances', 'alpha']],
+      );
+      assert.equal(await store.projectionsSeq(), 7, 'replay rebuilt them from the whole journal');
+      await (
+        await LedgerService.load(store)
+      ).append(lines({ type: 'mark', symbol: 'AAPL', price: '154', ts: '2025-01-02T18:00:00Z' }));
+      assert.equal(await store.projectionsSeq(), 8);
+      await store.replaceProjections(emptyProjections());
+      assert.equal(await store.projectionsSeq(), undefined, 'projections replaced without their seq');
+      await store.replaceProjections(emptyProjections(), 7);
+      assert.equal(await store.projectionsSeq(), undefined, 'folded through 7 while the journal ends at 8');
+    });
+
     it('keeps the journal and the live ledger in step for any journal (replay = live)', async () => {
       await fc.assert(
         fc.asyncProperty(journal, async (events) => {

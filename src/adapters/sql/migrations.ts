@@ -2,7 +2,7 @@
  * Schema migrations, one list for SQLite and PostgreSQL, run on start (`migrateToLatest`).
  * Append new migrations; never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, SqliteAdapter, sql } from 'kysely';
 
 const text = 'text' as const;
 
@@ -186,6 +186,36 @@ const migrations: Record<string, Migration> = {
         .addColumn('since', 'bigint', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0005_journal_changes_clear_projections_seq': {
+    // The projections' seq (store-port.ts, PROJECTIONS_SEQ_CURSOR) says the projections were
+    // written from exactly the journal rows up to it. The app only ever inserts journal rows; an
+    // UPDATE or DELETE of one (a repair by hand, a damaged row) voids that, so the store clears it
+    // itself, in the same statement's transaction: `books` then folds the journal again.
+    async up(db: Kysely<unknown>) {
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        for (const [name, change] of [
+          ['journal_update_clears_projections_seq', 'UPDATE'],
+          ['journal_delete_clears_projections_seq', 'DELETE'],
+        ] as const)
+          await sql
+            .raw(
+              `CREATE TRIGGER ${name} AFTER ${change} ON journal BEGIN DELETE FROM cursors WHERE name = 'projections.seq'; END`,
+            )
+            .execute(db);
+        return;
+      }
+      // PostgreSQL: once per statement; the function names the table's own schema, whatever the
+      // search_path of the session that changed the journal.
+      await sql`CREATE FUNCTION journal_changes_clear_projections_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('DELETE FROM %I.cursors WHERE name = %L', TG_TABLE_SCHEMA, 'projections.seq');
+  RETURN NULL;
+END
+$$`.execute(db);
+      await sql`CREATE TRIGGER journal_changes_clear_projections_seq AFTER UPDATE OR DELETE OR TRUNCATE ON journal
+FOR EACH STATEMENT EXECUTE FUNCTION journal_changes_clear_projections_seq()`.execute(db);
     },
   },
 };

@@ -3,13 +3,17 @@
  * `postgres://` URL (optionally `?schema=name` to use a schema other than `public`).
  * Runs the migrations before returning. SQLite runs in WAL mode with synchronous=FULL so a
  * committed fill survives a crash or power loss once `commit` returns.
+ *
+ * `readStoredBooks` reads what `books` shows from the projections instead (SQLite: read-only, no
+ * migration, no Kysely). Kysely, the store and the drivers are imported when a store is opened, so
+ * that path loads none of them.
  */
 import { existsSync } from 'node:fs';
 import type Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { migrateToLatest } from './migrations.js';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { SqlStore } from './sql-store.js';
+import type { SqlStore } from './sql-store.js';
+import type { StoredBooksRead } from './sqlite-books.js';
 import { type AcquireOptions, acquireWriterLease, thisProcess } from '../../app/writer-lease.js';
 
 export function isPostgresUrl(target: string): boolean {
@@ -39,6 +43,18 @@ export async function openExistingStore(target: string): Promise<SqlStore> {
   return openStore(target);
 }
 
+/**
+ * What `books` shows, from the projections of the store at `target` when it vouches for them (see
+ * sqlite-books.ts), or why not: then the caller folds the journal. Only a SQLite file is read this
+ * way; a PostgreSQL store is always folded.
+ */
+export async function readStoredBooks(target: string): Promise<StoredBooksRead> {
+  if (isPostgresUrl(target)) return { reason: 'a PostgreSQL store: books folds its journal' };
+  if (target === ':memory:') return { reason: 'an in-memory store holds nothing to read' };
+  const { readSqliteBooks } = await import('./sqlite-books.js');
+  return readSqliteBooks(target);
+}
+
 /** Opens the store and takes its writer lease for `command` (throws `LeaseHeldError` while another process writes). */
 export async function openWriterStore(
   target: string,
@@ -58,7 +74,12 @@ export async function openWriterStore(
 // Each driver is imported when its kind of store is opened: a SQLite store never loads pg, nor a
 // PostgreSQL one better-sqlite3 (start-up time of the CLI).
 async function openSqlite(path: string): Promise<SqlStore> {
-  const { default: Sqlite } = await import('better-sqlite3');
+  const [{ default: Sqlite }, { Kysely, SqliteDialect }, { migrateToLatest }, { SqlStore }] = await Promise.all([
+    import('better-sqlite3'),
+    import('kysely'),
+    import('./migrations.js'),
+    import('./sql-store.js'),
+  ]);
   let database: Sqlite.Database;
   try {
     database = new Sqlite(path);
@@ -80,7 +101,12 @@ async function openPostgres(url: string): Promise<SqlStore> {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`invalid schema name '${schema}' in the PostgreSQL URL (lowercase letters, digits, _)`);
   }
-  const { default: pg } = await import('pg');
+  const [{ default: pg }, { Kysely, PostgresDialect, sql }, { migrateToLatest }, { SqlStore }] = await Promise.all([
+    import('pg'),
+    import('kysely'),
+    import('./migrations.js'),
+    import('./sql-store.js'),
+  ]);
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: 10,

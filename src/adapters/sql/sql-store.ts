@@ -10,6 +10,10 @@
  * row lock it takes (PostgreSQL) or the write lock (SQLite) orders it against a takeover's own
  * UPDATE of that row, so a write either commits before the takeover or sees the new epoch and
  * writes nothing (`WriterFencedError`).
+ *
+ * The projections' seq (`PROJECTIONS_SEQ_CURSOR`, see store-port.ts) is moved in the same
+ * transaction as the rows it vouches for (`keepProjectionsSeq`); migration 0005's triggers clear
+ * it when a journal row is changed or deleted.
  */
 import type { Kysely, Transaction } from 'kysely';
 import {
@@ -31,6 +35,7 @@ import {
   type WriterLease,
   JournalConflictError,
   NotWriterError,
+  PROJECTIONS_SEQ_CURSOR,
   WriterFencedError,
 } from '../../app/store-port.js';
 import type { Database } from './schema.js';
@@ -376,6 +381,7 @@ export class SqlStore implements StorePort {
             .execute();
         }
         await writeProjections(tx, projections);
+        await keepProjectionsSeq(tx, journal, projections);
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -539,7 +545,12 @@ export class SqlStore implements StorePort {
     });
   }
 
-  async replaceProjections(projections: Projections): Promise<void> {
+  async projectionsSeq(): Promise<number | undefined> {
+    const value = await this.getCursor(PROJECTIONS_SEQ_CURSOR);
+    return value === undefined ? undefined : Number(value);
+  }
+
+  async replaceProjections(projections: Projections, throughSeq?: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await this.fence(tx, 'replace projections');
       for (const table of [
@@ -554,6 +565,12 @@ export class SqlStore implements StorePort {
         await tx.deleteFrom(table).execute();
       }
       await writeProjections(tx, { ...projections, metrics: [] });
+      const last = await tx
+        .selectFrom('journal')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .executeTakeFirst();
+      if (throughSeq !== undefined && Number(last?.last ?? 0) === throughSeq) await setProjectionsSeq(tx, throughSeq);
+      else await clearProjectionsSeq(tx);
     });
   }
 
@@ -567,6 +584,50 @@ export class SqlStore implements StorePort {
 async function leaseIn(db: Kysely<Database>): Promise<WriterLease | undefined> {
   const row = await db.selectFrom('writer_lease').selectAll().where('name', '=', LEASE).executeTakeFirst();
   return row ? toLease(row) : undefined;
+}
+
+/**
+ * Moves the projections' seq with a commit: to the commit's last seq when the commit follows on
+ * from it (its first seq is the one after it, or 1: the journal was empty), else clears it — so it
+ * never vouches for projections written by anything but the commits that appended every journal
+ * row up to it. A commit without journal rows keeps it only when it writes nothing `books` reads
+ * (metrics snapshots).
+ */
+async function keepProjectionsSeq(
+  tx: Transaction<Database>,
+  journal: readonly JournalRecord[],
+  projections: Projections,
+): Promise<void> {
+  if (journal.length === 0) {
+    const { metrics: _snapshots, ...derived } = projections;
+    if (Object.values(derived).some((rows) => rows.length > 0)) await clearProjectionsSeq(tx);
+    return;
+  }
+  const first = journal[0]!.seq;
+  const last = journal[journal.length - 1]!.seq;
+  if (journal.some((r, i) => r.seq !== first + i)) return clearProjectionsSeq(tx);
+  if (first === 1) return setProjectionsSeq(tx, last);
+  const moved = await tx
+    .updateTable('cursors')
+    .set({ value: String(last), updated_at: new Date().toISOString() })
+    .where('name', '=', PROJECTIONS_SEQ_CURSOR)
+    .where('value', '=', String(first - 1))
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) await clearProjectionsSeq(tx);
+}
+
+async function setProjectionsSeq(tx: Transaction<Database>, seq: number): Promise<void> {
+  const value = String(seq);
+  const updatedAt = new Date().toISOString();
+  await tx
+    .insertInto('cursors')
+    .values({ name: PROJECTIONS_SEQ_CURSOR, value, updated_at: updatedAt })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+    .execute();
+}
+
+async function clearProjectionsSeq(tx: Transaction<Database>): Promise<void> {
+  await tx.deleteFrom('cursors').where('name', '=', PROJECTIONS_SEQ_CURSOR).execute();
 }
 
 async function writeProjections(tx: Transaction<Database>, p: Projections): Promise<void> {
