@@ -18,7 +18,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { type FillId, HOUSE, type Symbol } from '../core/ids.js';
-import { type Dec, ZERO } from '../core/decimal.js';
+import { type Dec, ZERO, min } from '../core/decimal.js';
 import { type BookOrder, type Placement, byArrival, interacts, planPlacement } from '../core/internal-book.js';
 import { netQuantity } from '../core/ledger.js';
 import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
@@ -173,7 +173,7 @@ export class OrderBook {
       if (plan.kind === 'place') {
         const carried = await this.step(() =>
           isOpen(order) && carrierOf(this.service.state, order) === null
-            ? [this.routed(order, 'carry', this.nextCarrier(order), remainingQty(order), null)]
+            ? [this.routed(order, 'carry', this.nextCarrier(order), min(plan.sendQty, remainingQty(order)), null)]
             : undefined,
         );
         if (carried) await this.lifecycle.dispatch(order.id);
@@ -197,8 +197,8 @@ export class OrderBook {
   /** The book's plan for `order` now (the account counted flat when it holds none of the symbol). */
   plan(order: OrderState | BookOrder, reference: CrossReference, symbol = (order as OrderState).symbol): Placement {
     const entry = 'owner' in order ? order : this.entryOf(order);
-    const flat = netQuantity(this.service.state.ledger, symbol) === 0n;
-    return planPlacement(entry, this.entries(symbol), reference.price as Dec, { flat });
+    const net = netQuantity(this.service.state.ledger, symbol);
+    return planPlacement(entry, this.entries(symbol), reference.price as Dec, { flat: net === 0n, net });
   }
 
   /**

@@ -139,7 +139,7 @@ export class OrderLifecycle {
       clientOrderId: clientOrderId as ClientOrderId,
       symbol: order.symbol,
       side: order.side,
-      qty: block ? block.qty : ((order.qty - route.priorFilled) as typeof order.qty),
+      qty: block ? block.qty : (route.carrierQty ?? ((order.qty - route.priorFilled) as typeof order.qty)),
       type: order.orderType,
       ...(order.limitPrice !== null ? { limitPrice: order.limitPrice } : {}),
       timeInForce: order.timeInForce,

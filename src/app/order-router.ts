@@ -173,8 +173,13 @@ export class OrderRouter {
       const book = this.book.entries(symbol);
       const mine = selfConflict(entry, book);
       if (mine) throw washTradeWithItself(mine, symbol);
-      const plan = cross ? planPlacement(entry, book, cross.price as Dec, { flat: net === 0n }) : undefined;
-      const direct = !plan || (plan.kind === 'place' && plan.crosses.length === 0 && plan.withdraw.length === 0);
+      const plan = cross ? planPlacement(entry, book, cross.price as Dec, { flat: net === 0n, net }) : undefined;
+      const direct =
+        !plan ||
+        (plan.kind === 'place' &&
+          plan.crosses.length === 0 &&
+          plan.withdraw.length === 0 &&
+          plan.sendQty === entry.remaining);
       const events: JournalEvent[] = [{ ...base, id, qty: close ?? qty, idempotencyKey: input.idempotencyKey ?? null }];
       if (!direct)
         events.push({

@@ -39,6 +39,8 @@ export interface Route {
   crossed: Dec;
   /** When the current carrier was journaled (its resend window counts from then), or null. */
   carriedAt: string | null;
+  /** What the current carrier was sent for (it may be less than what was left: the account's limit), or null. */
+  carrierQty: Dec | null;
 }
 
 export interface RoutingState {
@@ -59,6 +61,7 @@ export function routeOf(state: RoutingState, order: OrderState): Route {
       withdrawingFor: null,
       crossed: ZERO,
       carriedAt: null,
+      carrierQty: null,
     }
   );
 }
@@ -84,7 +87,8 @@ export function routedProblem(state: RoutingState, event: OrderRouted): EventPro
       if (event.carrier === null) return { field: 'carrier', message: 'is required to carry an order' };
       if (state.carriers.has(event.carrier) || (event.carrier !== order.id && state.orders.has(event.carrier)))
         return { field: 'carrier', message: `'${event.carrier}' was already used` };
-      if (event.qty !== remainingQty(order)) return { field: 'qty', message: 'must be what is left of the order' };
+      if (event.qty === null || event.qty <= 0n || event.qty > remainingQty(order))
+        return { field: 'qty', message: 'must be more than 0 and at most what is left of the order' };
       return undefined;
     case 'withdraw':
       return route.carrier !== null && route.carrier === event.carrier
@@ -110,6 +114,7 @@ export function applyRouted(state: RoutingState, event: OrderRouted): OrderState
   } else if (event.action === 'carry') {
     route.carrier = event.carrier;
     route.carriedAt = event.ts;
+    route.carrierQty = event.qty;
     state.carriers.set(event.carrier!, order.id);
     order.brokerOrderId = null;
   } else if (event.action === 'withdraw') {
@@ -168,6 +173,9 @@ export function applyCrossed(state: RoutingState, event: OrderCrossed): OrderSta
 const WITHDRAWN =
   'withdrawn at the broker to make way for another sleeve’s order; it stays working here and goes back to the broker when nothing is in its way';
 
+const PART_SENT =
+  'the part the account could take at the broker filled; the rest goes to the broker as soon as the account’s position allows it';
+
 /**
  * Applies a broker report about one of `order`'s carriers; returns whether the order changed.
  * An order the book never touched takes the report as it is.
@@ -180,9 +188,12 @@ export function applyCarrierReport(state: RoutingState, order: OrderState, event
   const notional = (route.priorNotional +
     (event.filledAvgPrice === null ? ZERO : mul(event.filledQty, event.filledAvgPrice))) as Dec;
   const average = filled > 0n ? div(notional, filled) : null;
-  if (event.status === 'canceled' && route.withdrawingFor !== null && !order.cancelRequested) {
+  const partDone =
+    event.status === 'filled' && filled < order.qty && route.carrierQty !== null && event.filledQty >= route.carrierQty;
+  if ((event.status === 'canceled' && route.withdrawingFor !== null && !order.cancelRequested) || partDone) {
     route.carrier = null;
     route.carriedAt = null;
+    route.carrierQty = null;
     route.withdrawingFor = null;
     route.priorFilled = filled;
     route.priorNotional = notional;
@@ -190,7 +201,7 @@ export function applyCarrierReport(state: RoutingState, order: OrderState, event
     order.filledQty = filled;
     order.filledAvgPrice = average;
     order.brokerOrderId = event.brokerOrderId ?? order.brokerOrderId;
-    order.reason = WITHDRAWN;
+    order.reason = partDone ? PART_SENT : WITHDRAWN;
     order.updatedAt = event.ts;
     return true;
   }

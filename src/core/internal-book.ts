@@ -115,13 +115,20 @@ export function selfConflict(incoming: BookOrder, book: readonly BookOrder[]): B
  * incoming order and its owner's own orders are left out of the matching) and the reference price.
  * Crosses take candidates in `byPriority` order, each up to what both still need. `account.flat`:
  * the account holds none of the symbol, so any opposite order at the broker is in the way.
+ * `account.net`: the account's net position in the symbol, which bounds what may be sent (see
+ * `withinAccount`); the plan may then send less than what is left (the rest goes later).
  */
 export function planPlacement(
   incoming: BookOrder,
   book: readonly BookOrder[],
   reference: Dec,
-  account: { flat?: boolean } = {},
+  account: { flat?: boolean; net?: Dec } = {},
 ): Placement {
+  const plan = planAgainstOrders(incoming, book, reference, account.flat === true);
+  return account.net === undefined ? plan : withinAccount(plan, incoming, book, reference, account.net);
+}
+
+function planAgainstOrders(incoming: BookOrder, book: readonly BookOrder[], reference: Dec, flat: boolean): Placement {
   const others = book.filter(
     (o) => o.id !== incoming.id && o.owner !== incoming.owner && o.remaining > 0n && interacts(o, incoming),
   );
@@ -142,7 +149,7 @@ export function planPlacement(
   // Something is left, so every crossed order was taken whole: only the others can be in the way.
   // With the account flat, Alpaca refuses an opening order while any opposite order is open
   // ("cannot open a long buy while a short sell order is open"), whatever the prices.
-  const opposite = account.flat
+  const opposite = flat
     ? book.filter((o) => o.id !== incoming.id && o.owner !== incoming.owner && o.side !== incoming.side)
     : others;
   const inTheWay = opposite.filter((o) => o.atBroker && o.remaining > 0n && !crossed.has(o.id));
@@ -150,4 +157,56 @@ export function planPlacement(
   if (acceptsPrice(incoming, reference) && inTheWay.every((o) => o.movable))
     return { kind: 'place', crosses, withdraw: [...toCross, ...inTheWay], sendQty: left };
   return { kind: 'hold', crosses, withdraw: toCross, blockers: inTheWay };
+}
+
+/**
+ * Alpaca judges an order against the account's net position: a sell from a long may not exceed the
+ * long minus the sells already open (the "qty available"), and no order may take the position
+ * through zero (a buy covering a short, likewise). So what is sent is cut to what the account can
+ * close now: for a marketable order, other sleeves' same-side orders at the broker are withdrawn,
+ * lowest priority first, to make room (they come back when it is done); a non-marketable one takes
+ * the room there is. The rest of the order is sent later, once the position allows it (after the
+ * sent part filled, the account may be flat: then an opening order is free to go). Nothing to send
+ * now is a hold.
+ */
+function withinAccount(
+  plan: Placement,
+  incoming: BookOrder,
+  book: readonly BookOrder[],
+  reference: Dec,
+  net: Dec,
+): Placement {
+  if (plan.kind !== 'place' || plan.sendQty === ZERO) return plan;
+  const closing = (incoming.side === 'sell' ? net : -net) as Dec;
+  if (closing <= 0n) return plan; // opening or adding: the wash-trade and flat rules cover it
+  const leaving = new Set(plan.withdraw.map((o) => o.id));
+  const same = book.filter(
+    (o) => o.id !== incoming.id && o.side === incoming.side && o.atBroker && o.remaining > 0n && !leaving.has(o.id),
+  );
+  let pending = same.reduce((total, o) => total + o.remaining, 0n);
+  const want = min(plan.sendQty, closing);
+  const extra: BookOrder[] = [];
+  if (pending + want > closing && acceptsPrice(incoming, reference)) {
+    const movable = same
+      .filter((o) => o.owner !== incoming.owner && o.movable)
+      .sort(byPriority)
+      .reverse();
+    for (const o of movable) {
+      if (pending + want <= closing) break;
+      extra.push(o);
+      pending -= o.remaining;
+    }
+  }
+  const room = closing - pending;
+  const sendQty = (room <= 0n ? ZERO : min(plan.sendQty, room as Dec)) as Dec;
+  if (sendQty === ZERO) {
+    const crossed = new Set(plan.crosses.map((c) => c.against.id));
+    return {
+      kind: 'hold',
+      crosses: plan.crosses,
+      withdraw: plan.withdraw.filter((o) => crossed.has(o.id)),
+      blockers: same,
+    };
+  }
+  return { ...plan, withdraw: [...plan.withdraw, ...extra], sendQty };
 }

@@ -14,6 +14,7 @@ import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const A = 'alpha' as DeploymentId;
 const B = 'beta' as DeploymentId;
+const S = 'shorter' as DeploymentId;
 const AAPL = 'AAPL' as Symbol;
 const open = (t: TestApp) => [A, B].flatMap((d) => t.app.listOrders(d, { status: 'open', limit: 50 }));
 
@@ -108,6 +109,43 @@ describe('two sleeves on one symbol', () => {
     const trades = await t.app.trades(B, { limit: 10 });
     const crossed = trades.trades.find((x) => x.side === 'sell');
     assert.deepEqual([crossed?.qty, crossed?.price, crossed?.fee], ['2', toPlain(mid), '0']);
+    const account = await t.app.account();
+    assert.equal(account.reconciled, true, JSON.stringify(account.differences));
+  });
+
+  it("a short sale beside another sleeve's resting sell: never refused for the account's quantity available", async () => {
+    await t.app.createDeployment({ id: S, initialCapital: dec('20000'), limits: { allowShort: true } });
+    // B holds 10 and rests a far sell of all 10: the account's whole long is spoken for at the broker.
+    const rest = await t.app.submitOrder(B, {
+      symbol: 'AAPL',
+      side: 'sell',
+      qty: dec('10'),
+      type: 'limit',
+      limitPrice: dec('100000'),
+      timeInForce: 'gtc',
+    });
+    const short = await t.app.submitOrder(S, {
+      symbol: 'AAPL',
+      side: 'sell',
+      qty: dec('4'),
+      type: 'market',
+      timeInForce: 'day',
+    });
+    assert.notEqual(short.status, 'rejected', short.reason ?? '');
+    await t.runUntil(() => t.app.listOrders(S, { status: 'open', limit: 5 }).length === 0);
+    await t.app.router.book.idle();
+    assert.deepEqual(
+      t.app.listOrders(S, { status: 'all', limit: 5 }).map((o) => [o.status, o.filled_qty]),
+      [['filled', '4']],
+    );
+    // B's sell is back at the broker for what the account can now sell (6); its other 4 wait.
+    const [b] = t.app.listOrders(B, { status: 'open', limit: 5 });
+    assert.deepEqual([b!.id, b!.status, b!.qty, b!.filled_qty, b!.at_broker], [rest.id, 'new', '10', '0', true]);
+    const atBroker = await t.broker.openOrders();
+    assert.deepEqual(
+      atBroker.map((o) => [o.side, toPlain(o.qty), toPlain(o.limitPrice!)]),
+      [['sell', '6', '100000']],
+    );
     const account = await t.app.account();
     assert.equal(account.reconciled, true, JSON.stringify(account.differences));
   });
