@@ -25,6 +25,8 @@ const schema = z.object({
   db: z.string().min(1, 'db must not be empty'),
   host: z.string().min(1),
   port: int('port', 0, 65535),
+  /** The Alpaca-compatible gateway's port (src/gateway); absent: no gateway. */
+  gatewayPort: int('gateway-port', 0, 65535).optional(),
   adminToken: z.string().min(16, 'admin token must be at least 16 characters').optional(),
   tokenSecret: z.string().min(16, 'token secret must be at least 16 characters').optional(),
   broker: z.enum(['paper', 'alpaca', 'emulator'], { error: 'broker must be "paper", "alpaca" or "emulator"' }),
@@ -64,6 +66,7 @@ export interface ConfigFlags {
   db?: string;
   host?: string;
   port?: string;
+  gatewayPort?: string;
   adminToken?: string;
   tokenSecret?: string;
   broker?: string;
@@ -85,6 +88,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     db: flags.db ?? env.SUBLEDGER_DB ?? './subledger.db',
     host: flags.host ?? env.SUBLEDGER_HOST ?? '127.0.0.1',
     port: flags.port ?? env.SUBLEDGER_PORT ?? '8080',
+    gatewayPort: flags.gatewayPort ?? env.SUBLEDGER_GATEWAY_PORT,
     adminToken: flags.adminToken ?? env.SUBLEDGER_ADMIN_TOKEN,
     tokenSecret: flags.tokenSecret ?? env.SUBLEDGER_TOKEN_SECRET,
     broker: flags.broker ?? env.SUBLEDGER_BROKER ?? 'paper',

@@ -43,6 +43,8 @@ import type { RuntimeConfig } from './config.js';
 import type { AuthConfig } from './http/auth.js';
 import { DeploymentTokens, type TokenIssuer } from './http/tokens.js';
 import { buildServer } from './http/server.js';
+import { type Gateway, buildGateway } from './gateway/server.js';
+import { GatewayKeys } from './gateway/keys.js';
 import { journalFeed } from './http/routes/web.js';
 import { createSmtpMailer } from './adapters/smtp/smtp-mailer.js';
 import { createLogger, safeLocation } from './logging.js';
@@ -69,6 +71,10 @@ export interface Runtime {
   readonly engine: Engine;
   /** Runs one rebalance now and appends the P&L history for it. */
   readonly rebalance: (dryRun?: boolean) => Promise<RebalanceRun>;
+  /** The deployments' gateway key pairs (kept hashed in the store). */
+  readonly gatewayKeys: GatewayKeys;
+  /** The gateway's base URL once `serve` started it (config `gatewayPort`), else undefined. */
+  gatewayUrl(): string | undefined;
   /** Starts the HTTP server, the market clock and the mark-to-market timer. Returns the base URL. */
   serve(): Promise<string>;
   close(): Promise<void>;
@@ -207,7 +213,10 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret),
     };
     const tokens = await DeploymentTokens.load(auth.tokenSecret, store);
+    const gatewayKeys = await GatewayKeys.load(store);
     let http: FastifyInstance | undefined;
+    let gateway: Gateway | undefined;
+    let gatewayUrl: string | undefined;
     const timers: NodeJS.Timeout[] = [];
     const crons: Cron[] = [];
     // Periodic work still running (a market step and its tick, an order sweep, a check): close()
@@ -242,6 +251,8 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       auth,
       tokenFor: (deployment) => tokens.token(deployment),
       tokens,
+      gatewayKeys,
+      gatewayUrl: () => gatewayUrl,
       performance,
       scheduler,
       engine,
@@ -254,6 +265,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
           api: app,
           auth,
           tokens,
+          gatewayKeys,
           logger,
           onFatal: fatal,
           performance,
@@ -273,6 +285,18 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         }
         const url = await http.listen({ host: config.host, port: config.port });
         logger.info({ url, broker: broker.source }, 'listening');
+        if (config.gatewayPort !== undefined) {
+          gateway = await buildGateway({
+            app,
+            keys: gatewayKeys,
+            market: broker,
+            clock: broker.clock,
+            hours: usEquityHours,
+            logger,
+          });
+          gatewayUrl = await gateway.fastify.listen({ host: config.host, port: config.gatewayPort });
+          logger.info({ url: gatewayUrl }, 'gateway listening');
+        }
         timers.push(setInterval(() => track(checkAccount(app, 'scheduled check', logger)), RECONCILE_EVERY_MS));
         timers.push(setInterval(() => track(resolveOrders(app, 'scheduled', logger)), RESOLVE_ORDERS_EVERY_MS));
         let stepping = false;
@@ -296,6 +320,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         for (const t of timers) clearInterval(t);
         for (const c of crons) c.stop();
         await Promise.allSettled([...inFlight]);
+        await gateway?.close();
         await http?.close();
         await app.stop();
         await broker.close();

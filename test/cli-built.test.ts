@@ -116,11 +116,11 @@ describe('the built CLI (bin/subledger.js → dist/)', () => {
     assert.equal(run.code, 0, run.err);
     assert.ok(run.out.startsWith('Usage: subledger [options] [command]\n'), run.out);
     for (const fragment of [
-      '  -V, --version            output the version number',
-      '  demo [options]           a simulated multi-bot session on the paper broker,',
-      '  import [options] <file>  load a JSON-lines journal, all or nothing',
-      "  summary [options] [id]   print a rebalance run's execution summary",
-      '  help [command]           display help for command',
+      '  -V, --version             output the version number',
+      '  demo [options]            a simulated multi-bot session on the paper broker,',
+      '  import [options] <file>   load a JSON-lines journal, all or nothing',
+      "  summary [options] [id]    print a rebalance run's execution summary",
+      '  help [command]            display help for command',
     ])
       assert.ok(run.out.includes(fragment), `--help has no line\n${fragment}\ngot:\n${run.out}`);
     for (const c of COMMANDS) assert.match(run.out, new RegExp(`^  ${c.name} `, 'm'), c.name);

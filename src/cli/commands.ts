@@ -39,10 +39,22 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./serve.js')).registerServe,
   },
   {
+    name: 'gateway',
+    usage: '[options]',
+    summary: "serve with the Alpaca-compatible gateway on: bots keep Alpaca's own clients",
+    load: async () => (await import('./serve.js')).registerGateway,
+  },
+  {
     name: 'import',
     usage: '[options] <file>',
     summary: 'load a JSON-lines journal, all or nothing',
     load: async () => (await import('./import.js')).registerImport,
+  },
+  {
+    name: 'keys',
+    usage: '[options] [command]',
+    summary: "a deployment's key pairs for the Alpaca-compatible gateway",
+    load: async () => (await import('./keys.js')).registerKeys,
   },
   {
     name: 'books',

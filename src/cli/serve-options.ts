@@ -9,6 +9,10 @@ export function addRuntimeOptions(command: Command, defaults: { db?: string } = 
     .option('--host <host>', 'HTTP host (env SUBLEDGER_HOST, default 127.0.0.1)')
     .option('--port <port>', 'HTTP port (env SUBLEDGER_PORT, default 8080)')
     .option(
+      '--gateway-port <port>',
+      "serve the Alpaca-compatible gateway on this port too: bots use Alpaca's own clients with a deployment's gateway key (env SUBLEDGER_GATEWAY_PORT)",
+    )
+    .option(
       '--admin-token <token>',
       'admin API token, ≥ 16 chars (env SUBLEDGER_ADMIN_TOKEN; default: generated once and kept in the store)',
     )

@@ -34,6 +34,35 @@ export function registerServe(program: Command): void {
   );
 }
 
+/** `subledger gateway`: `serve` with the Alpaca-compatible gateway on (default port 8081). */
+export function registerGateway(program: Command): void {
+  addRuntimeOptions(
+    program
+      .command('gateway')
+      .description(
+        "serve the Alpaca-compatible gateway (default port 8081: SUBLEDGER_GATEWAY_PORT) beside the REST API: bots written with Alpaca's clients trade their own sleeve",
+      ),
+  ).action(
+    action(async (opts: ConfigFlags) => {
+      const config = loadConfig({
+        ...opts,
+        gatewayPort: opts.gatewayPort ?? process.env.SUBLEDGER_GATEWAY_PORT ?? '8081',
+      });
+      const { createRuntime } = await import('../server.js');
+      const bar = progressBar('loading journal');
+      let runtime: Runtime;
+      try {
+        runtime = await createRuntime(config, { onLoad: bar.update, command: 'gateway' });
+      } finally {
+        bar.stop();
+      }
+      const url = await runtime.serve();
+      printAccess(runtime, url);
+      await untilSignal(runtime);
+    }),
+  );
+}
+
 export function printAccess(runtime: Runtime, url: string): void {
   const ids = runtime.app.listDeployments().map((d) => d.id);
   console.log(`\nSubledger dashboard at ${url}/  (sign in with a token below)`);
@@ -41,6 +70,11 @@ export function printAccess(runtime: Runtime, url: string): void {
   console.log(
     `market: ${runtime.broker.source}${runtime.broker.source === 'simulated' ? ' (simulated prices, not real quotes)' : ''}`,
   );
+  const gateway = runtime.gatewayUrl();
+  if (gateway)
+    console.log(
+      `Alpaca-compatible gateway at ${gateway}  (APCA_API_BASE_URL for a bot; a key pair: POST ${url}/deployments/{id}/gateway-keys, or \`subledger keys create ID\`)`,
+    );
   console.log(`admin token:  ${runtime.auth.adminToken}`);
   for (const id of ids) console.log(`token of ${id.padEnd(12)} ${runtime.tokenFor(id)}`);
   const first = ids[0];

@@ -1,5 +1,5 @@
 /**
- * JSON for the emulator's wire: Alpaca's trading API sends every number as a string, but its
+ * JSON with exact numbers (the emulator's and the gateway's wire): Alpaca's trading API sends every number as a string, but its
  * market-data API sends JSON numbers (`"p": 150.25`), and bots may send numbers in order bodies.
  * Neither direction may pass a price through a binary float, so numbers are written from and read
  * into their decimal text.
@@ -8,7 +8,7 @@
  * `parseJsonKeepingNumbers(text)` (every number token becomes its decimal string).
  * Invariant: the text of a number is never re-formatted: what goes in is what comes out.
  */
-import { type Dec, toPlain } from '../core/decimal.js';
+import { type Dec, toPlain } from './decimal.js';
 
 const MARK = '@@raw-number@@';
 

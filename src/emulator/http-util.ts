@@ -7,7 +7,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Rejection } from '../sim/index.js';
-import { stringifyJson } from './json.js';
+import { stringifyJson } from '../core/exact-json.js';
 
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(stringifyJson(body));

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Symbol } from '../core/ids.js';
 import type { SimQuote } from '../sim/index.js';
 import { queryOf, sendError, sendJson } from './http-util.js';
-import { rawNumber } from './json.js';
+import { rawNumber } from '../core/exact-json.js';
 import { type Venue, isCrypto } from './venue.js';
 
 const SIZE = rawNumber(100);

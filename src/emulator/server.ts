@@ -21,7 +21,7 @@ import {
   registerControlRoutes,
 } from './control.js';
 import { sendError } from './http-util.js';
-import { parseJsonKeepingNumbers } from './json.js';
+import { parseJsonKeepingNumbers } from '../core/exact-json.js';
 import { type RefusalRule, fieldsOfBody } from './order-log.js';
 import { RateLimit } from './rate-limit.js';
 import { registerAccountRoutes } from './routes-account.js';

@@ -12,7 +12,7 @@
  * are closed at once with code 1013 (try again later).
  */
 import type { WebSocket } from 'ws';
-import { stringifyJson } from './json.js';
+import { stringifyJson } from '../core/exact-json.js';
 import type { TradeUpdateWire } from './wire.js';
 
 export type AuthForm = 'authenticate' | 'auth';

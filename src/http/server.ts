@@ -38,6 +38,7 @@ import { performanceRoutes } from './routes/performance.js';
 import { type RebalanceApi, rebalanceRoutes } from './routes/rebalances.js';
 import { type WebOptions, registerWeb } from './routes/web.js';
 import { sleeveRoutes } from './routes/sleeve.js';
+import { type GatewayKeyAdmin, gatewayKeyRoutes } from './routes/gateway-keys.js';
 import { DeploymentTokens, type TokenIssuer } from './tokens.js';
 import { validatorCompiler } from './validation.js';
 
@@ -56,6 +57,8 @@ export interface ServerOptions {
    * memory only (the composition root passes the store's).
    */
   readonly tokens?: TokenIssuer;
+  /** The gateway's key pairs (src/http/routes/gateway-keys.ts); absent: their routes are not served. */
+  readonly gatewayKeys?: GatewayKeyAdmin;
   /** Logs each request and every unexpected error (a pino logger: src/logging.ts). Default: no logging. */
   readonly logger?: FastifyBaseLogger;
   /**
@@ -113,6 +116,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     capitalFlowRoutes(routes, deps);
     if (options.performance) performanceRoutes(routes, options.performance);
     if (options.rebalances) rebalanceRoutes(routes, options.rebalances);
+    if (options.gatewayKeys) gatewayKeyRoutes(routes, deps, options.gatewayKeys);
   });
   return app;
 }

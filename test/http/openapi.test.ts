@@ -68,6 +68,8 @@ test('every route but /health needs the bearer token; the trades query is docume
     'Deployment',
     'DeploymentToken',
     'Error',
+    'GatewayKey',
+    'GatewayKeyCreated',
     'Health',
     'Metrics',
     'Order',

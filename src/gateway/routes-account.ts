@@ -1,0 +1,215 @@
+/**
+ * The gateway's account, position, activity, clock and asset endpoints, each the calling
+ * deployment's own: `GET /v2/account` is its sleeve as an account; positions are its positions,
+ * and closing one closes the sleeve's quantity only (a market order of the sleeve); FILL activities
+ * are its fills (internal crosses included). The clock follows Subledger's market hours and an asset
+ * is tradable when the market data knows it.
+ *
+ * Invariant: nothing here is forwarded to the broker; it is all read from the ledger.
+ */
+import type { FastifyInstance } from 'fastify';
+import { type Dec, ONE, ZERO, abs, dec, decimalProblem, floorToIncrement, mul, toPlain } from '../core/decimal.js';
+import { type Symbol } from '../core/ids.js';
+import { isOpen, remainingQty } from '../core/orders.js';
+import type { Clock } from '../app/clock-port.js';
+import type { MarketDataPort } from '../app/broker-port.js';
+import type { MarketHours } from '../app/market-hours.js';
+import type { Subledger } from '../app/subledger.js';
+import { uuidOf } from './ids.js';
+import { type ReplaceLinks, deploymentOf, orderOut, sendAlpacaError } from './routes-orders.js';
+import { accountWire, positionWire } from './wire.js';
+import { alpacaError } from './errors.js';
+
+export interface AccountRouteOptions {
+  readonly app: Subledger;
+  readonly market: MarketDataPort;
+  readonly clock: Clock;
+  readonly hours: MarketHours;
+  readonly links: ReplaceLinks;
+}
+
+const NANO = dec('0.000000001');
+
+export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteOptions): void {
+  const { app } = o;
+  const reservedQty = (deployment: string, symbol: string): Dec =>
+    (app.service.state.ordersByDeployment.get(deployment as never) ?? [])
+      .filter((x) => isOpen(x) && x.symbol === symbol && x.side === 'sell')
+      .reduce((sum, x) => (sum + remainingQty(x)) as Dec, ZERO);
+
+  fastify.get('/v2/account', async (request, reply) => {
+    const deployment = deploymentOf(request);
+    const info = app.service.deploymentInfo(deployment)!;
+    return reply.send(
+      accountWire({
+        deployment,
+        createdAt: info.createdAt,
+        now: o.clock.now().toISOString(),
+        status: info.status,
+        shortingEnabled: info.limits.allow_short === true,
+        metrics: app.metrics(deployment),
+        positions: app.positions(deployment),
+        lastEquity: undefined,
+      }),
+    );
+  });
+
+  fastify.get('/v2/positions', async (request, reply) => {
+    const deployment = deploymentOf(request);
+    return reply.send(app.positions(deployment).map((p) => positionWire(p, reservedQty(deployment, p.symbol))));
+  });
+
+  fastify.get<{ Params: { symbol: string } }>('/v2/positions/:symbol', async (request, reply) => {
+    const deployment = deploymentOf(request);
+    const symbol = request.params.symbol.toUpperCase();
+    const position = app.positions(deployment).find((p) => p.symbol === symbol);
+    if (!position) return reply.code(404).send({ code: 40410000, message: 'position does not exist' });
+    return reply.send(positionWire(position, reservedQty(deployment, symbol)));
+  });
+
+  /** Closes `qty` (default all) of the sleeve's position in `symbol` with a market order. */
+  const close = async (deployment: string, symbol: string, query: Record<string, string | undefined>) => {
+    const position = app.positions(deployment as never).find((p) => p.symbol === symbol);
+    if (!position) return { status: 404, body: { code: 40410000, message: 'position does not exist' } };
+    const held = dec(position.qty);
+    let qty = abs(held);
+    if (query.qty !== undefined) {
+      if (decimalProblem(query.qty) || dec(query.qty) <= 0n)
+        return { status: 422, body: { code: 40010001, message: 'qty must be a positive decimal' } };
+      qty = dec(query.qty);
+    } else if (query.percentage !== undefined) {
+      if (
+        decimalProblem(query.percentage) ||
+        dec(query.percentage) <= 0n ||
+        dec(query.percentage) > mul(ONE, dec('100'))
+      )
+        return { status: 422, body: { code: 40010001, message: 'percentage must be from 0 to 100' } };
+      qty = floorToIncrement(mul(qty, (dec(query.percentage) / 100n) as Dec), NANO);
+    }
+    if (qty > abs(held))
+      return {
+        status: 403,
+        body: {
+          code: 40310000,
+          message: `insufficient qty available for order (requested: ${toPlain(qty)}, available: ${toPlain(abs(held))})`,
+        },
+      };
+    try {
+      const view = await app.submitOrder(deployment as never, {
+        symbol,
+        side: held > 0n ? 'sell' : 'buy',
+        qty,
+        type: 'market',
+        timeInForce: 'day',
+      });
+      return { status: 200, body: orderOut(app, o.links, app.service.state.orders.get(view.id)!) };
+    } catch (error) {
+      return alpacaError(error);
+    }
+  };
+
+  fastify.delete<{ Params: { symbol: string } }>('/v2/positions/:symbol', async (request, reply) => {
+    const result = await close(
+      deploymentOf(request),
+      request.params.symbol.toUpperCase(),
+      request.query as Record<string, string | undefined>,
+    );
+    return reply.code(result.status).send(result.body);
+  });
+
+  fastify.delete('/v2/positions', async (request, reply) => {
+    const deployment = deploymentOf(request);
+    const q = request.query as Record<string, string | undefined>;
+    if (q.cancel_orders === 'true')
+      for (const order of (app.service.state.ordersByDeployment.get(deployment) ?? []).filter(isOpen))
+        await app.cancelOrder(deployment, order.id).catch(() => undefined);
+    const results = [];
+    for (const p of app.positions(deployment)) {
+      const result = await close(deployment, p.symbol, {});
+      results.push({ symbol: p.symbol, status: result.status, body: result.body });
+    }
+    return reply.code(207).send(results);
+  });
+
+  fastify.get('/v2/account/activities', async (request, reply) =>
+    activities(request.query, deploymentOf(request), reply),
+  );
+  fastify.get<{ Params: { type: string } }>('/v2/account/activities/:type', async (request, reply) =>
+    request.params.type.toUpperCase() === 'FILL'
+      ? activities(request.query, deploymentOf(request), reply)
+      : reply.send([]),
+  );
+  const activities = async (query: unknown, deployment: string, reply: import('fastify').FastifyReply) => {
+    const q = query as Record<string, string | undefined>;
+    const types = q.activity_types?.split(',').map((t) => t.trim().toUpperCase());
+    if (types && !types.includes('FILL')) return reply.send([]);
+    const size = Math.min(Math.max(Number(q.page_size ?? 100) || 100, 1), 100);
+    try {
+      const page = await app.trades(deployment as never, { limit: 1000 });
+      const rows = page.trades.map((t) => ({
+        activity_type: 'FILL',
+        id: `${t.ts.replace(/[^0-9]/g, '').slice(0, 17)}::${uuidOf('fill', `${t.fill_id}`)}`,
+        transaction_time: t.ts,
+        type: 'fill',
+        price: t.price,
+        qty: t.qty,
+        side: t.side,
+        symbol: t.symbol,
+        leaves_qty: '0',
+        order_id: uuidOf('order', t.order_id ?? t.fill_id),
+        cum_qty: t.qty,
+        order_status: 'filled',
+      }));
+      const ordered = (q.direction ?? 'desc') === 'desc' ? rows.reverse() : rows;
+      return reply.send(ordered.slice(0, size));
+    } catch (error) {
+      return sendAlpacaError(reply, error);
+    }
+  };
+
+  fastify.get('/v2/clock', async (_request, reply) => {
+    const now = o.clock.now();
+    return reply.send({
+      timestamp: now.toISOString(),
+      is_open: o.hours.isOpen('SPY', now),
+      next_open: nextChange(o.hours, now, true).toISOString(),
+      next_close: nextChange(o.hours, now, false).toISOString(),
+    });
+  });
+
+  const asset = async (symbol: string) => {
+    const quote = (await o.market.latest([symbol as Symbol])).get(symbol as Symbol);
+    if (!quote) return undefined;
+    const crypto = symbol.includes('/');
+    return {
+      id: uuidOf('asset', symbol),
+      class: crypto ? 'crypto' : 'us_equity',
+      exchange: crypto ? 'CRYPTO' : 'NASDAQ',
+      symbol,
+      name: symbol,
+      status: 'active',
+      tradable: true,
+      marginable: !crypto,
+      shortable: !crypto,
+      easy_to_borrow: !crypto,
+      fractionable: true,
+      maintenance_margin_requirement: crypto ? 100 : 30,
+      attributes: [],
+    };
+  };
+  fastify.get<{ Params: { symbol: string } }>('/v2/assets/:symbol', async (request, reply) => {
+    const found = await asset(request.params.symbol.toUpperCase()).catch(() => undefined);
+    return found ? reply.send(found) : reply.code(404).send({ code: 40410000, message: 'asset not found' });
+  });
+}
+
+/** The next minute at which the market opens (`open`) or closes, scanning forward up to 10 days. */
+function nextChange(hours: MarketHours, from: Date, open: boolean): Date {
+  const start = Math.floor(from.getTime() / 60_000) * 60_000 + 60_000;
+  for (let t = start; t < start + 10 * 24 * 60 * 60_000; t += 60_000) {
+    const now = hours.isOpen('SPY', new Date(t));
+    const before = hours.isOpen('SPY', new Date(t - 60_000));
+    if (open ? now && !before : !now && before) return new Date(t);
+  }
+  return new Date(start);
+}

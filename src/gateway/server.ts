@@ -1,0 +1,104 @@
+/**
+ * The Alpaca-compatible gateway: Alpaca's Trading API v2 and its `trade_updates` stream, per
+ * deployment, over the same application as the REST API. A bot written for Alpaca is pointed at
+ * it with its own client's base-URL option and a deployment's key pair, and trades its sleeve.
+ *
+ * Entry point: `buildGateway(options)` → a Fastify instance (not yet listening) and `close()`.
+ * Invariants: every request but `/stream`'s upgrade carries a live key pair
+ * (`APCA-API-KEY-ID` + `APCA-API-SECRET-KEY`, or HTTP Basic `key:secret`), else 401 in Alpaca's
+ * shape; a request acts on that key's deployment only; errors are Alpaca's `{code, message}`;
+ * numbers in bodies are read as exact decimal text.
+ */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { parseJsonKeepingNumbers } from '../core/exact-json.js';
+import type { MarketDataPort } from '../app/broker-port.js';
+import type { Clock } from '../app/clock-port.js';
+import { type MarketHours, usEquityHours } from '../app/market-hours.js';
+import type { Subledger } from '../app/subledger.js';
+import type { GatewayKeys } from './keys.js';
+import { registerAccountRoutes } from './routes-account.js';
+import { registerOrderRoutes } from './routes-orders.js';
+import { registerTradeStream } from './stream.js';
+
+export interface GatewayOptions {
+  readonly app: Subledger;
+  readonly keys: GatewayKeys;
+  readonly market: MarketDataPort;
+  readonly clock: Clock;
+  readonly hours?: MarketHours;
+  readonly logger?: FastifyBaseLogger;
+}
+
+export interface Gateway {
+  readonly fastify: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** The key pair a request carries: Alpaca's headers, or HTTP Basic (as alpaca-py can send). */
+export function credentialsOf(request: FastifyRequest): { keyId: string; secret: string } | undefined {
+  const keyId = request.headers['apca-api-key-id'];
+  const secret = request.headers['apca-api-secret-key'];
+  if (typeof keyId === 'string' && typeof secret === 'string') return { keyId, secret };
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Basic ')) {
+    const text = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    const at = text.indexOf(':');
+    if (at > 0) return { keyId: text.slice(0, at), secret: text.slice(at + 1) };
+  }
+  return undefined;
+}
+
+export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
+  const { app, keys } = options;
+  const fastify = Fastify({
+    loggerInstance: options.logger,
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, parseJsonKeepingNumbers(text));
+    } catch {
+      done(Object.assign(new Error('request body format is invalid'), { statusCode: 400 }), undefined);
+    }
+  });
+  fastify.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply
+      .code(status)
+      .send({ code: status * 100_000 + 10_000, message: status === 500 ? 'internal server error' : error.message });
+  });
+  fastify.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ code: 40410000, message: 'endpoint not found' }),
+  );
+  await fastify.register(websocket);
+  fastify.addHook('onRequest', async (request, reply) => {
+    // The JS SDK 3.x sends `Content-Type: ""` with every DELETE; no content type means no body here.
+    if (request.headers['content-type'] === '') delete request.headers['content-type'];
+    if (/^\/stream\/?(\?|$)/.test(request.url)) return;
+    const given = credentialsOf(request);
+    const deployment = given ? keys.verify(given.keyId, given.secret) : undefined;
+    if (!deployment || !app.service.deploymentInfo(deployment as never))
+      return reply.code(401).send({ code: 40110000, message: 'request is not authorized' });
+    (request as FastifyRequest & { deployment: string }).deployment = deployment;
+  });
+  const links = registerOrderRoutes(app, fastify);
+  registerAccountRoutes(fastify, {
+    app,
+    market: options.market,
+    clock: options.clock,
+    hours: options.hours ?? usEquityHours,
+    links,
+  });
+  const stream = registerTradeStream(fastify, { service: app.service, verify: (k, s) => keys.verify(k, s) });
+  return {
+    fastify,
+    async close() {
+      stream.close();
+      await fastify.close();
+    },
+  };
+}
