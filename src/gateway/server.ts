@@ -18,6 +18,7 @@ import { type MarketHours, usEquityHours } from '../app/market-hours.js';
 import type { Subledger } from '../app/subledger.js';
 import type { GatewayKeys } from './keys.js';
 import { registerAccountRoutes } from './routes-account.js';
+import { registerDataRoutes } from './routes-data.js';
 import { registerOrderRoutes } from './routes-orders.js';
 import { registerTradeStream } from './stream.js';
 
@@ -93,6 +94,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     hours: options.hours ?? usEquityHours,
     links,
   });
+  registerDataRoutes(fastify, options.market);
   const stream = registerTradeStream(fastify, { service: app.service, verify: (k, s) => keys.verify(k, s) });
   return {
     fastify,

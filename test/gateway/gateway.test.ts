@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dec } from '../../src/core/decimal.js';
+import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';
@@ -182,6 +182,18 @@ describe('the gateway (paper broker)', () => {
     );
     const account = await t.app.account();
     assert.equal(account.reconciled, true, JSON.stringify(account.differences));
+  });
+
+  it('market data on the same URL: latest trade and quote, prices as exact JSON numbers', async () => {
+    const quote = (await t.broker.latest(['AAPL' as never])).get('AAPL' as never)!;
+    const response = await fetch(`${base}/v2/stocks/AAPL/trades/latest`, {
+      headers: { 'APCA-API-KEY-ID': creds[A]!.keyId, 'APCA-API-SECRET-KEY': creds[A]!.secret },
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200);
+    assert.match(text, new RegExp(`"p":${toPlain(quote.last!).replace('.', '\\.')}[,}]`));
+    const batch = await call(A, 'GET', '/v2/stocks/quotes/latest?symbols=AAPL,NOPE');
+    assert.deepEqual(Object.keys(batch.body.quotes as object), ['AAPL']);
   });
 
   it('refusals keep Alpaca’s codes: an unsupported order type, the sleeve’s buying power', async () => {
