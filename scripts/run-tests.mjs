@@ -3,7 +3,7 @@
 // spec report, then one closing line `N passed, N failed` (and which suites were skipped and why).
 // Exits non-zero when anything failed or when no test ran at all, so an empty run never passes.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -31,7 +31,9 @@ if (files.length === 0) {
 }
 
 mkdirSync(join(root, '.test-out'), { recursive: true });
-const tap = join(root, '.test-out', 'report.tap');
+// One report per run (two runs at once must not read each other's counts); the last one finished
+// is also left as .test-out/report.tap.
+const tap = join(root, '.test-out', `report-${process.pid}.tap`);
 const result = spawnSync(
   process.execPath,
   [
@@ -48,6 +50,7 @@ const result = spawnSync(
 );
 
 const report = readFileSync(tap, 'utf8');
+renameSync(tap, join(root, '.test-out', 'report.tap'));
 const count = (name) => Number([...report.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
 const pass = count('pass');
 const fail = count('fail');
