@@ -61,6 +61,11 @@ export class OrderBook {
     private readonly options: BookOptions = DEFAULT_BOOK,
   ) {}
 
+  /** Runs `work` outside any lane it merely inherited (see SymbolLocks.outside): it queues like anyone. */
+  detached<T>(work: () => T): T {
+    return this.locks.outside(work);
+  }
+
   /** Runs `work` alone in `symbol`'s lane (re-entrant). */
   lane<T>(symbol: Symbol, work: () => Promise<T>): Promise<T> {
     return this.locks.run(symbol, work);
@@ -349,7 +354,7 @@ export class OrderBook {
 
   /** Places the held orders of `symbol` in the background (after a report that ended a broker order). */
   schedule(symbol: Symbol): void {
-    const task = this.placeHeld(symbol).finally(() => this.background.delete(task));
+    const task = this.detached(() => this.placeHeld(symbol)).finally(() => this.background.delete(task));
     this.background.add(task);
   }
 

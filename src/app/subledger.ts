@@ -101,8 +101,12 @@ export class Subledger implements SubledgerApi {
     this.unsubscribe = this.broker.subscribe(async (report) => {
       try {
         await bookReport(this.service, report);
-        await this.router.releaseWaiting(
-          this.service.state.carriers.get(report.order.clientOrderId) ?? report.order.clientOrderId,
+        // A report may be delivered from inside a symbol's lane (a paper broker answers at once):
+        // what it sets off waits for that lane like any other work.
+        await this.router.book.detached(() =>
+          this.router.releaseWaiting(
+            this.service.state.carriers.get(report.order.clientOrderId) ?? report.order.clientOrderId,
+          ),
         );
         // A broker order that ended may have been in the way of orders the internal book holds.
         if (TERMINAL_STATUSES.has(report.order.status)) this.router.book.schedule(report.order.symbol);

@@ -73,6 +73,13 @@ describe('two sleeves on one symbol', () => {
       [['AAPL', 'buy', '1', '1']],
     );
     assert.notEqual(atBroker[0]!.clientOrderId, rest.id);
+    // Withdrawn once, restored once: two broker orders in all (a report delivered from inside the
+    // lane once restored A at once, and B withdrew it again, up to 20 times).
+    const carriers = [...t.app.service.state.carriers.entries()].filter(([, order]) => order === rest.id);
+    assert.deepEqual(
+      carriers.map(([carrier]) => carrier === rest.id),
+      [true, false],
+    );
     const account = await t.app.account();
     assert.equal(account.reconciled, true, JSON.stringify(account.differences));
   });
