@@ -3,6 +3,10 @@
  * API's JSON as is (decimals stay strings). The response types are the server's own view types
  * (type-only imports: nothing of the server is bundled), so a change there fails this build.
  *
+ * The one exception is `GatewayKeyView`: the gateway's key routes live in src/http, which the
+ * dashboard may not import, so its shape is repeated here (test/web/dashboard.test.ts fails the
+ * typecheck when the two part).
+ *
  * Entry point: `Api`. Every failure throws `ApiError` with the HTTP status and the API's error
  * `code` (or `NETWORK` when the server could not be reached).
  */
@@ -23,6 +27,16 @@ export type {
   StatsView,
   TradePage,
 };
+
+/** One gateway key pair as `GET /deployments/{id}/gateway-keys` answers it: never its secret. */
+export interface GatewayKeyView {
+  readonly key_id: string;
+  readonly deployment_id: string;
+  readonly created_at: string;
+  readonly revoked_at: string | null;
+  /** The last request made with it since the server started, or null. */
+  readonly last_used_at: string | null;
+}
 
 export type Session = { principal: 'admin' } | { principal: 'deployment'; deployment: string };
 
@@ -80,6 +94,8 @@ export class Api {
   capitalFlows = (id: string) => this.get<CapitalFlowView[]>(`deployments/${enc(id)}/capital-flows`);
   history = (id: string) => this.get<HistoryView>(`deployments/${enc(id)}/history?period=daily`);
   historyCsv = (id: string) => this.text(`deployments/${enc(id)}/history?period=daily&format=csv`);
+  /** Admin only: a deployment token is answered 403. */
+  gatewayKeys = (id: string) => this.get<GatewayKeyView[]>(`deployments/${enc(id)}/gateway-keys`);
   trades = (id: string, limit: number, cursor: string | null) =>
     this.get<TradePage>(`deployments/${enc(id)}/trades?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`);
 }

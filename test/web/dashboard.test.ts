@@ -3,7 +3,8 @@
  * the demo's session plus a few simulated days on a temporary SQLite file and the paper broker.
  * Sign in with the admin token, check the overview's numbers are the API's (exact value and
  * formatted text), open a deployment and check every table, download the CSV, watch a fill
- * arrive live, use the keyboard, read it at 1280 px and at 390 px, and sign in with a
+ * arrive live, use the keyboard, read it at 1280 px and at 390 px, list a deployment's gateway
+ * keys (never a secret) with their last request through the gateway, and sign in with a
  * deployment token that sees only its own page. Any console error fails the test.
  * Screenshots go to test-output/ (docs/images/dashboard.png is one of them).
  */
@@ -11,9 +12,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { GatewayKeyView as ServedGatewayKey } from '../../src/http/routes/gateway-keys.js';
 import type {
   AccountView,
   DeploymentView,
+  GatewayKeyView,
   HistoryView,
   MetricsView,
   OrderView,
@@ -21,7 +24,7 @@ import type {
   StatsOverviewView,
   TradePage,
 } from '../../src/web/api.js';
-import { money, percent, qty, ratio, ratioPercent, sumDecimals } from '../../src/web/format.js';
+import { money, percent, qty, ratio, ratioPercent, sumDecimals, when } from '../../src/web/format.js';
 import {
   CHROMIUM,
   type Session,
@@ -31,6 +34,10 @@ import {
   outputPath,
   startWorld,
 } from './fixture.js';
+
+/** src/web may not import src/http, so it repeats the key's shape: this fails the typecheck when they part. */
+const SAME_KEY_SHAPE: [ServedGatewayKey, GatewayKeyView] extends [GatewayKeyView, ServedGatewayKey] ? true : never =
+  true;
 
 const skip =
   !existsSync(CHROMIUM) && process.env.SUBLEDGER_TEST_SKIP_BROWSER === '1' ? `no chromium at ${CHROMIUM}` : false;
@@ -330,6 +337,95 @@ describe('dashboard in chromium', { skip }, () => {
     assert.deepEqual(foreign, []);
     await page.screenshot({ path: outputPath('deployment-token.png') });
     await page.close();
+  });
+
+  it('lists a deployment’s gateway keys with status and last request, never a secret; a deployment token is told the admin manages them', async () => {
+    assert.ok(SAME_KEY_SHAPE);
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await signIn(page, world.adminToken);
+    await page.locator('#sleeves-table tbody tr[data-deployment]').first().waitFor();
+    // No key yet: the section says how to create one.
+    await page.goto(`${world.url}/#/deployments/b`);
+    const empty = page.locator('#gateway-keys-empty');
+    await empty.waitFor();
+    assert.match((await empty.textContent())!, /subledger keys create b.*POST \/deployments\/b\/gateway-keys/);
+
+    type Created = { key_id: string; secret: string };
+    const used = await world.api<Created>('/deployments/a/gateway-keys', world.adminToken, {});
+    const idle = await world.api<Created>('/deployments/a/gateway-keys', world.adminToken, {});
+    const revoked = await world.api<Created>('/deployments/a/gateway-keys', world.adminToken, {});
+    const revoke = await fetch(`${world.url}/deployments/a/gateway-keys/${revoked.key_id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${world.adminToken}` },
+    });
+    assert.equal(revoke.status, 200);
+    // One request through the gateway with the first key pair, as a bot's Alpaca client makes it.
+    const account = await fetch(`${world.gatewayUrl}/v2/account`, {
+      headers: { 'APCA-API-KEY-ID': used.key_id, 'APCA-API-SECRET-KEY': used.secret },
+    });
+    assert.equal(account.status, 200, await account.text());
+    const keys = await world.api<GatewayKeyView[]>('/deployments/a/gateway-keys');
+    assert.deepEqual(
+      keys.map((k) => k.key_id),
+      [used.key_id, idle.key_id, revoked.key_id],
+    );
+    const usedView = keys[0]!;
+    const revokedView = keys[2]!;
+    assert.ok(usedView.last_used_at, 'the gateway request is the key’s last request');
+    assert.ok(revokedView.revoked_at);
+
+    await page.goto(`${world.url}/#/deployments/a`);
+    await page.locator('#gateway-keys-table tbody tr[data-key-id]').first().waitFor();
+    assert.deepEqual(
+      await page
+        .locator('#gateway-keys-table tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key-id'))),
+      keys.map((k) => k.key_id),
+    );
+    const row = (k: { key_id: string }) => `#gateway-keys-table tr[data-key-id="${k.key_id}"]`;
+    for (const k of keys) {
+      assert.equal(await cell(page, row(k), 'key_id').textContent(), k.key_id);
+      await expectCell(page, row(k), 'created', k.created_at, when(k.created_at));
+    }
+    assert.equal(await cell(page, row(used), 'status').textContent(), 'active');
+    assert.equal(await cell(page, row(idle), 'status').textContent(), 'active');
+    assert.equal(
+      await cell(page, row(revoked), 'status').textContent(),
+      `revoked at ${when(revokedView.revoked_at)} UTC`,
+    );
+    await expectCell(page, row(used), 'last_request', usedView.last_used_at, when(usedView.last_used_at));
+    await expectCell(page, row(idle), 'last_request', null, 'none since the server started');
+    await expectCell(page, row(revoked), 'last_request', null, 'none since the server started');
+    // No secret anywhere on the page: not in its text, not in its markup.
+    const html = await page.content();
+    for (const k of [used, idle, revoked])
+      assert.ok(!html.includes(k.secret), `the secret of ${k.key_id} is not shown`);
+    await page.locator('#gateway-keys-section').screenshot({ path: outputPath('gateway-keys.png') });
+    await page.close();
+
+    // A deployment token may not list keys (403): its page says the admin manages them, and never asks.
+    const token = world.runtime.tokenFor('a');
+    await assert.rejects(world.api('/deployments/a/gateway-keys', token), /: 403 /);
+    const own = await browser.newPage({ width: 1280, height: 900 });
+    const requests: string[] = [];
+    own.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await signIn(own, token);
+    await own.locator('h1', { hasText: 'Deployment A' }).waitFor();
+    const message = own.locator('#gateway-keys-admin');
+    await message.waitFor();
+    assert.match((await message.textContent())!, /managed by the admin/);
+    await own.locator('#trades-table tbody tr').first().waitFor();
+    assert.equal(await own.locator('#gateway-keys-table').count(), 0);
+    const ownHtml = await own.content();
+    for (const k of [used, idle, revoked]) {
+      assert.ok(!ownHtml.includes(k.key_id), `key ${k.key_id} is not shown to the deployment token`);
+      assert.ok(!ownHtml.includes(k.secret));
+    }
+    assert.deepEqual(
+      requests.filter((path) => path.endsWith('/gateway-keys')),
+      [],
+    );
+    await own.close();
   });
 
   it('refuses a wrong token at sign-in with a message', async () => {

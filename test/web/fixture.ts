@@ -3,7 +3,8 @@
  * than its sources), a real Subledger runtime on a temporary SQLite file with the paper broker
  * after the demo's session plus a few more simulated days (so there are daily closes, Sharpe and
  * drawdown), a capital flow and a rejected order, served over HTTP on 127.0.0.1 with the
- * dashboard routes; and Debian's chromium driven by playwright-core.
+ * dashboard routes and the gateway key routes, next to the Alpaca-compatible gateway on the same
+ * keys; and Debian's chromium driven by playwright-core.
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { runDemoSession } from '../../src/engine/demo-session.js';
+import { type Gateway, buildGateway } from '../../src/gateway/server.js';
 import { buildServer } from '../../src/http/server.js';
 import { journalFeed, registerWeb } from '../../src/http/routes/web.js';
 import { type Runtime, createRuntime } from '../../src/server.js';
@@ -44,6 +46,8 @@ export interface World {
   readonly runtime: Runtime;
   readonly http: FastifyInstance;
   readonly url: string;
+  /** The Alpaca-compatible gateway's base URL (a deployment's key pair signs in there). */
+  readonly gatewayUrl: string;
   readonly adminToken: string;
   /** GET (or POST) on the API with a token, parsed JSON. */
   api<T = unknown>(path: string, token?: string, body?: object): Promise<T>;
@@ -94,6 +98,7 @@ export async function startWorld(options: { steps?: number; days?: number } = {}
     api: runtime.app,
     auth: runtime.auth,
     performance: runtime.performance,
+    gatewayKeys: runtime.gatewayKeys,
     rebalances: {
       listRebalances: (n) => runtime.engine.listRebalances(n),
       getRebalance: (id) => runtime.engine.getRebalance(id),
@@ -103,10 +108,18 @@ export async function startWorld(options: { steps?: number; days?: number } = {}
   // Once the composition root serves the dashboard itself, buildServer already has these routes.
   if (!http.hasRoute({ method: 'GET', url: '/events' })) registerWeb(http, { feed: journalFeed(runtime.app.service) });
   const url = await http.listen({ host: '127.0.0.1', port: 0 });
+  const gateway: Gateway = await buildGateway({
+    app: runtime.app,
+    keys: runtime.gatewayKeys,
+    market: runtime.broker,
+    clock: runtime.broker.clock,
+  });
+  const gatewayUrl = await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
   return {
     runtime,
     http,
     url,
+    gatewayUrl,
     adminToken,
     async api<T>(path: string, token = adminToken, body?: object): Promise<T> {
       const response = await fetch(`${url}${path}`, {
@@ -119,6 +132,7 @@ export async function startWorld(options: { steps?: number; days?: number } = {}
       return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
     },
     async close() {
+      await gateway.close();
       await http.close();
       await runtime.close();
       cleanup();

@@ -1,9 +1,10 @@
 /**
  * The deployment page's tables: positions (with weight in the sleeve), trades (realized P&L per
- * closing trade), orders (status and rejection reason), capital flows and the daily history.
+ * closing trade), orders (status and rejection reason), capital flows, the daily history and the
+ * gateway keys (id, status, last request; the API never answers a secret).
  * Column definitions only; the page (deployment.ts) loads the data and places them.
  */
-import type { CapitalFlowView, HistoryView, OrderView, PositionView, TradePage } from '../api.js';
+import type { CapitalFlowView, GatewayKeyView, HistoryView, OrderView, PositionView, TradePage } from '../api.js';
 import { type Column, h } from '../dom.js';
 import { DASH, age, money, percent, qty, ratioPercent, weight, when } from '../format.js';
 import { moneyCell, pnlCell } from '../page.js';
@@ -113,4 +114,28 @@ export const historyColumns: Column<HistoryRow>[] = [
   { key: 'period_return', label: 'Day return', numeric: true, cell: (r) => pnlCell(r.period_return, ratioPercent) },
   { key: 'return', label: 'Return', numeric: true, cell: (r) => pnlCell(r.return_pct, percent) },
   { key: 'open_positions', label: 'Open positions', numeric: true, cell: (r) => String(r.open_positions) },
+];
+
+/** What "last request" says for a key not used since the server started (the API keeps it in memory). */
+export const NO_REQUEST_YET = 'none since the server started';
+
+export const gatewayKeyColumns: Column<GatewayKeyView>[] = [
+  { key: 'key_id', label: 'Key id', cell: (k) => h('code', {}, k.key_id) },
+  { key: 'created', label: 'Created (UTC)', cell: (k) => ({ text: when(k.created_at), value: k.created_at }) },
+  {
+    key: 'status',
+    label: 'Status',
+    cell: (k) =>
+      k.revoked_at === null
+        ? h('span', { class: 'badge key-active' }, 'active')
+        : h('span', { class: 'badge key-revoked', 'data-value': k.revoked_at }, `revoked at ${when(k.revoked_at)} UTC`),
+  },
+  {
+    key: 'last_request',
+    label: 'Last request (UTC)',
+    cell: (k) =>
+      k.last_used_at === null
+        ? { text: NO_REQUEST_YET, className: 'muted' }
+        : { text: when(k.last_used_at), value: k.last_used_at, title: k.last_used_at },
+  },
 ];

@@ -1,17 +1,28 @@
 /**
  * One deployment's page (the admin's, or a deployment token's own): headline numbers and
- * statistics, equity and drawdown charts, positions, trades (paged), orders, capital flows and
- * the daily history with a CSV download. Live changes reload the sleeve's tables at most once a
- * second and the statistics, history and charts at most every 5 s.
+ * statistics, equity and drawdown charts, positions, trades (paged), orders, capital flows, the
+ * daily history with a CSV download, and the deployment's gateway keys (admin only: id, status,
+ * last request; never a secret). Live changes reload the sleeve's tables at most once a second and
+ * the statistics, history, charts and keys at most every 5 s; the keys also every 30 s, since a
+ * bot's reads through the gateway change their last request without changing the journal.
  */
-import type { MetricsView, StatsView } from '../api.js';
+import { ApiError, type GatewayKeyView, type MetricsView, type StatsView } from '../api.js';
 import { compactMoney, lineChart } from '../charts.js';
 import { dataTable, fill, h, section } from '../dom.js';
 import { money, percent, ratio, ratioPercent, sumDecimals } from '../format.js';
 import { type Context, type Page, kpis, moneyCell, pnlCell, refresher, statusLine } from '../page.js';
-import { flowColumns, historyColumns, orderColumns, positionColumns, tradeColumns } from './deployment-tables.js';
+import {
+  flowColumns,
+  gatewayKeyColumns,
+  historyColumns,
+  orderColumns,
+  positionColumns,
+  tradeColumns,
+} from './deployment-tables.js';
 
 const TRADES_PER_PAGE = 20;
+/** How often the gateway keys are re-read with no live change (their last request is not journaled). */
+const KEYS_POLL_MS = 30_000;
 
 function headline(m: MetricsView): HTMLElement {
   return kpis('Sleeve', [
@@ -26,6 +37,41 @@ function headline(m: MetricsView): HTMLElement {
     { key: 'buying_power', label: 'Buying power', cell: moneyCell(m.buying_power) },
     { key: 'open_orders', label: 'Open orders', cell: String(m.open_orders) },
   ]);
+}
+
+/** The gateway keys section's content: the keys, how to create one, or who manages them. */
+function gatewayKeys(id: string, keys: readonly GatewayKeyView[] | 'admin-only'): HTMLElement {
+  if (keys === 'admin-only')
+    return h(
+      'p',
+      { class: 'muted', id: 'gateway-keys-admin' },
+      'Gateway keys are managed by the admin: ask them for a key pair for this deployment’s bots.',
+    );
+  if (keys.length === 0)
+    return h(
+      'p',
+      { class: 'muted', id: 'gateway-keys-empty' },
+      'No gateway keys yet. Create one for this deployment’s bots with ',
+      h('code', {}, `subledger keys create ${id}`),
+      ' or ',
+      h('code', {}, `POST /deployments/${id}/gateway-keys`),
+      ' (admin token); its secret is shown that once.',
+    );
+  return h(
+    'div',
+    {},
+    dataTable(
+      'gateway-keys-table',
+      'Key pairs for this deployment’s bots on the Alpaca-compatible gateway, oldest first (secrets are shown only when a key is created)',
+      gatewayKeyColumns,
+      keys,
+      {
+        empty: 'No gateway keys.',
+        stack: true,
+        rowAttrs: (k) => ({ 'data-key-id': k.key_id, class: k.revoked_at === null ? undefined : 'closed' }),
+      },
+    ),
+  );
 }
 
 function statistics(s: StatsView): HTMLElement {
@@ -45,7 +91,10 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
   const title = h('h1', { tabindex: -1 }, id);
   const subtitle = h('p', { class: 'muted', id: 'subtitle' });
   const slots = Object.fromEntries(
-    ['headline', 'stats', 'positions', 'trades', 'orders', 'flows', 'history'].map((k) => [k, h('div', { id: k })]),
+    ['headline', 'stats', 'positions', 'trades', 'orders', 'flows', 'history', 'gateway-keys'].map((k) => [
+      k,
+      h('div', { id: k }),
+    ]),
   ) as Record<string, HTMLElement>;
   const equityHost = h('div', { class: 'chart', id: 'equity-chart' });
   const drawdownHost = h('div', { class: 'chart', id: 'drawdown-chart' });
@@ -95,6 +144,7 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
     section('orders-section', 'Orders', slots.orders!),
     section('flows-section', 'Capital flows', slots.flows!),
     section('history-section', 'Daily history', h('p', {}, csvButton), slots.history!),
+    section('gateway-keys-section', 'Gateway keys', slots['gateway-keys']!),
   );
 
   const loadTrades = async () => {
@@ -205,6 +255,20 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
     drawdownCaption.textContent = `Drawdown from the running peak, per snapshot (UTC); deepest ${ratioPercent(worst)}.`;
   };
 
+  // Only the admin may list keys: a deployment token is told so without asking (the API answers 403).
+  const notAdmin = ctx.session.principal !== 'admin';
+  const loadKeys = async () => {
+    let keys: readonly GatewayKeyView[] | 'admin-only' = 'admin-only';
+    if (!notAdmin) {
+      try {
+        keys = await ctx.api.gatewayKeys(id);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 403)) throw error;
+      }
+    }
+    fill(slots['gateway-keys']!, gatewayKeys(id, keys));
+  };
+
   const downloadCsv = async () => {
     try {
       const csv = await ctx.api.historyCsv(id);
@@ -221,8 +285,11 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
 
   const sleeve = refresher(loadSleeve, 1000, (e) => status.failed(e, ctx));
   const slow = refresher(loadSlow, 5000, (e) => status.failed(e, ctx));
+  const keys = refresher(loadKeys, 5000, (e) => status.failed(e, ctx));
   sleeve.schedule();
   slow.schedule();
+  keys.schedule();
+  const keysPoll = notAdmin ? undefined : window.setInterval(() => keys.schedule(), KEYS_POLL_MS);
   return {
     onChange(change) {
       if (
@@ -233,11 +300,14 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
       ) {
         sleeve.schedule();
         if (change.kinds.some((k) => k !== 'order')) slow.schedule();
+        if (!notAdmin) keys.schedule();
       }
     },
     destroy() {
       sleeve.stop();
       slow.stop();
+      keys.stop();
+      window.clearInterval(keysPoll);
       equityChart.destroy();
       drawdownChart.destroy();
     },
