@@ -177,7 +177,7 @@ export class OrderBook {
       if (plan.crosses.length > 0 && !(await this.cross(order, plan, reference))) continue; // it moved: plan again
       if (plan.kind === 'place') {
         const carried = await this.step(() =>
-          isOpen(order) && carrierOf(this.service.state, order) === null
+          plan.sendQty > 0n && isOpen(order) && carrierOf(this.service.state, order) === null
             ? [this.routed(order, 'carry', this.nextCarrier(order), min(plan.sendQty, remainingQty(order)), null)]
             : undefined,
         );
