@@ -65,6 +65,8 @@ export interface AccountState {
   readonly routes: Map<string, Route>;
   /** Carrier client order id → order id, for broker orders sent under another id than the order's. */
   readonly carriers: Map<string, string>;
+  /** An internal cross's fill id → the two orders it filled. */
+  readonly crosses: Map<string, { readonly buyOrder: string; readonly sellOrder: string }>;
   readonly ordersByDeployment: Map<DeploymentId, OrderState[]>;
   /** `${deployment} ${key}` → order id. */
   readonly idempotency: Map<string, string>;
@@ -89,6 +91,7 @@ export function newAccountState(): AccountState {
     orders: new Map(),
     routes: new Map(),
     carriers: new Map(),
+    crosses: new Map(),
     ordersByDeployment: new Map(),
     idempotency: new Map(),
     flows: new Map(),
@@ -225,6 +228,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
     case 'order_routed':
       return { duplicate: false, applied: null, orders: [applyRouted(state, event)], deployments: [] };
     case 'order_crossed':
+      state.crosses.set(event.id, { buyOrder: event.buyOrder, sellOrder: event.sellOrder });
       return { duplicate: false, applied: null, orders: applyCrossed(state, event), deployments: [] };
     case 'block_submitted': {
       const children = event.participants.map((p) => {

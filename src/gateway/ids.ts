@@ -12,3 +12,12 @@ export function uuidOf(kind: string, key: string): string {
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The `execution_id` of a fill as Alpaca's clients parse it (a UUID: alpaca-py's TradeUpdate drops
+ * an event whose execution_id is not one): a broker's execution id as it is, and any other fill id
+ * (an internal cross's `x.…`) as a stable UUID. The same for the stream and FILL activities.
+ */
+export const executionIdOf = (fillId: string): string => (UUID.test(fillId) ? fillId : uuidOf('fill', fillId));

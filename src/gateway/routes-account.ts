@@ -7,6 +7,7 @@
  *
  * Invariant: nothing here is forwarded to the broker; it is all read from the ledger.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Dec, ONE, ZERO, abs, dec, decimalProblem, floorToIncrement, mul, toPlain } from '../core/decimal.js';
 import { type Symbol } from '../core/ids.js';
@@ -15,7 +16,7 @@ import type { Clock } from '../app/clock-port.js';
 import type { MarketDataPort } from '../app/broker-port.js';
 import type { MarketHours } from '../app/market-hours.js';
 import type { Subledger } from '../app/subledger.js';
-import { uuidOf } from './ids.js';
+import { executionIdOf, uuidOf } from './ids.js';
 import { type ReplaceLinks, deploymentOf, orderOut, sendAlpacaError } from './routes-orders.js';
 import { accountWire, positionWire } from './wire.js';
 import { alpacaError } from './errors.js';
@@ -101,6 +102,8 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
         qty,
         type: 'market',
         timeInForce: 'day',
+        // Alpaca gives a closing order a UUID client_order_id (not Subledger's internal order id).
+        idempotencyKey: randomUUID(),
       });
       return { status: 200, body: orderOut(app, o.links, app.service.state.orders.get(view.id)!) };
     } catch (error) {
@@ -139,6 +142,11 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
       ? activities(request.query, deploymentOf(request), reply)
       : reply.send([]),
   );
+  /** The order an internal cross filled on this side (a cross's fill names no order). */
+  const crossedOrder = (fillId: string, side: string): string => {
+    const cross = app.service.state.crosses.get(fillId);
+    return cross ? (side === 'buy' ? cross.buyOrder : cross.sellOrder) : fillId;
+  };
   const activities = async (query: unknown, deployment: string, reply: import('fastify').FastifyReply) => {
     const q = query as Record<string, string | undefined>;
     const types = q.activity_types?.split(',').map((t) => t.trim().toUpperCase());
@@ -148,7 +156,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
       const page = await app.trades(deployment as never, { limit: 1000 });
       const rows = page.trades.map((t) => ({
         activity_type: 'FILL',
-        id: `${t.ts.replace(/[^0-9]/g, '').slice(0, 17)}::${uuidOf('fill', `${t.fill_id}`)}`,
+        id: `${t.ts.replace(/[^0-9]/g, '').slice(0, 17)}::${executionIdOf(t.fill_id)}`,
         transaction_time: t.ts,
         type: 'fill',
         price: t.price,
@@ -156,7 +164,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
         side: t.side,
         symbol: t.symbol,
         leaves_qty: '0',
-        order_id: uuidOf('order', t.order_id ?? t.fill_id),
+        order_id: uuidOf('order', t.order_id ?? crossedOrder(t.fill_id, t.side)),
         cum_qty: t.qty,
         order_status: 'filled',
       }));

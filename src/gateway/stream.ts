@@ -33,6 +33,7 @@ import type { FillBooked } from '../core/events.js';
 import type { OrderState, OrderStatus } from '../core/orders.js';
 import { childOrderId } from '../app/account-state.js';
 import type { CommittedBatch, LedgerService } from '../app/ledger-service.js';
+import { executionIdOf } from './ids.js';
 import { orderWire } from './wire.js';
 
 export interface TradeStreamOptions {
@@ -257,7 +258,7 @@ function updatesOf(batch: CommittedBatch, service: LedgerService, told: Map<stri
           price: toPlain(x.price),
           qty: toPlain(x.qty),
           position_qty: toPlain(positionAfter(order, x.at)),
-          execution_id: x.id,
+          execution_id: executionIdOf(x.id),
         },
       });
       last = status;

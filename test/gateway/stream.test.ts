@@ -17,6 +17,7 @@ import { WebSocket } from 'ws';
 import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId, Symbol } from '../../src/core/ids.js';
 import { quoteMid } from '../../src/app/broker-port.js';
+import { executionIdOf } from '../../src/gateway/ids.js';
 import { registerTradeStream } from '../../src/gateway/stream.js';
 import { orderUuid } from '../../src/gateway/wire.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
@@ -241,7 +242,7 @@ describe('gateway trade_updates stream', () => {
           order: [uuid, clientOrderId, 'filled', qty, x!.price],
           price: x!.price,
           qty,
-          execution_id: x!.fill_id,
+          execution_id: executionIdOf(x!.fill_id),
           position_qty: qty,
           timestamp: x!.ts,
         },
@@ -310,7 +311,7 @@ describe('gateway trade_updates stream', () => {
     assert.deepEqual([cross!.side, cross!.qty, cross!.price, cross!.order_id], ['buy', '2', toPlain(mid), null]);
     const sellUuid = orderUuid(t.app.service.state.orders.get(sell.id)!);
     const price = toPlain(mid);
-    const execution = { price, qty: '2', execution_id: cross!.fill_id, timestamp: cross!.ts };
+    const execution = { price, qty: '2', execution_id: executionIdOf(cross!.fill_id), timestamp: cross!.ts };
     assert.deepEqual((await a.updates()).map(summary), [
       {
         stream: 'trade_updates',
@@ -386,7 +387,7 @@ describe('gateway trade_updates stream', () => {
         order: [sellUuid, 'b-sell', i === 0 ? 'partially_filled' : 'filled', i === 0 ? '2' : '4', price],
         price,
         qty: '2',
-        execution_id: x.fill_id,
+        execution_id: executionIdOf(x.fill_id),
         position_qty: i === 0 ? '8' : '6',
         timestamp: x.ts,
       })),
@@ -419,7 +420,7 @@ describe('gateway trade_updates stream', () => {
           order: [uuid, `${outcome.blockId!}:${deployment}`, 'filled', qty, execution!.price],
           price: execution!.price,
           qty,
-          execution_id: execution!.fill_id,
+          execution_id: executionIdOf(execution!.fill_id),
           position_qty: qty,
           timestamp: execution!.ts,
         },
