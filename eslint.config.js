@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/web/dist/', 'test-output/', '.test-out/', '.venv-fuzz/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/web/dist/', 'test-output/', '.test-out/', '.venv-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
