@@ -58,7 +58,7 @@ export const HTTP_DEFAULTS: HttpOptions = {
 };
 
 /** What the load process reports for one run, plus the server process's CPU time during it. */
-interface Load {
+export interface Load {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -68,7 +68,7 @@ interface Load {
   readonly cpuUs: number;
 }
 
-interface LoadJob {
+export interface LoadJob {
   readonly url: string;
   readonly paths: readonly string[];
   readonly connections: number;
@@ -103,7 +103,7 @@ process.on('message', async (job) => {
 });
 `;
 
-class LoadProcess {
+export class LoadProcess {
   private readonly child: ChildProcess;
 
   constructor() {

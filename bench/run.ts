@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, each against a baseline measured in the same run on the
  * same generated data, then a summary table. Not tests: nothing here asserts a time.
  *
- *   --only fold|sqlite|postgres|http|risk|plan|startup|coexistence   run one benchmark (comma-separated for several)
+ *   --only fold|sqlite|postgres|http|risk|plan|startup|coexistence|gateway   run one benchmark (comma-separated for several)
  *   --fills N                     fills for the fold (default 1,000,000); also caps the ingests
  *   --ingest-fills N              fills for the ingests (default 100,000)
  *   --batch N                     fills per append / transaction in the ingests (default 1,000)
@@ -11,6 +11,8 @@
  *   --seconds N                   seconds per http load run (default 4)
  *   (startup: whole `subledger` processes against `node -e 0`; --runs N sets its rounds, default 11)
  *   --orders N, --seed S          coexistence: orders the 6 bots send (default 480), their PRNG seed
+ *   --requests N                  gateway: timed order submits per side (default 300); its positions
+ *                                 read load uses --runs and --seconds like http
  * PostgreSQL: SUBLEDGER_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import os from 'node:os';
@@ -22,12 +24,13 @@ import { DEFAULT_PG_URL, benchPostgres } from './ingest-postgres.js';
 import { benchSqlite } from './ingest-sqlite.js';
 import { HTTP_DEFAULTS, benchHttp } from './http.js';
 import { COEXISTENCE_BENCH_DEFAULTS, benchCoexistence } from './coexistence.js';
+import { GATEWAY_DEFAULTS, benchGateway } from './gateway.js';
 import { benchPlan } from './plan.js';
 import { type SummaryRow, printSummary } from './report.js';
 import { benchRisk } from './risk.js';
 import { STARTUP_DEFAULTS, benchStartup } from './startup.js';
 
-const BENCHES = ['fold', 'sqlite', 'postgres', 'http', 'risk', 'plan', 'startup', 'coexistence'] as const;
+const BENCHES = ['fold', 'sqlite', 'postgres', 'http', 'risk', 'plan', 'startup', 'coexistence', 'gateway'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       orders: { type: 'string' },
       seed: { type: 'string' },
+      requests: { type: 'string' },
     },
   });
   const only = (values.only?.split(',') ?? [...BENCHES]).map((s) => s.trim());
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
   const pgUrl = process.env.SUBLEDGER_BENCH_PG_URL ?? DEFAULT_PG_URL;
   const orders = positive('orders', values.orders, COEXISTENCE_BENCH_DEFAULTS.orders);
   const seed = positive('seed', values.seed, COEXISTENCE_BENCH_DEFAULTS.seed);
+  const requests = positive('requests', values.requests, GATEWAY_DEFAULTS.requests);
 
   const cpus = os.cpus();
   console.log(`subledger bench — ${new Date().toISOString()}`);
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
   if (wants('plan')) rows.push(...benchPlan());
   if (wants('startup')) rows.push(...(await benchStartup({ runs: values.runs ? runs : STARTUP_DEFAULTS.runs })));
   if (wants('coexistence')) rows.push(...(await benchCoexistence({ orders, seed })));
+  if (wants('gateway')) rows.push(...(await benchGateway({ ...GATEWAY_DEFAULTS, requests, seconds, rounds: runs })));
   printSummary(rows);
   console.log(
     `\nload at the end ${os
