@@ -22,7 +22,7 @@ import { type Dec, ZERO, min } from '../core/decimal.js';
 import { type BookOrder, type Placement, byArrival, interacts, planPlacement } from '../core/internal-book.js';
 import { netQuantity } from '../core/ledger.js';
 import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
-import { type BrokerPort, BrokerRejection, type MarketDataPort, quoteMid } from './broker-port.js';
+import { type BrokerPort, BrokerRejection, type MarketDataPort, type Quote, quoteMid } from './broker-port.js';
 import { makeClientOrderId } from './client-order-id.js';
 import type { Clock } from './clock-port.js';
 import type { JournalEvent } from './journal-codec.js';
@@ -119,10 +119,7 @@ export class OrderBook {
 
   /** The reference price for crosses in `symbol`, or undefined without market data. */
   async reference(symbol: Symbol): Promise<CrossReference | undefined> {
-    const quote = (await this.market.latest([symbol])).get(symbol);
-    const mid = quoteMid(quote);
-    if (mid !== undefined) return { price: mid, source: 'quote_mid' };
-    return quote?.last !== undefined ? { price: quote.last, source: 'last_trade' } : undefined;
+    return crossReferenceOf((await this.market.latest([symbol])).get(symbol));
   }
 
   /**
@@ -424,6 +421,13 @@ export class OrderBook {
       ts: this.clock.now().toISOString(),
     };
   }
+}
+
+/** The price internal crosses are done at from `quote`: its midpoint, else its last trade. */
+export function crossReferenceOf(quote: Quote | undefined): CrossReference | undefined {
+  const mid = quoteMid(quote);
+  if (mid !== undefined) return { price: mid, source: 'quote_mid' };
+  return quote?.last !== undefined ? { price: quote.last, source: 'last_trade' } : undefined;
 }
 
 /** Whether a never-sent order can go to the broker as it is: nothing to cross, nothing in its way. */

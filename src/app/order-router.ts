@@ -25,7 +25,7 @@ import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsOf } from './limits.js';
 import { type BookOrder, planPlacement, selfConflict } from '../core/internal-book.js';
-import { DEFAULT_BOOK, OrderBook } from './order-book.js';
+import { type CrossReference, DEFAULT_BOOK, OrderBook, crossReferenceOf } from './order-book.js';
 
 export interface RouterOptions {
   /** Safety margin on the reference price when reserving cash for a market buy. Default 0.02. */
@@ -107,7 +107,9 @@ export class OrderRouter {
       );
     const price = input.limitPrice ?? reference;
     const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
-    return this.book.lane(symbol, () => this.submitInLane(deployment, input, symbol, qty, price, reservePrice));
+    // The quote just read is the crosses' reference too: one market-data read per order.
+    const cross = crossReferenceOf(quote);
+    return this.book.lane(symbol, () => this.submitInLane(deployment, input, symbol, qty, price, reservePrice, cross));
   }
 
   /** The rest of `submit`, in the symbol's lane: risk check, the book's plan, journal, send. */
@@ -118,8 +120,8 @@ export class OrderRouter {
     qty: Dec,
     price: Dec,
     reservePrice: Dec,
+    cross: CrossReference | undefined,
   ): Promise<OrderState> {
-    const cross = await this.book.reference(symbol);
     const fresh = await this.service.exclusive(async (writer) => {
       const again = this.byIdempotencyKey(deployment, input);
       if (again) return { order: again, fresh: false };
