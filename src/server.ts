@@ -293,6 +293,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
             clock: broker.clock,
             hours: usEquityHours,
             logger,
+            brokerRequestsPerMinute: config.alpaca.rateLimit,
           });
           gatewayUrl = await gateway.fastify.listen({ host: config.host, port: config.gatewayPort });
           logger.info({ url: gatewayUrl }, 'gateway listening');

@@ -7,7 +7,8 @@
  * Invariants: every request but `/stream`'s upgrade carries a live key pair
  * (`APCA-API-KEY-ID` + `APCA-API-SECRET-KEY`, or HTTP Basic `key:secret`), else 401 in Alpaca's
  * shape; a request acts on that key's deployment only; errors are Alpaca's `{code, message}`;
- * numbers in bodies are read as exact decimal text.
+ * numbers in bodies are read as exact decimal text; requests that reach the broker are held to the
+ * deployment's fair share of the account's budget (budget.ts: 429 with Retry-After beyond it).
  */
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -16,6 +17,7 @@ import type { MarketDataPort } from '../app/broker-port.js';
 import type { Clock } from '../app/clock-port.js';
 import { type MarketHours, usEquityHours } from '../app/market-hours.js';
 import type { Subledger } from '../app/subledger.js';
+import { RequestBudget } from './budget.js';
 import type { GatewayKeys } from './keys.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerDataRoutes } from './routes-data.js';
@@ -29,6 +31,8 @@ export interface GatewayOptions {
   readonly clock: Clock;
   readonly hours?: MarketHours;
   readonly logger?: FastifyBaseLogger;
+  /** The account's broker budget shared by the deployments' write requests (default Alpaca's 200/min). */
+  readonly brokerRequestsPerMinute?: number;
 }
 
 export interface Gateway {
@@ -52,6 +56,16 @@ export function credentialsOf(request: FastifyRequest): { keyId: string; secret:
 
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { app, keys } = options;
+  const budget = new RequestBudget({
+    perMinute: options.brokerRequestsPerMinute ?? 200,
+    sharers: () =>
+      new Set(
+        keys
+          .list()
+          .filter((k) => k.revoked_at === null)
+          .map((k) => k.deployment_id),
+      ).size,
+  });
   const fastify = Fastify({
     loggerInstance: options.logger,
     forceCloseConnections: true,
@@ -85,6 +99,18 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     if (!deployment || !app.service.deploymentInfo(deployment as never))
       return reply.code(401).send({ code: 40110000, message: 'request is not authorized' });
     (request as FastifyRequest & { deployment: string }).deployment = deployment;
+    // What reaches the broker counts against the deployment's share of the account's budget.
+    if (request.method !== 'GET' && /^\/v2\/(orders|positions)/.test(request.url)) {
+      const taken = budget.take(deployment);
+      if (!taken.ok)
+        return reply
+          .code(429)
+          .header('Retry-After', String(taken.retryAfterSeconds))
+          .send({
+            code: 42910000,
+            message: `too many requests: this deployment's share of the account's broker budget is ${taken.share} requests/min; retry in ${taken.retryAfterSeconds} s`,
+          });
+    }
   });
   const links = registerOrderRoutes(app, fastify);
   registerAccountRoutes(fastify, {
