@@ -294,6 +294,8 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
             hours: usEquityHours,
             logger,
             brokerRequestsPerMinute: config.alpaca.rateLimit,
+            performance,
+            symbols: () => broker.symbols,
           });
           gatewayUrl = await gateway.fastify.listen({ host: config.host, port: config.gatewayPort });
           logger.info({ url: gatewayUrl }, 'gateway listening');

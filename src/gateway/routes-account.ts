@@ -27,6 +27,8 @@ export interface AccountRouteOptions {
   readonly clock: Clock;
   readonly hours: MarketHours;
   readonly links: ReplaceLinks;
+  /** The symbols the market trades (GET /v2/assets). */
+  readonly symbols: () => readonly string[];
 }
 
 const NANO = dec('0.000000001');
@@ -205,6 +207,10 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
       attributes: [],
     };
   };
+  fastify.get('/v2/assets', async (_request, reply) => {
+    const known = await Promise.all(o.symbols().map((s) => asset(s).catch(() => undefined)));
+    return reply.send(known.filter((a) => a !== undefined));
+  });
   fastify.get<{ Params: { symbol: string } }>('/v2/assets/:symbol', async (request, reply) => {
     const found = await asset(request.params.symbol.toUpperCase()).catch(() => undefined);
     return found ? reply.send(found) : reply.code(404).send({ code: 40410000, message: 'asset not found' });

@@ -21,6 +21,8 @@ import { RequestBudget } from './budget.js';
 import type { GatewayKeys } from './keys.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerDataRoutes } from './routes-data.js';
+import { registerHistoryRoutes } from './routes-history.js';
+import type { PerformanceApi } from '../app/performance-api.js';
 import { registerOrderRoutes } from './routes-orders.js';
 import { registerTradeStream } from './stream.js';
 
@@ -31,6 +33,10 @@ export interface GatewayOptions {
   readonly clock: Clock;
   readonly hours?: MarketHours;
   readonly logger?: FastifyBaseLogger;
+  /** The sleeves' recorded history, for `/v2/account/portfolio/history` (absent: an empty history). */
+  readonly performance?: PerformanceApi;
+  /** The symbols the market trades, for `GET /v2/assets` (absent: only `/v2/assets/{symbol}` answers). */
+  readonly symbols?: () => readonly string[];
   /** The account's broker budget shared by the deployments' write requests (default Alpaca's 200/min). */
   readonly brokerRequestsPerMinute?: number;
 }
@@ -119,7 +125,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     clock: options.clock,
     hours: options.hours ?? usEquityHours,
     links,
+    symbols: options.symbols ?? (() => []),
   });
+  registerHistoryRoutes(fastify, { performance: options.performance, clock: options.clock });
   registerDataRoutes(fastify, options.market);
   const stream = registerTradeStream(fastify, { service: app.service, verify: (k, s) => keys.verify(k, s) });
   return {

@@ -10,6 +10,8 @@ import type { DeploymentId } from '../../src/core/ids.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';
 import { usEquityHours } from '../../src/app/market-hours.js';
+import { Performance } from '../../src/app/performance.js';
+import { Recorder } from '../../src/app/recorder.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const A = 'alpha' as DeploymentId;
@@ -50,7 +52,15 @@ describe('the gateway (paper broker)', () => {
       const { keyId, secret } = await keys.create(d);
       creds[d] = { keyId, secret };
     }
-    gateway = await buildGateway({ app: t.app, keys, market: t.broker, clock: t.broker.clock, hours: usEquityHours });
+    gateway = await buildGateway({
+      app: t.app,
+      keys,
+      market: t.broker,
+      clock: t.broker.clock,
+      hours: usEquityHours,
+      performance: new Performance(t.store),
+      symbols: () => t.broker.symbols,
+    });
     base = await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
@@ -194,6 +204,35 @@ describe('the gateway (paper broker)', () => {
     assert.match(text, new RegExp(`"p":${toPlain(quote.last!).replace('.', '\\.')}[,}]`));
     const batch = await call(A, 'GET', '/v2/stocks/quotes/latest?symbols=AAPL,NOPE');
     assert.deepEqual(Object.keys(batch.body.quotes as object), ['AAPL']);
+  });
+
+  it('portfolio history from the sleeve’s recorded closes; the calendar; the assets the market trades', async () => {
+    const recorder = new Recorder(t.app.service);
+    await recorder.appendHistory('close', t.broker.clock.now().toISOString());
+    const metrics = t.app.metrics(A);
+    const history = await fetch(`${base}/v2/account/portfolio/history?period=1W&timeframe=1D`, {
+      headers: { 'APCA-API-KEY-ID': creds[A]!.keyId, 'APCA-API-SECRET-KEY': creds[A]!.secret },
+    });
+    assert.equal(history.status, 200);
+    const body = JSON.parse(await history.text()) as Record<string, unknown[]>;
+    assert.equal(body.timestamp!.length, 1);
+    assert.deepEqual(
+      [body.equity, body.profit_loss, body.profit_loss_pct, body.timeframe],
+      [[Number(metrics.virtual_portfolio_value)], [0], [0], '1D'],
+    );
+    const calendar = await call(A, 'GET', '/v2/calendar?start=2025-01-03&end=2025-01-06');
+    assert.deepEqual(
+      calendar.body.map((d) => [d.date, d.open, d.close]),
+      [
+        ['2025-01-03', '09:30', '16:00'],
+        ['2025-01-06', '09:30', '16:00'],
+      ],
+    );
+    const assets = await call(A, 'GET', '/v2/assets');
+    assert.deepEqual(
+      assets.body.map((a) => [a.symbol, a.tradable]),
+      t.broker.symbols.map((s) => [s, true]),
+    );
   });
 
   it('refusals keep Alpaca’s codes: an unsupported order type, the sleeve’s buying power', async () => {
