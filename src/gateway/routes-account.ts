@@ -223,7 +223,8 @@ function nextChange(hours: MarketHours, from: Date, open: boolean): Date {
   for (let t = start; t < start + 10 * 24 * 60 * 60_000; t += 60_000) {
     const now = hours.isOpen('SPY', new Date(t));
     const before = hours.isOpen('SPY', new Date(t - 60_000));
-    if (open ? now && !before : !now && before) return new Date(t);
+    // The session's hours include its closing minute (21:00 UTC is still open): the close is the last open minute.
+    if (open ? now && !before : !now && before) return new Date(open ? t : t - 60_000);
   }
   return new Date(start);
 }

@@ -220,6 +220,11 @@ describe('the gateway (paper broker)', () => {
       [body.equity, body.profit_loss, body.profit_loss_pct, body.timeframe],
       [[Number(metrics.virtual_portfolio_value)], [0], [0], '1D'],
     );
+    const clock = await call(A, 'GET', '/v2/clock');
+    assert.deepEqual(
+      [clock.body.is_open, clock.body.next_open, clock.body.next_close],
+      [true, '2025-01-03T14:30:00.000Z', '2025-01-02T21:00:00.000Z'],
+    );
     const calendar = await call(A, 'GET', '/v2/calendar?start=2025-01-03&end=2025-01-06');
     assert.deepEqual(
       calendar.body.map((d) => [d.date, d.open, d.close]),
