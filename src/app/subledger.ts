@@ -413,8 +413,10 @@ export class Subledger implements SubledgerApi {
     const rows = await this.service.store.trades({
       deploymentId: id,
       ...(query.symbol !== undefined ? { symbol: query.symbol } : {}),
-      ...(query.from !== undefined ? { from: query.from } : {}),
-      ...(query.to !== undefined ? { to: query.to } : {}),
+      // The store compares times as text; its rows hold them as toISOString() writes them
+      // ("…14:31:00.000Z"), so the bounds are written the same way ("…14:31:00Z" sorted after it).
+      ...(query.from !== undefined ? { from: canonicalTime(query.from) } : {}),
+      ...(query.to !== undefined ? { to: canonicalTime(query.to) } : {}),
       ...(after ? { after } : {}),
       limit: query.limit,
     });
@@ -533,6 +535,12 @@ export class Subledger implements SubledgerApi {
       marks,
     };
   }
+}
+
+/** An ISO-8601 time (or date) as `toISOString()` writes it; the text as given when it is not a time. */
+function canonicalTime(text: string): string {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
 }
 
 export function orderView(o: OrderState, crossed: Dec = ZERO, atBroker = false): OrderView {
