@@ -152,7 +152,8 @@ export interface HealthView {
   status: 'ok' | 'degraded';
   store: string;
   broker: string;
-  journal_events: number;
+  /** Null when the store could not be read (the status is then degraded). */
+  journal_events: number | null;
   time: string;
   /** The price feed (src/app/price-updater.ts); a failing feed makes the status degraded. */
   marks?: PriceStatusView;

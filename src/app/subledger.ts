@@ -517,7 +517,13 @@ export class Subledger implements SubledgerApi {
   }
 
   async health(): Promise<HealthView> {
-    const stats = await this.service.store.journalStats();
+    let store = `${this.service.store.kind} ok`;
+    let events: number | null = null;
+    try {
+      events = (await this.service.store.journalStats()).count;
+    } catch (error) {
+      store = `${this.service.store.kind} failing: ${(error as Error).message}`;
+    }
     let broker = 'ok';
     try {
       await this.broker.account();
@@ -525,12 +531,12 @@ export class Subledger implements SubledgerApi {
       broker = `unreachable: ${(error as Error).message}`;
     }
     const marks = this.prices.status();
-    const ok = broker === 'ok' && marks.status !== 'failing';
+    const ok = events !== null && broker === 'ok' && marks.status !== 'failing';
     return {
       status: ok ? 'ok' : 'degraded',
-      store: `${this.service.store.kind} ok`,
+      store,
       broker,
-      journal_events: stats.count,
+      journal_events: events,
       time: this.now(),
       marks,
     };

@@ -406,6 +406,26 @@ test('GET /health is 200 when ok and 503 (same body shape) when the broker is un
     },
     headers: degraded.headers,
   });
+  // A store that cannot be read: degraded (503) with the store's words, never a 500.
+  fx.t.link.down = false;
+  fx.t.store.journalStats = async () => {
+    throw new Error('disk I/O error');
+  };
+  const storeDown = await fx.call(null, { url: '/health' });
+  assert.deepEqual(
+    [storeDown.status, storeDown.body],
+    [
+      503,
+      {
+        status: 'degraded',
+        store: 'sqlite failing: disk I/O error',
+        broker: 'ok',
+        journal_events: null,
+        time: T0,
+        marks,
+      },
+    ],
+  );
 });
 
 test('views are unchanged on the way out: no field added or dropped, every decimal a string', async (t) => {

@@ -215,7 +215,7 @@ export const healthSchema = named(
     status: z.enum(['ok', 'degraded']),
     store: z.string(),
     broker: z.string(),
-    journal_events: z.number().int().nonnegative(),
+    journal_events: z.number().int().nonnegative().nullable(),
     time,
     marks: doc(
       z.object({
