@@ -35,36 +35,7 @@ const COMPOSITION_ROOT = '^src/(server|runtime-broker|read-only-runtime)\\.ts$|^
  * Nothing else is excused: the same rule still holds for every other import of these files, and
  * test/lint-rules.test.ts fails when an exception is no longer needed (delete it then).
  */
-const EXCEPTIONS = [
-  {
-    rule: 'only-the-composition-root-chooses-adapters',
-    from: 'src/cli/context.ts',
-    to: 'src/adapters/sql/open-store.ts',
-    why: 'the CLI opens its store itself (withStore/withWriter) instead of being handed one',
-    removedBy: 'issue 13, item 1 (one composition root for every command)',
-  },
-  {
-    rule: 'only-the-composition-root-chooses-adapters',
-    from: 'src/cli/report.ts',
-    to: 'src/adapters/smtp/smtp-mailer.ts',
-    why: '`report --email` builds its SMTP mailer itself',
-    removedBy: 'issue 13, item 1 (one composition root for every command)',
-  },
-  {
-    rule: 'only-the-composition-root-chooses-adapters',
-    from: 'src/cli/demo.ts',
-    to: 'src/adapters/sql/open-store.ts',
-    why: '`demo` opens the store itself to decide whether it may start afresh (makeWay)',
-    removedBy: 'issue 13, item 1 (one composition root for every command)',
-  },
-  {
-    rule: 'app-uses-no-io-or-vendor-package',
-    from: 'src/app/writer-lease.ts',
-    to: 'os',
-    why: "thisProcess() reads the host name for the lease holder; the root should pass the holder's identity in",
-    removedBy: 'issue 13, item 1 (config is read once by the composition root)',
-  },
-];
+const EXCEPTIONS = [];
 
 module.exports = {
   forbidden: [

@@ -12,7 +12,6 @@
  * Times are wall-clock milliseconds (never a simulated market clock).
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { LeaseHolder, StorePort, WriterLease } from './store-port.js';
 
 export interface LeaseSettings {
@@ -35,8 +34,9 @@ export function leaseSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Leas
   return { ttlMs: seconds * 1000, renewMs: Math.floor((seconds * 1000) / 3) };
 }
 
-export function thisProcess(command: string): LeaseHolder {
-  return { id: randomUUID(), host: hostname(), pid: process.pid, command };
+/** This process as a lease holder; the host name is the caller's to read (an edge reads the OS). */
+export function processHolder(command: string, host: string): LeaseHolder {
+  return { id: randomUUID(), host, pid: process.pid, command };
 }
 
 /** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */

@@ -13,7 +13,8 @@ import type * as CliProgress from 'cli-progress';
 import { brokerUnavailable } from '../app/broker-port.js';
 import type { StoredBooks, StorePort } from '../app/store-port.js';
 import { AppError } from '../app/errors.js';
-import { acquireWriterLease, leaseSettingsFromEnv, thisProcess } from '../app/writer-lease.js';
+import { acquireWriterLease, leaseSettingsFromEnv } from '../app/writer-lease.js';
+import { openStoreAt, readStoredBooksAt, thisProcess } from '../main/adapters.js';
 
 export const DEFAULT_DB = process.env.SUBLEDGER_DB ?? './subledger.db';
 export const DB_HELP = 'store: a SQLite file path or a postgres:// URL (env SUBLEDGER_DB)';
@@ -34,9 +35,8 @@ export async function withStore<T>(db: string, work: (store: StorePort) => Promi
 }
 
 async function withOpened<T>(db: string, mustExist: boolean, work: (store: StorePort) => Promise<T>): Promise<T> {
-  // Imported here, not above: `subledger <command> --help` then loads no database driver.
-  const { openExistingStore, openStore } = await import('../adapters/sql/open-store.js');
-  const store = await (mustExist ? openExistingStore(db) : openStore(db));
+  // The driver is imported when a store is opened: `subledger <command> --help` loads none.
+  const store = await openStoreAt(db, mustExist);
   try {
     return await work(store);
   } finally {
@@ -50,8 +50,7 @@ async function withOpened<T>(db: string, mustExist: boolean, work: (store: Store
  * Kysely), or why not: the caller then folds the journal through `withStore`.
  */
 export async function readStoredBooks(db: string): Promise<{ books: StoredBooks } | { reason: string }> {
-  const { readStoredBooks } = await import('../adapters/sql/open-store.js');
-  return readStoredBooks(db);
+  return readStoredBooksAt(db);
 }
 
 /** `withWriter(db, command, work)` when `command` is given (the run writes), else `withStore`. */

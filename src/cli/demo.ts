@@ -130,11 +130,11 @@ export function registerDemo(program: Command): void {
  * and none a live process writes; refuses anything else with the way out.
  */
 async function makeWay(db: string, keep: boolean, takeOver: boolean): Promise<boolean> {
-  const { isPostgresUrl, openStore, redactUrl } = await import('../adapters/sql/open-store.js');
-  const postgres = isPostgresUrl(db);
+  const { openStoreAt, storeTarget, thisProcess } = await import('../main/adapters.js');
+  const { postgres, shown } = await storeTarget(db);
   if (!postgres && !existsSync(db)) return true;
-  const { LeaseHeldError, decideClaim, thisProcess } = await import('../app/writer-lease.js');
-  const store = await openStore(db);
+  const { LeaseHeldError, decideClaim } = await import('../app/writer-lease.js');
+  const store = await openStoreAt(db, false);
   let entries: number;
   let ours: boolean;
   try {
@@ -148,7 +148,7 @@ async function makeWay(db: string, keep: boolean, takeOver: boolean): Promise<bo
     await store.close();
   }
   if (keep) return entries === 0;
-  const where = postgres ? redactUrl(db) : db;
+  const where = shown;
   if (entries > 0 && !ours)
     throw new Error(
       `${where} holds books the demo did not make (${entries} journal entries), and the demo deletes nothing but its own store: run it on another one (--db demo.db), or add the demo's deployments to these books with --keep`,

@@ -8,7 +8,7 @@
  * the default store, so `subledger report --out r.html` right after it reports the demo.
  */
 import { Option, type Command } from 'commander';
-import { createSmtpMailer } from '../adapters/smtp/smtp-mailer.js';
+import { smtpMailer } from '../main/adapters.js';
 import { LedgerService } from '../app/ledger-service.js';
 import { buildReport } from '../reports/build-report.js';
 import { gatherReportInput, lastEventTime } from '../reports/gather-report.js';
@@ -87,7 +87,7 @@ export function registerReport(program: Command): void {
             const reports = new ReportService({
               service,
               clock: { now: () => new Date(asOf) },
-              mailer: createSmtpMailer(mail.smtpUrl),
+              mailer: await smtpMailer(mail.smtpUrl),
               config,
               log: (level, message) => console.error(`${level === 'error' ? 'warning' : 'report'}: ${message}`),
             });

@@ -14,7 +14,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { SqlStore } from './sql-store.js';
 import type { StoredBooksRead } from './sqlite-books.js';
-import { type AcquireOptions, acquireWriterLease, thisProcess } from '../../app/writer-lease.js';
+import { hostname } from 'node:os';
+import { type AcquireOptions, acquireWriterLease, processHolder } from '../../app/writer-lease.js';
 
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//.test(target);
@@ -63,7 +64,7 @@ export async function openWriterStore(
 ): Promise<SqlStore> {
   const store = await openStore(target);
   try {
-    await acquireWriterLease(store, thisProcess(command), options);
+    await acquireWriterLease(store, processHolder(command, hostname()), options);
   } catch (error) {
     await store.close();
     throw error;
