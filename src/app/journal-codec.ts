@@ -238,12 +238,24 @@ export function journalKey(event: JournalEvent): string {
         ? `order_updated:${event.id}:${event.status}:${toPlain(event.filledQty)}`
         : `order_updated:${event.id}:${event.carrier}:${event.status}:${toPlain(event.filledQty)}`;
     case 'order_routed':
-      return `order_routed:${event.id}:${event.action}:${event.carrier ?? ''}:${event.ts}`;
+      // Two steps of one order in the same millisecond (simulated time stands still between
+      // steps) differ by what they say: the reason is part of the key (hashed, to keep it short).
+      return `order_routed:${event.id}:${event.action}:${event.carrier ?? ''}:${event.ts}:${fnv1a(`${event.for ?? ''}|${event.reason ?? ''}`)}`;
     case 'order_crossed':
       return `order_crossed:${event.id}`;
     default:
       return eventKey(event);
   }
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable digest of a text (not a security measure). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** A deployment event's settings, with defaults for events built without them (name = id). */

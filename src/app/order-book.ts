@@ -30,6 +30,7 @@ import type { LedgerService } from './ledger-service.js';
 import { type OrderLifecycle, unavailable } from './order-lifecycle.js';
 import { carrierOf, routeOf } from './order-routes.js';
 import { SymbolLocks } from './symbol-locks.js';
+import { type MarketHours, usEquityHours } from './market-hours.js';
 import type { BrokerOrderId, ClientOrderId } from '../core/ids.js';
 
 export interface BookOptions {
@@ -59,6 +60,7 @@ export class OrderBook {
     private readonly lifecycle: OrderLifecycle,
     private readonly onError: (error: unknown) => void,
     private readonly options: BookOptions = DEFAULT_BOOK,
+    private readonly hours: MarketHours = usEquityHours,
   ) {}
 
   /** Runs `work` outside any lane it merely inherited (see SymbolLocks.outside): it queues like anyone. */
@@ -329,12 +331,36 @@ export class OrderBook {
       const held = this.heldOrders(symbol).sort((a, b) => byArrival(this.entryOf(a), this.entryOf(b)));
       for (const order of held) {
         try {
+          if (await this.expireIfSessionEnded(order)) continue;
           await this.placeLocked(order, reference);
         } catch (error) {
           this.onError(error);
         }
       }
     });
+  }
+
+  /**
+   * A `day` order is for the session it was accepted in (or the next one): if that session closed
+   * while the order was off the broker (held or withdrawn), it expires here as the broker would
+   * have expired it. True when it did.
+   */
+  private async expireIfSessionEnded(order: OrderState): Promise<boolean> {
+    if (order.timeInForce !== 'day') return false;
+    if (this.hours.closesBetween(new Date(order.createdAt), this.clock.now()).length === 0) return false;
+    return this.step(() =>
+      isOpen(order) && carrierOf(this.service.state, order) === null
+        ? [
+            this.routed(
+              order,
+              'expire',
+              null,
+              null,
+              'day order: its session closed while it was off the broker (held or withdrawn)',
+            ),
+          ]
+        : undefined,
+    );
   }
 
   private heldOrders(symbol: Symbol): OrderState[] {

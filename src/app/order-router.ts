@@ -24,6 +24,7 @@ import { AppError } from './errors.js';
 import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
 import { limitsOf } from './limits.js';
+import { type MarketHours, usEquityHours } from './market-hours.js';
 import { type BookOrder, planPlacement, selfConflict } from '../core/internal-book.js';
 import { type CrossReference, DEFAULT_BOOK, OrderBook, crossReferenceOf } from './order-book.js';
 
@@ -68,9 +69,10 @@ export class OrderRouter {
     private readonly options: RouterOptions = DEFAULT_ROUTER_OPTIONS,
     lifecycle: LifecycleOptions = DEFAULT_LIFECYCLE,
     onError: (error: unknown) => void = (error) => console.error('subledger: internal book:', error),
+    hours: MarketHours = usEquityHours,
   ) {
     this.lifecycle = new OrderLifecycle(service, broker, clock, lifecycle);
-    this.book = new OrderBook(service, broker, market, clock, this.lifecycle, onError, DEFAULT_BOOK);
+    this.book = new OrderBook(service, broker, market, clock, this.lifecycle, onError, DEFAULT_BOOK, hours);
   }
 
   /** The safety margin on market buys' reservations (0.02 = 2 %). */

@@ -83,6 +83,7 @@ export class Subledger implements SubledgerApi {
         options.log
           ? options.log('error', `internal book: ${(error as Error).message}`)
           : console.error('subledger: internal book:', error),
+      options.hours,
     );
     this.prices = new PriceUpdater({
       service: options.service,

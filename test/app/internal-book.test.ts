@@ -157,6 +157,38 @@ describe('two sleeves on one symbol', () => {
     assert.equal(account.reconciled, true, JSON.stringify(account.differences));
   });
 
+  it('a day order held in the book expires when its session closes, as the broker would expire it', async () => {
+    await t.app.createDeployment({ id: S, initialCapital: dec('20000'), limits: { allowShort: true } });
+    // The account holds no MSFT: with S's far short sale resting at the broker, Alpaca would refuse
+    // any opening buy, so A's far buy (not marketable) waits in the book.
+    await t.app.submitOrder(S, {
+      symbol: 'MSFT',
+      side: 'sell',
+      qty: dec('1'),
+      type: 'limit',
+      limitPrice: dec('1000'),
+      timeInForce: 'gtc',
+    });
+    const held = await t.app.submitOrder(A, {
+      symbol: 'MSFT',
+      side: 'buy',
+      qty: dec('1'),
+      type: 'limit',
+      limitPrice: dec('1'),
+      timeInForce: 'day',
+    });
+    assert.deepEqual([held.status, held.at_broker], ['new', false]);
+    const day = t.broker.clock.now().toISOString().slice(0, 10);
+    await t.runUntil(() => t.broker.clock.now().toISOString().slice(0, 10) !== day, 1000);
+    await t.app.resolveAllOrders(); // what serve does every 30 s
+    const [order] = t.app.listOrders(A, { status: 'all', limit: 1 });
+    assert.deepEqual(
+      [order!.id, order!.status, order!.reason, order!.reserved_cash],
+      [held.id, 'expired', 'day order: its session closed while it was off the broker (held or withdrawn)', '0'],
+    );
+    assert.equal(t.app.listOrders(S, { status: 'open', limit: 5 }).length, 1, "S's gtc order is untouched");
+  });
+
   it("a sleeve's order against its own resting order is refused as Alpaca would, naming it", async () => {
     const rest = await t.app.submitOrder(B, {
       symbol: 'AAPL',
