@@ -31,9 +31,12 @@ export function stringifyJson(value: unknown): string {
 
 /**
  * Parses JSON with every number token turned into a string holding its exact text
- * (`{"qty": 1.50}` → `{ qty: "1.50" }`). Throws SyntaxError on malformed JSON.
+ * (`{"qty": 1.50}` → `{ qty: "1.50" }`); `plain: true` also writes exponent forms out as plain
+ * digits of the same value (`1.5e-3` → `"0.0015"`, what a market-data feed may send). Throws
+ * SyntaxError on malformed JSON.
  */
-export function parseJsonKeepingNumbers(text: string): unknown {
+export function parseJsonKeepingNumbers(text: string, options: { plain?: boolean } = {}): unknown {
+  const numberText = options.plain ? plainNumberText : (t: string) => t;
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -45,11 +48,28 @@ export function parseJsonKeepingNumbers(text: string): unknown {
     } else if (c === '-' || (c >= '0' && c <= '9')) {
       const start = i;
       while (i < text.length && /[0-9eE.+-]/.test(text[i]!)) i++;
-      out += `"${text.slice(start, i)}"`;
+      out += `"${numberText(text.slice(start, i))}"`;
     } else {
       out += c;
       i++;
     }
   }
   return JSON.parse(out);
+}
+
+/** "1.5e-3" → "0.0015", "2E+2" → "200"; plain numbers are returned as they are. */
+export function plainNumberText(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/.exec(text);
+  if (!m) return text;
+  const [, sign, whole, fraction = '', exponent] = m;
+  const digits = whole! + fraction;
+  const point = whole!.length + Number(exponent);
+  const body =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  const trimmed = body.replace(/^0+(?=\d)/, '');
+  return sign + (trimmed.includes('.') ? trimmed.replace(/0+$/, '').replace(/\.$/, '') : trimmed);
 }

@@ -14,7 +14,7 @@ import {
   streamUrlFor,
   toBrokerRejection,
 } from '../../src/adapters/alpaca/index.js';
-import { parseJsonKeepingNumbers, plainNumberText } from '../../src/adapters/alpaca/lossless-json.js';
+import { parseJsonKeepingNumbers, plainNumberText } from '../../src/core/exact-json.js';
 import { fillReport, toReport, toStatus } from '../../src/adapters/alpaca/mapping.js';
 import { FillActivitySchema, OrderSchema, TradeUpdateSchema } from '../../src/adapters/alpaca/wire.js';
 import { dec } from '../../src/core/decimal.js';
@@ -40,7 +40,9 @@ const order = (fields: Record<string, unknown> = {}) => OrderSchema.parse(rawOrd
 describe('lossless JSON', () => {
   it('keeps every number as its exact decimal text, exponents expanded', () => {
     assert.deepEqual(
-      parseJsonKeepingNumbers('{"p":150.25,"s":100,"x":"1.5e3","q":[1e-7,-2.50E2],"ok":true,"n":null}'),
+      parseJsonKeepingNumbers('{"p":150.25,"s":100,"x":"1.5e3","q":[1e-7,-2.50E2],"ok":true,"n":null}', {
+        plain: true,
+      }),
       {
         p: '150.25',
         s: '100',

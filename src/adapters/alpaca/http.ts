@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import { AlpacaHttpError, AlpacaProtocolError, AlpacaTransportError } from './errors.js';
-import { parseJsonKeepingNumbers } from './lossless-json.js';
+import { parseJsonKeepingNumbers } from '../../core/exact-json.js';
 import { type RequestBudget, type Timers, realTimers } from './request-budget.js';
 import { ErrorBodySchema } from './wire.js';
 
@@ -96,7 +96,7 @@ export class AlpacaHttp {
     if (response.status === 204 || text.trim() === '') return schema.parse(undefined);
     let json: unknown;
     try {
-      json = parseJsonKeepingNumbers(text);
+      json = parseJsonKeepingNumbers(text, { plain: true });
     } catch (cause) {
       throw new AlpacaProtocolError(`${label}: the answer is not JSON: ${text.slice(0, 200)}`, { cause });
     }
@@ -117,7 +117,7 @@ export class AlpacaHttp {
     let code: number | undefined;
     let message = text.trim() || response.statusText || `HTTP ${response.status}`;
     try {
-      const body = ErrorBodySchema.parse(parseJsonKeepingNumbers(text));
+      const body = ErrorBodySchema.parse(parseJsonKeepingNumbers(text, { plain: true }));
       if (body.code != null && Number.isFinite(Number(body.code))) code = Number(body.code);
       if (body.message) message = body.message;
     } catch {

@@ -12,7 +12,7 @@
  */
 import WebSocket from 'ws';
 import { AlpacaProtocolError } from './errors.js';
-import { parseJsonKeepingNumbers } from './lossless-json.js';
+import { parseJsonKeepingNumbers } from '../../core/exact-json.js';
 import { StreamFrameSchema, type TradeUpdate, TradeUpdateSchema } from './wire.js';
 
 export type AuthForm = 'authenticate' | 'auth';
@@ -119,7 +119,7 @@ export class TradeStream {
     if (bytes.length === 1 && bytes[0] === 0x01) return; // heartbeat (FACTS §2)
     let frame;
     try {
-      frame = StreamFrameSchema.parse(parseJsonKeepingNumbers(bytes.toString('utf8')));
+      frame = StreamFrameSchema.parse(parseJsonKeepingNumbers(bytes.toString('utf8'), { plain: true }));
     } catch (cause) {
       this.options.onError(
         new AlpacaProtocolError(`trade stream: unreadable frame ${bytes.toString('utf8').slice(0, 200)}`, { cause }),

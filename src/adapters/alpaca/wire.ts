@@ -5,7 +5,7 @@
  *
  * Entry points: the `*Schema` values and their `z.infer` types.
  * Invariants: every quantity, price and amount becomes a `Dec` from its decimal text (JSON
- * numbers arrive as text too: see lossless-json.ts), never a JS number; only the fields the
+ * numbers arrive as text too: see src/core/exact-json.ts), never a JS number; only the fields the
  * adapter uses are required, everything else Alpaca adds is ignored.
  */
 import { z } from 'zod';
