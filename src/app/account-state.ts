@@ -47,6 +47,13 @@ export interface BlockState {
 /** The child order id of `deployment` in block `blockId`. */
 export const childOrderId = (blockId: string, deployment: DeploymentId) => `${blockId}:${deployment}`;
 
+/** The block an order is a participant's share of (the inverse of `childOrderId`), or undefined. */
+export function blockOfOrder(state: Pick<AccountState, 'blocks'>, orderId: string): string | undefined {
+  const at = orderId.lastIndexOf(':');
+  const id = at > 0 ? orderId.slice(0, at) : undefined;
+  return id !== undefined && state.blocks.has(id) ? id : undefined;
+}
+
 /** How many recent marks per symbol the state keeps (the strategies' price history). */
 export const MARK_HISTORY = 250;
 

@@ -30,6 +30,7 @@ import type { LedgerService } from './ledger-service.js';
 import { type OrderLifecycle, unavailable } from './order-lifecycle.js';
 import { carrierOf, routeOf } from './order-routes.js';
 import { SymbolLocks } from './symbol-locks.js';
+import { blockOfOrder } from './account-state.js';
 import { type MarketHours, usEquityHours } from './market-hours.js';
 import type { BrokerOrderId, ClientOrderId } from '../core/ids.js';
 
@@ -79,7 +80,7 @@ export class OrderBook {
     const waiting = new Set(state.dependents.values());
     const out: BookOrder[] = [];
     for (const order of state.orders.values()) {
-      if (order.symbol !== symbol || !isOpen(order) || waiting.has(order.id) || this.inBlock(order)) continue;
+      if (order.symbol !== symbol || !isOpen(order) || waiting.has(order.id) || blockOfOrder(state, order.id)) continue;
       // The house's orders were placed outside Subledger (by hand, another tool): never moved; the
       // broker judges them, and a refusal they cause names the house.
       if (order.deployment === HOUSE) continue;
@@ -415,11 +416,6 @@ export class OrderBook {
   /** Resolves when every background placement has finished. */
   async idle(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
-  }
-
-  private inBlock(order: OrderState): boolean {
-    const at = order.id.lastIndexOf(':');
-    return at > 0 && this.service.state.blocks.has(order.id.slice(0, at));
   }
 
   private nextCarrier(order: OrderState): string {

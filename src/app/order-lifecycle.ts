@@ -25,7 +25,8 @@ import type { Clock } from './clock-port.js';
 import { AppError } from './errors.js';
 import { orderUpdatedFrom } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
-import { carrierOf, routeOf } from './order-routes.js';
+import { carrierFilled, carrierOf, routeOf } from './order-routes.js';
+import { blockOfOrder } from './account-state.js';
 
 export interface LifecycleOptions {
   /** An order the broker never received is sent only within this age (ms); older, it expires. Default 10 minutes. */
@@ -118,9 +119,7 @@ export class OrderLifecycle {
   }
 
   private blockOf(order: OrderState): string | undefined {
-    const at = order.id.lastIndexOf(':');
-    const id = at < 0 ? undefined : order.id.slice(0, at);
-    return id !== undefined && this.service.state.blocks.has(id) ? id : undefined;
+    return blockOfOrder(this.service.state, order.id);
   }
 
   /**
@@ -224,13 +223,12 @@ export class OrderLifecycle {
         ]);
         return 'done' as const;
       }
-      const route = routeOf(this.service.state, order);
       await writer.append([
         {
           type: 'order_updated',
           id: order.id,
           status: 'pending_cancel',
-          filledQty: (order.filledQty - route.priorFilled) as typeof order.filledQty,
+          filledQty: carrierFilled(this.service.state, order),
           filledAvgPrice: order.filledAvgPrice,
           brokerOrderId: order.brokerOrderId,
           reason: null,
@@ -326,13 +324,12 @@ export class OrderLifecycle {
 
   /** Journals the broker's verdict on an order it does not hold: its refusal, `expired` (never sent), `canceled` (forgotten). */
   private async record(target: Sendable, status: 'rejected' | 'expired' | 'canceled', reason: string): Promise<void> {
-    const prior = target.block ? ZERO : routeOf(this.service.state, target.order).priorFilled;
     await this.service.append([
       {
         type: 'order_updated',
         id: target.id,
         status,
-        filledQty: target.block ? ZERO : ((target.order.filledQty - prior) as typeof prior),
+        filledQty: target.block ? ZERO : carrierFilled(this.service.state, target.order),
         filledAvgPrice: target.block ? null : target.order.filledAvgPrice,
         brokerOrderId: target.order.brokerOrderId,
         reason,

@@ -71,6 +71,11 @@ export function carrierOf(state: RoutingState, order: OrderState): string | null
   return state.routes.get(order.id)?.carrier ?? (state.routes.has(order.id) ? null : order.id);
 }
 
+/** What the order's current carrier has filled (its filled quantity less crosses and earlier carriers). */
+export function carrierFilled(state: RoutingState, order: OrderState): Dec {
+  return (order.filledQty - routeOf(state, order).priorFilled) as Dec;
+}
+
 /** What stops an `order_routed` from applying, or undefined. */
 export function routedProblem(state: RoutingState, event: OrderRouted): EventProblem | undefined {
   const order = state.orders.get(event.id);

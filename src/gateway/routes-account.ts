@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Dec, ONE, ZERO, abs, dec, decimalProblem, floorToIncrement, mul, toPlain } from '../core/decimal.js';
 import { type Symbol } from '../core/ids.js';
-import { isOpen, remainingQty } from '../core/orders.js';
+import { isOpen, reservedQty } from '../core/orders.js';
 import type { Clock } from '../app/clock-port.js';
 import type { MarketDataPort } from '../app/broker-port.js';
 import type { MarketHours } from '../app/market-hours.js';
@@ -35,10 +35,10 @@ const NANO = dec('0.000000001');
 
 export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteOptions): void {
   const { app } = o;
-  const reservedQty = (deployment: string, symbol: string): Dec =>
+  const heldBySells = (deployment: string, symbol: string): Dec =>
     (app.service.state.ordersByDeployment.get(deployment as never) ?? [])
-      .filter((x) => isOpen(x) && x.symbol === symbol && x.side === 'sell')
-      .reduce((sum, x) => (sum + remainingQty(x)) as Dec, ZERO);
+      .filter((x) => x.symbol === symbol)
+      .reduce((sum, x) => (sum + reservedQty(x)) as Dec, ZERO);
 
   fastify.get('/v2/account', async (request, reply) => {
     const deployment = deploymentOf(request);
@@ -59,7 +59,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
 
   fastify.get('/v2/positions', async (request, reply) => {
     const deployment = deploymentOf(request);
-    return reply.send(app.positions(deployment).map((p) => positionWire(p, reservedQty(deployment, p.symbol))));
+    return reply.send(app.positions(deployment).map((p) => positionWire(p, heldBySells(deployment, p.symbol))));
   });
 
   fastify.get<{ Params: { symbol: string } }>('/v2/positions/:symbol', async (request, reply) => {
@@ -67,7 +67,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
     const symbol = request.params.symbol.toUpperCase();
     const position = app.positions(deployment).find((p) => p.symbol === symbol);
     if (!position) return reply.code(404).send({ code: 40410000, message: 'position does not exist' });
-    return reply.send(positionWire(position, reservedQty(deployment, symbol)));
+    return reply.send(positionWire(position, heldBySells(deployment, symbol)));
   });
 
   /** Closes `qty` (default all) of the sleeve's position in `symbol` with a market order. */

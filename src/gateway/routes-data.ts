@@ -11,9 +11,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { stringifyJson, rawNumber } from '../core/exact-json.js';
 import type { Symbol } from '../core/ids.js';
 import { type MarketDataPort, type Quote, quoteMid } from '../app/broker-port.js';
+import { isCrypto } from '../app/market-hours.js';
 
 const SIZE = rawNumber(100);
-const isCrypto = (symbol: string) => symbol.includes('/');
 
 function trade(q: Quote): Record<string, unknown> | undefined {
   const price = q.last ?? quoteMid(q);

@@ -11,12 +11,12 @@ import { type Dec, ZERO, abs, dec, quotientString, toPlain } from '../core/decim
 import { type OrderState, isTerminal } from '../core/orders.js';
 import type { MetricsView } from '../app/api.js';
 import type { PositionView } from '../app/views.js';
+import { isCrypto } from '../app/market-hours.js';
 import { uuidOf } from './ids.js';
 
 export type Wire = Record<string, unknown>;
 
 const plain = (value: Dec | null) => (value === null ? null : toPlain(value));
-const isCrypto = (symbol: string) => symbol.includes('/');
 
 /** The `client_order_id` a bot knows an order by. */
 export const clientOrderIdOf = (order: OrderState) => order.idempotencyKey ?? order.id;
