@@ -1,13 +1,17 @@
 /**
  * Test helpers for the Alpaca adapter and the emulator: an emulator plus an adapter wired to it
  * over loopback (the broker contract's harness), an in-memory cursor store, `waitFor`, and the
- * emulator's HTTP control surface.
+ * emulator's HTTP control surface; `startAlpacaApp`, the real app on the adapter to an emulator.
  */
 import { AlpacaBroker, type AlpacaBrokerOptions, type CursorStore } from '../../src/adapters/alpaca/index.js';
 import { toPlain } from '../../src/core/decimal.js';
 import type { Symbol } from '../../src/core/ids.js';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import type { BrokerHarness } from '../contracts/broker.contract.js';
+import { openWriterStore } from '../../src/adapters/sql/open-store.js';
+import { LedgerService } from '../../src/app/ledger-service.js';
+import type { StorePort } from '../../src/app/store-port.js';
+import { Subledger } from '../../src/app/subledger.js';
 
 export const START = '2025-01-02T14:30:00.000Z';
 
@@ -115,5 +119,45 @@ export function emulatorEnv(emulator: EmulatorHandle): Record<string, string> {
     APCA_API_BASE_URL: emulator.url,
     APCA_DATA_URL: emulator.url,
     APCA_STREAM_URL: emulator.wsUrl,
+  };
+}
+
+/** The real app on the Alpaca adapter against `emulator`, on the SQLite file `dbPath`. */
+export interface AlpacaApp {
+  readonly app: Subledger;
+  readonly broker: AlpacaBroker;
+  readonly store: StorePort;
+  readonly clock: { now(): Date };
+  /** Stops the app, the adapter and the store (the process's end, with no shutdown work beyond that). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Subledger on `dbPath` (takes its writer lease) through the Alpaca adapter to `emulator`,
+ * on the emulator's clock, started and with its stream ready. `cursors` carries the adapter's
+ * backfill cursor across restarts of the same test.
+ */
+export async function startAlpacaApp(
+  emulator: EmulatorHandle,
+  dbPath: string,
+  cursors: CursorStore = memoryCursors(),
+): Promise<AlpacaApp> {
+  const store = await openWriterStore(dbPath, 'test');
+  const clock = { now: () => new Date(emulator.control.stats().now) };
+  const service = await LedgerService.load(store, clock);
+  const broker = adapterFor(emulator, cursors);
+  const app = new Subledger({ service, broker, market: broker, clock, onError: () => undefined });
+  await app.start();
+  await broker.ready();
+  return {
+    app,
+    broker,
+    store,
+    clock,
+    async stop() {
+      await app.stop();
+      await broker.close();
+      await store.close();
+    },
   };
 }

@@ -9,14 +9,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openWriterStore } from '../../src/adapters/sql/open-store.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
-import { Subledger } from '../../src/app/subledger.js';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
 import { tempDir } from '../helpers/tmp.js';
-import { START, adapterFor, memoryCursors, waitFor } from './helpers.js';
+import { START, memoryCursors, startAlpacaApp, waitFor } from './helpers.js';
 
 const A = 'a' as DeploymentId;
 const B = 'b' as DeploymentId;
@@ -25,24 +22,7 @@ describe('the internal book across a restart (emulator)', () => {
   const { dir, cleanup } = tempDir('subledger-book-');
   let emulator: EmulatorHandle;
   const cursors = memoryCursors();
-  const start = async () => {
-    const store = await openWriterStore(join(dir, 'app.db'), 'test');
-    const clock = { now: () => new Date(emulator.control.stats().now) };
-    const service = await LedgerService.load(store, clock);
-    const broker = adapterFor(emulator, cursors);
-    const app = new Subledger({ service, broker, market: broker, clock, onError: () => undefined });
-    await app.start();
-    await broker.ready();
-    return {
-      app,
-      broker,
-      async stop() {
-        await app.stop();
-        await broker.close();
-        await store.close();
-      },
-    };
-  };
+  const start = () => startAlpacaApp(emulator, join(dir, 'app.db'), cursors);
   after(async () => {
     await emulator?.close();
     cleanup();

@@ -10,18 +10,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openWriterStore } from '../../src/adapters/sql/open-store.js';
-import type { AlpacaBroker } from '../../src/adapters/alpaca/index.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
 import { usEquityHours } from '../../src/app/market-hours.js';
-import type { StorePort } from '../../src/app/store-port.js';
-import { Subledger } from '../../src/app/subledger.js';
+import type { Subledger } from '../../src/app/subledger.js';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';
-import { START, adapterFor, memoryCursors, waitFor } from '../alpaca/helpers.js';
+import { type AlpacaApp, START, startAlpacaApp, waitFor } from '../alpaca/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const BOTS = 10;
@@ -32,8 +28,7 @@ const READS = ['/v2/account', '/v2/positions', '/v2/orders'];
 describe(`${BOTS} bots polling the gateway ${PER_SECOND}×/s for ${SECONDS} s`, () => {
   const { dir, cleanup } = tempDir('subledger-polling-');
   let emulator: EmulatorHandle;
-  let store: StorePort;
-  let broker: AlpacaBroker;
+  let running: AlpacaApp;
   let app: Subledger;
   let gateway: Gateway;
   let base: string;
@@ -41,13 +36,9 @@ describe(`${BOTS} bots polling the gateway ${PER_SECOND}×/s for ${SECONDS} s`, 
 
   before(async () => {
     emulator = await startEmulator({ start: START, stepMs: 60_000 });
-    store = await openWriterStore(join(dir, 'app.db'), 'test');
-    const clock = { now: () => new Date(emulator.control.stats().now) };
-    const service = await LedgerService.load(store, clock);
-    broker = adapterFor(emulator, memoryCursors());
-    app = new Subledger({ service, broker, market: broker, clock, onError: () => undefined });
-    await app.start();
-    await broker.ready();
+    running = await startAlpacaApp(emulator, join(dir, 'app.db'));
+    app = running.app;
+    const { broker, clock } = running;
     const keys = GatewayKeys.inMemory();
     for (let i = 0; i < BOTS; i++) {
       const id = `bot${i}` as DeploymentId;
@@ -67,9 +58,7 @@ describe(`${BOTS} bots polling the gateway ${PER_SECOND}×/s for ${SECONDS} s`, 
   });
   after(async () => {
     await gateway.close();
-    await app.stop();
-    await broker.close();
-    await store.close();
+    await running.stop();
     await emulator.close();
     cleanup();
   });
