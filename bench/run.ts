@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, each against a baseline measured in the same run on the
  * same generated data, then a summary table. Not tests: nothing here asserts a time.
  *
- *   --only fold|sqlite|postgres|http|risk|plan|startup|coexistence|gateway   run one benchmark (comma-separated for several)
+ *   --only fold|sqlite|postgres|http|risk|plan|startup|coexistence|gateway|s3   run one benchmark (comma-separated for several)
  *   --fills N                     fills for the fold (default 1,000,000); also caps the ingests
  *   --ingest-fills N              fills for the ingests (default 100,000)
  *   --batch N                     fills per append / transaction in the ingests (default 1,000)
@@ -14,6 +14,8 @@
  *   --requests N                  gateway: timed order submits per side (default 300); its positions
  *                                 read load uses --runs and --seconds like http
  * PostgreSQL: SUBLEDGER_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
+ * S3 (cold `books` from S3 vs a SQLite file, bench/s3.ts): moto started on loopback, or
+ * SUBLEDGER_BENCH_S3_ENDPOINT with SUBLEDGER_BENCH_S3_BUCKET.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,9 +30,21 @@ import { GATEWAY_DEFAULTS, benchGateway } from './gateway.js';
 import { benchPlan } from './plan.js';
 import { type SummaryRow, printSummary } from './report.js';
 import { benchRisk } from './risk.js';
+import { benchS3 } from './s3.js';
 import { STARTUP_DEFAULTS, benchStartup } from './startup.js';
 
-const BENCHES = ['fold', 'sqlite', 'postgres', 'http', 'risk', 'plan', 'startup', 'coexistence', 'gateway'] as const;
+const BENCHES = [
+  'fold',
+  'sqlite',
+  'postgres',
+  'http',
+  'risk',
+  'plan',
+  'startup',
+  'coexistence',
+  'gateway',
+  's3',
+] as const;
 type Bench = (typeof BENCHES)[number];
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
   if (wants('startup')) rows.push(...(await benchStartup({ runs: values.runs ? runs : STARTUP_DEFAULTS.runs })));
   if (wants('coexistence')) rows.push(...(await benchCoexistence({ orders, seed })));
   if (wants('gateway')) rows.push(...(await benchGateway({ ...GATEWAY_DEFAULTS, requests, seconds, rounds: runs })));
+  if (wants('s3')) rows.push(...(await benchS3({ runs })));
   printSummary(rows);
   console.log(
     `\nload at the end ${os

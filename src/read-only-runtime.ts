@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { openExistingStore, openStore } from './adapters/sql/open-store.js';
 import { type Clock, systemClock } from './app/clock-port.js';
 import { LedgerService, type LoadProgress } from './app/ledger-service.js';
 import type { Logger } from './app/logger.js';
@@ -19,7 +18,7 @@ import { usEquityHours } from './app/market-hours.js';
 import type { StorePort } from './app/store-port.js';
 import { Subledger } from './app/subledger.js';
 import { acquireWriterLease, leaseSettingsFromEnv } from './app/writer-lease.js';
-import { thisProcess } from './main/adapters.js';
+import { openStoreAt, thisProcess } from './main/adapters.js';
 import type { RuntimeConfig } from './config.js';
 import { Engine } from './engine/engine.js';
 import { DEFAULT_SMART } from './engine/execution.js';
@@ -64,7 +63,7 @@ export async function openReadOnlyRuntime(
     { command, store: safeLocation(config.db), broker: config.broker, read_only: true },
     'starting read-only (no writer lease)',
   );
-  const store = await openExistingStore(config.db);
+  const store = await openStoreAt(config.db, true);
   try {
     // The service needs a clock before the broker (whose clock it is) can be built: bind it late.
     const clockRef: { current: Clock } = { current: systemClock };
@@ -114,7 +113,7 @@ export async function bookCorporateActions(
 ): Promise<number> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const command = options.command ?? 'reconcile';
-  const store = await openStore(config.db);
+  const store = await openStoreAt(config.db, false);
   try {
     const lease = await acquireWriterLease(store, thisProcess(command), {
       takeOver: config.takeOver,

@@ -17,7 +17,7 @@ import { acquireWriterLease, leaseSettingsFromEnv } from '../app/writer-lease.js
 import { openStoreAt, readStoredBooksAt, thisProcess } from '../main/adapters.js';
 
 export const DEFAULT_DB = process.env.SUBLEDGER_DB ?? './subledger.db';
-export const DB_HELP = 'store: a SQLite file path or a postgres:// URL (env SUBLEDGER_DB)';
+export const DB_HELP = 'store: a SQLite file path, a postgres:// URL or s3://bucket/prefix (env SUBLEDGER_DB)';
 
 /**
  * The cursor that marks a store as the demo's own (it holds only what `demo` wrote): `demo`

@@ -10,15 +10,30 @@ import { hostname } from 'node:os';
 import { processHolder } from '../app/writer-lease.js';
 import type { MailerPort } from '../app/mailer-port.js';
 import type { LeaseHolder, StoredBooks, StorePort } from '../app/store-port.js';
+import { isS3Url } from '../adapters/s3/s3-target.js';
 
-/** Opens the store at `target` (a SQLite path or a PostgreSQL URL); `mustExist`: never create one. */
+/** Opens the store at `target` (a SQLite path, a PostgreSQL URL or s3://…); `mustExist`: never create one. */
 export async function openStoreAt(target: string, mustExist: boolean): Promise<StorePort> {
+  if (isS3Url(target)) {
+    const [{ openS3Store }, { openMemoryReplica }] = await Promise.all([
+      import('../adapters/s3/open-s3-store.js'),
+      import('../adapters/sql/memory-replica.js'),
+    ]);
+    return openS3Store(target, { mustExist, openReplica: openMemoryReplica });
+  }
   const { openExistingStore, openStore } = await import('../adapters/sql/open-store.js');
   return mustExist ? openExistingStore(target) : openStore(target);
 }
 
 /** The books as the store's projections hold them, when the store vouches for them (see books). */
 export async function readStoredBooksAt(target: string): Promise<{ books: StoredBooks } | { reason: string }> {
+  if (isS3Url(target)) {
+    const [{ readS3StoredBooks }, { openMemoryReplica }] = await Promise.all([
+      import('../adapters/s3/open-s3-store.js'),
+      import('../adapters/sql/memory-replica.js'),
+    ]);
+    return readS3StoredBooks(target, openMemoryReplica);
+  }
   const { readStoredBooks } = await import('../adapters/sql/open-store.js');
   return readStoredBooks(target);
 }

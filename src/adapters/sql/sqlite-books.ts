@@ -41,6 +41,9 @@ export function readSqliteBooks(path: string): StoredBooksRead {
   }
 }
 
+/** The same read on a database already open (an in-memory replica, see memory-replica.ts). */
+export const readSqliteBooksIn = (db: Sqlite.Database, location: string): StoredBooksRead => readIn(db, location);
+
 function readIn(db: Sqlite.Database, location: string): StoredBooksRead {
   const triggers = db
     .prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)`)
