@@ -7,7 +7,8 @@
  * SUBLEDGER_STEP_MS, SUBLEDGER_MARK_SECONDS, SUBLEDGER_REBALANCE_CRON, SUBLEDGER_EXECUTION (market | smart),
  * SUBLEDGER_LOG_LEVEL (trace | debug | info | warn | error | fatal | silent; default info);
  * for Alpaca: APCA_API_KEY_ID, APCA_API_SECRET_KEY,
- * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL, and SUBLEDGER_ALPACA_RATE_LIMIT (requests per
+ * APCA_API_BASE_URL, APCA_DATA_URL, APCA_STREAM_URL, APCA_DATA_STREAM_URL (the market-data stream the
+ * gateway shares; default wss://stream.data.alpaca.markets), and SUBLEDGER_ALPACA_RATE_LIMIT (requests per
  * minute the adapter allows itself, trading and market data each; default 200, Alpaca's limit —
  * raise it only for an account with a higher limit, or for the local emulator).
  */
@@ -55,6 +56,8 @@ const schema = z.object({
     baseUrl: z.string().url('APCA_API_BASE_URL must be a URL'),
     dataUrl: z.string().url('APCA_DATA_URL must be a URL'),
     streamUrl: z.string().optional(),
+    /** The market-data stream's base the gateway shares among the bots (feeds at /v2/iex, /v2/sip). */
+    dataStreamUrl: z.string().url('APCA_DATA_STREAM_URL must be a URL'),
     /** Alpaca's request budget per minute (trading and market data each); 200 is Alpaca's own. */
     rateLimit: int('SUBLEDGER_ALPACA_RATE_LIMIT', 1, 1_000_000),
   }),
@@ -111,6 +114,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
       baseUrl: env.APCA_API_BASE_URL ?? 'https://paper-api.alpaca.markets',
       dataUrl: env.APCA_DATA_URL ?? 'https://data.alpaca.markets',
       streamUrl: env.APCA_STREAM_URL,
+      dataStreamUrl: env.APCA_DATA_STREAM_URL ?? 'wss://stream.data.alpaca.markets',
       rateLimit: env.SUBLEDGER_ALPACA_RATE_LIMIT ?? '200',
     },
   };

@@ -43,6 +43,8 @@ export interface RuntimeBroker extends BrokerPort, MarketDataPort {
   readonly hours?: MarketHours;
   /** Steps of data left before the market ends (bars); absent when it never ends. */
   remaining?(): number;
+  /** The account's market-data stream and key pair (Alpaca, the emulator), for the gateway to share. */
+  readonly dataStream?: { readonly url: string; readonly keyId: string; readonly secretKey: string };
 }
 
 /** The simulated market's first minute on a fresh store: the US open on 2025-01-02 (a Thursday). */
@@ -97,6 +99,7 @@ export async function openBroker(
       baseUrl: emulator.url,
       dataUrl: emulator.url,
       streamUrl: emulator.wsUrl,
+      dataStreamUrl: emulator.dataStreamUrl,
     };
   }
   const broker = new AlpacaBroker({
@@ -126,6 +129,7 @@ export async function openBroker(
     source: emulator ? `alpaca emulator ${emulator.url} (simulated prices)` : `alpaca ${alpaca.baseUrl}`,
     symbols,
     clock: systemClock,
+    dataStream: { url: alpaca.dataStreamUrl, keyId: alpaca.keyId!, secretKey: alpaca.secretKey! },
     async step() {
       if (emulator) {
         emulator.control.advance(1);

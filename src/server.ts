@@ -25,9 +25,8 @@ import { sampleStrategies } from './engine/strategies/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { type RuntimeBroker, openBroker } from './runtime-broker.js';
-import { openStore } from './adapters/sql/open-store.js';
 import { LeaseKeeper, acquireWriterLease, leaseSettingsFromEnv } from './app/writer-lease.js';
-import { thisProcess } from './main/adapters.js';
+import { openStoreAt, thisProcess } from './main/adapters.js';
 import { type AppError, journalCorruption } from './app/errors.js';
 import type { Logger } from './app/logger.js';
 import { LedgerService, type LoadProgress } from './app/ledger-service.js';
@@ -114,7 +113,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const command = options.command ?? 'serve';
   logger.info({ command, store: safeLocation(config.db), broker: config.broker }, 'starting');
-  const store = await openStore(config.db);
+  const store = await openStoreAt(config.db, false);
   const settings = leaseSettingsFromEnv();
   let keeper: LeaseKeeper | undefined;
   try {
@@ -297,6 +296,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
             brokerRequestsPerMinute: config.alpaca.rateLimit,
             performance,
             symbols: () => broker.symbols,
+            ...(broker.dataStream ? { dataStream: broker.dataStream } : {}),
           });
           gatewayUrl = await gateway.fastify.listen({ host: config.host, port: config.gatewayPort });
           logger.info({ url: gatewayUrl }, 'gateway listening');

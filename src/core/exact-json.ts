@@ -37,6 +37,14 @@ export function stringifyJson(value: unknown): string {
  */
 export function parseJsonKeepingNumbers(text: string, options: { plain?: boolean } = {}): unknown {
   const numberText = options.plain ? plainNumberText : (t: string) => t;
+  return JSON.parse(mapNumberTokens(text, (token) => `"${numberText(token)}"`));
+}
+
+/**
+ * `text` (JSON) with every number token replaced by `replace(token)`, strings left as they are: the
+ * one scanner behind every reader here that must not let a number pass through a float.
+ */
+export function mapNumberTokens(text: string, replace: (token: string) => string): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -48,13 +56,13 @@ export function parseJsonKeepingNumbers(text: string, options: { plain?: boolean
     } else if (c === '-' || (c >= '0' && c <= '9')) {
       const start = i;
       while (i < text.length && /[0-9eE.+-]/.test(text[i]!)) i++;
-      out += `"${numberText(text.slice(start, i))}"`;
+      out += replace(text.slice(start, i));
     } else {
       out += c;
       i++;
     }
   }
-  return JSON.parse(out);
+  return out;
 }
 
 /** "1.5e-3" → "0.0015", "2E+2" → "200"; plain numbers are returned as they are. */

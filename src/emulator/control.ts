@@ -16,6 +16,7 @@ import type { Symbol } from '../core/ids.js';
 import { sendError, sendJson } from './http-util.js';
 import type { RateLimit } from './rate-limit.js';
 import type { FrameKind, StreamHub } from './stream.js';
+import type { DataStreamHub, DataStreamStats } from './data-stream.js';
 import { type RejectionRecord, type WashTradeViolation, washTradeAudit } from './order-log.js';
 import type { Venue } from './venue.js';
 import type { ActivityWire, TradeUpdateWire } from './wire.js';
@@ -78,12 +79,17 @@ export interface EmulatorControl {
    */
   washTradeAudit(): WashTradeViolation[];
   stats(): EmulatorStats;
+  /** The market-data stream's connections: open, authenticated per feed, opened and refused (406) so far. */
+  dataConnections(): DataStreamStats;
+  /** Cuts every market-data stream connection now; returns how many. */
+  dropDataStreams(): number;
   readonly venue: Venue;
 }
 
 export interface ControlParts {
   readonly venue: Venue;
   readonly hub: StreamHub;
+  readonly data: DataStreamHub;
   readonly tradingLimit: RateLimit;
   readonly dataLimit: RateLimit;
   readonly delays: DelayRule[];
@@ -95,7 +101,18 @@ const toDec = (v: Dec | string): Dec => (typeof v === 'string' ? parseDec(v) : v
 export function createControl(p: ControlParts): EmulatorControl {
   return {
     venue: p.venue,
-    advance: (steps = 1) => p.venue.advance(steps),
+    // Step by step, so the data stream publishes every step's trades and quotes.
+    advance: (steps = 1) => {
+      const updates: TradeUpdateWire[] = [];
+      for (let i = 0; i < steps; i++) {
+        const before = p.venue.market.current().step;
+        updates.push(...p.venue.advance(1));
+        const now = p.venue.market.current();
+        if (now.step === before) break;
+        p.data.publish(now);
+      }
+      return updates;
+    },
     setPrice: (symbol, price) => p.venue.setPrice(symbol as Symbol, toDec(price)),
     partialFills: (cap, symbol) =>
       p.venue.setPartialFillCap(cap === null ? undefined : toDec(cap), symbol as Symbol | undefined),
@@ -115,6 +132,8 @@ export function createControl(p: ControlParts): EmulatorControl {
     requests: () => p.log,
     rejections: () => p.venue.rejections(),
     washTradeAudit: () => washTradeAudit(p.venue.orderHistory()),
+    dataConnections: () => p.data.stats(),
+    dropDataStreams: () => p.data.drop(),
     stats: () => ({
       step: p.venue.market.current().step,
       now: p.venue.now(),
@@ -174,6 +193,8 @@ export function registerControlRoutes(app: FastifyInstance, control: EmulatorCon
   route('/_control/rate-limit', Bodies.rate, (b) => control.setRateLimit(b.per_minute));
   route('/_control/frames', Bodies.frames, (b) => control.setFrames(b.kind));
   route('/_control/dividend', Bodies.dividend, (b) => control.dividend(b.symbol, b.per_share));
+  route('/_control/drop-data-streams', z.object({}), () => ({ dropped: control.dropDataStreams() }));
+  app.get('/_control/data-connections', async (_request, reply) => sendJson(reply, 200, control.dataConnections()));
   app.get('/_control/stats', async (_request, reply) => sendJson(reply, 200, control.stats()));
   app.get('/_control/requests', async (_request, reply) => sendJson(reply, 200, control.requests()));
   app.get('/_control/rejections', async (_request, reply) => sendJson(reply, 200, control.rejections()));

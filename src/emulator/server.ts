@@ -28,6 +28,7 @@ import { registerAccountRoutes } from './routes-account.js';
 import { registerDataRoutes } from './routes-data.js';
 import { registerOrderRoutes } from './routes-orders.js';
 import { type AuthForm, type FrameKind, StreamHub } from './stream.js';
+import { DATA_FEEDS, DataStreamHub } from './data-stream.js';
 import { Venue } from './venue.js';
 
 export interface EmulatorOptions {
@@ -73,6 +74,8 @@ export interface EmulatorHandle {
   readonly url: string;
   /** The trade_updates stream, e.g. ws://127.0.0.1:54321/stream. */
   readonly wsUrl: string;
+  /** The market-data stream's base, e.g. ws://127.0.0.1:54321 (feeds at /v2/iex, /v2/sip, /v2/test). */
+  readonly dataStreamUrl: string;
   readonly keyId: string;
   readonly secretKey: string;
   readonly control: EmulatorControl;
@@ -110,12 +113,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.authForms ? { authForms: options.authForms } : {}),
   });
   venue.onTradeUpdate((update) => hub.broadcast(update));
+  const data = new DataStreamHub({ keyId, secretKey });
   const perMinute = options.rateLimitPerMinute === false ? undefined : (options.rateLimitPerMinute ?? 200);
   const tradingLimit = new RateLimit(perMinute);
   const dataLimit = new RateLimit(perMinute);
   const delays: DelayRule[] = [];
   const log: RequestRecord[] = [];
-  const control = createControl({ venue, hub, tradingLimit, dataLimit, delays, log });
+  const control = createControl({ venue, hub, data, tradingLimit, dataLimit, delays, log });
 
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
@@ -145,7 +149,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 40410000, 'Not Found'));
 
-  const isApi = (url: string) => url.startsWith('/v2/') || url.startsWith('/v1beta3/');
+  // The data stream's upgrade is authenticated by its own protocol (data-stream.ts), not here.
+  const isDataStream = (url: string) => /^\/v2\/(iex|sip|test)\/?(\?|$)/.test(url);
+  const isApi = (url: string) => (url.startsWith('/v2/') || url.startsWith('/v1beta3/')) && !isDataStream(url);
   const takeDelay = (request: FastifyRequest, phase: 'before' | 'after'): number => {
     const path = request.url.split('?')[0]!;
     const rule = delays.find(
@@ -197,6 +203,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   await app.register(websocket);
   app.get('/stream', { websocket: true }, (socket) => hub.attach(socket));
+  for (const feed of DATA_FEEDS)
+    app.get(`/v2/${feed}`, { websocket: true }, (socket, request) => data.attach(socket, request.headers, feed));
   registerOrderRoutes(app, venue);
   registerAccountRoutes(app, venue);
   registerDataRoutes(app, venue);
@@ -210,12 +218,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/stream`,
+    dataStreamUrl: `ws://${host}:${port}`,
     keyId,
     secretKey,
     control,
     async close() {
       if (timer) clearInterval(timer);
       hub.close();
+      data.close();
       await app.close();
     },
   };

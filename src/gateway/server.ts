@@ -25,6 +25,7 @@ import { registerHistoryRoutes } from './routes-history.js';
 import type { PerformanceApi } from '../app/performance-api.js';
 import { registerOrderRoutes } from './routes-orders.js';
 import { registerTradeStream } from './stream.js';
+import { DATA_STREAM_PATH, type DataStreamStats, type DataStreamUpstream, registerDataStream } from './data-stream.js';
 
 export interface GatewayOptions {
   readonly app: Subledger;
@@ -39,10 +40,14 @@ export interface GatewayOptions {
   readonly symbols?: () => readonly string[];
   /** The account's broker budget shared by the deployments' write requests (default Alpaca's 200/min). */
   readonly brokerRequestsPerMinute?: number;
+  /** The account's market-data stream, shared by the bots at /v2/{iex,sip,test} (absent: not served). */
+  readonly dataStream?: DataStreamUpstream & { readonly reconnectMs?: number };
 }
 
 export interface Gateway {
   readonly fastify: FastifyInstance;
+  /** The shared market-data stream's bots and upstream connections (absent without `dataStream`). */
+  readonly dataStream?: { stats(): DataStreamStats };
   close(): Promise<void>;
 }
 
@@ -99,7 +104,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   fastify.addHook('onRequest', async (request, reply) => {
     // The JS SDK 3.x sends `Content-Type: ""` with every DELETE; no content type means no body here.
     if (request.headers['content-type'] === '') delete request.headers['content-type'];
-    if (/^\/stream\/?(\?|$)/.test(request.url)) return;
+    if (/^\/stream\/?(\?|$)/.test(request.url) || DATA_STREAM_PATH.test(request.url)) return;
     const given = credentialsOf(request);
     const deployment = given ? keys.verify(given.keyId, given.secret) : undefined;
     if (!deployment || !app.service.deploymentInfo(deployment as never))
@@ -130,10 +135,21 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   registerHistoryRoutes(fastify, { performance: options.performance, clock: options.clock });
   registerDataRoutes(fastify, options.market);
   const stream = registerTradeStream(fastify, { service: app.service, verify: (k, s) => keys.verify(k, s) });
+  const data = options.dataStream
+    ? registerDataStream(fastify, {
+        upstream: options.dataStream,
+        verify: (k, s) => keys.verify(k, s),
+        credentialsOf,
+        ...(options.dataStream.reconnectMs !== undefined ? { reconnectMs: options.dataStream.reconnectMs } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    : undefined;
   return {
     fastify,
+    ...(data ? { dataStream: data } : {}),
     async close() {
       stream.close();
+      data?.close();
       await fastify.close();
     },
   };

@@ -339,3 +339,8 @@ export function describeRun(run: BotRun): string {
     .filter(Boolean)
     .join('\n');
 }
+
+/** The Python of a Python bot's venv (test/gateway/install.sh builds it), e.g. for the data bots. */
+export function pythonOf(kind: 'alpaca-py' | 'legacy'): string {
+  return join(PYTHON[kind].venv, 'bin', 'python');
+}
