@@ -3,7 +3,8 @@
  * it — deployment settings and status, orders with their reservations, idempotency keys and
  * capital-flow history. `applyJournalEvent` is the one fold for both live appends and replays.
  *
- * Invariant: a key is applied once (`ledger.applied` holds every key, core and app); app events
+ * Invariant: a key is applied once (`ledger.applied` holds every key, core and app, but fills' —
+ * ask `isApplied`); app events
  * never touch money, so the ledger's laws are unaffected by them.
  */
 import type { Dec } from '../core/decimal.js';
@@ -220,6 +221,9 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
           : null,
         updatedAt: event.ts,
         cancelRequested: false,
+        ...(event.stopPrice !== undefined ? { stopPrice: event.stopPrice } : {}),
+        ...(event.trailPrice !== undefined ? { trailPrice: event.trailPrice } : {}),
+        ...(event.trailPercent !== undefined ? { trailPercent: event.trailPercent } : {}),
       });
       const order = state.orders.get(event.id)!;
       if (event.after) state.dependents.set(event.after, event.id);

@@ -102,6 +102,10 @@ export interface SubmitOrderInput {
   readonly type: OrderType;
   readonly limitPrice?: Dec;
   readonly timeInForce: TimeInForce;
+  /** A stop trigger: stop (market + stopPrice), stop_limit (limit + stopPrice), trailing stop (market + one trail). */
+  readonly stopPrice?: Dec;
+  readonly trailPrice?: Dec;
+  readonly trailPercent?: Dec;
   /** A retried request with the same key returns the original order. */
   readonly idempotencyKey?: string;
 }

@@ -14,11 +14,25 @@ import { AppError } from './errors.js';
 
 export type OrderType = 'market' | 'limit';
 export type TimeInForce = 'day' | 'gtc' | 'ioc';
+/**
+ * A stop trigger on an order (Alpaca's stop, stop_limit and trailing_stop): the order rests
+ * untriggered, then works as its `type` (market: stop and trailing_stop; limit: stop_limit) once
+ * the price reaches the stop. `type` stays the execution style, so every rule that looks at market
+ * vs limit (wash trade, reservations) sees a stop as a market order and a stop_limit as a limit.
+ */
+export interface StopFields {
+  /** The trigger price (stop, stop_limit); for a trailing stop, its current stop on a BrokerOrder. */
+  readonly stopPrice?: Dec;
+  /** A trailing stop's distance in money, or in percent of the high-water mark (exactly one). */
+  readonly trailPrice?: Dec;
+  readonly trailPercent?: Dec;
+}
+
 export type OrderStatus = 'pending_new' | 'new' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'expired';
 
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired']);
 
-export interface OrderRequest {
+export interface OrderRequest extends StopFields {
   readonly clientOrderId: ClientOrderId;
   readonly symbol: Symbol;
   readonly side: Side;
@@ -28,7 +42,7 @@ export interface OrderRequest {
   readonly timeInForce: TimeInForce;
 }
 
-export interface BrokerOrder {
+export interface BrokerOrder extends StopFields {
   readonly brokerOrderId: BrokerOrderId;
   readonly clientOrderId: ClientOrderId;
   readonly symbol: Symbol;
@@ -45,6 +59,8 @@ export interface BrokerOrder {
   readonly updatedAt: string;
   /** The broker's words when it rejected or canceled the order. */
   readonly reason?: string;
+  /** A trailing stop's high-water mark (the best price since it was placed). */
+  readonly hwm?: Dec;
 }
 
 export interface Execution {

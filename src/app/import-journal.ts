@@ -17,7 +17,7 @@
  */
 import { type Dec, ZERO, toPlain } from '../core/decimal.js';
 import { type DeploymentId, deploymentIdProblem } from '../core/ids.js';
-import type { Ledger, Sleeve } from '../core/ledger.js';
+import { type Ledger, type Sleeve, isApplied } from '../core/ledger.js';
 import { sleeveTotals } from '../core/valuation.js';
 import { type AccountState, applyJournalEvent } from './account-state.js';
 import {
@@ -236,7 +236,7 @@ function importProblems(service: LedgerService, event: JournalEvent, latestAllow
       const order = event.orderId;
       const known = order !== undefined && (service.state.orders.has(order) || service.state.blocks.has(order));
       // An already journaled fill is a duplicate (or a conflict the meaning check reports).
-      if (known && !service.ledger.applied.has(journalKey(event)))
+      if (known && !isApplied(service.ledger, journalKey(event)))
         out.push({
           field: 'order_id',
           message: `'${order}' is an order of this journal; only Subledger books fills to its own orders`,

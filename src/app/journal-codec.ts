@@ -76,6 +76,14 @@ export interface OrderSubmitted {
   readonly idempotencyKey: string | null;
   /** Send only once this order has filled (the open leg of an order split at the account's zero). */
   readonly after?: string;
+  /**
+   * A stop trigger (src/core/orders.ts `StopTrigger`): a stop is a market order with `stopPrice`, a
+   * stop_limit a limit order with it, a trailing stop a market order with one trail. Absent on
+   * other orders (and in journals written before stops existed).
+   */
+  readonly stopPrice?: Dec;
+  readonly trailPrice?: Dec;
+  readonly trailPercent?: Dec;
   readonly ts: string;
 }
 
@@ -101,12 +109,14 @@ export interface OrderUpdated {
  * left of it); `withdraw` cancels its broker order `carrier` at the broker to make way for order
  * `for` — the order itself stays working and is carried again once nothing is in its way;
  * `cancel` and `expire` end an order that the broker holds nothing for (its sleeve cancelled it
- * while it was held, or an immediate-or-cancel order found nothing without waiting).
+ * while it was held, or an immediate-or-cancel order found nothing without waiting); `trigger`
+ * marks a held stop order triggered by the book (the reference price reached its stop): from then
+ * on it works as its type, a market or limit order.
  */
 export interface OrderRouted {
   readonly type: 'order_routed';
   readonly id: string;
-  readonly action: 'hold' | 'carry' | 'withdraw' | 'cancel' | 'expire';
+  readonly action: 'hold' | 'carry' | 'withdraw' | 'cancel' | 'expire' | 'trigger';
   readonly carrier: string | null;
   readonly qty: Dec | null;
   readonly for: string | null;
@@ -493,6 +503,9 @@ const schemas = {
     reserve_price: price,
     idempotency_key: idempotencyKeyText().nullable(),
     after: id.optional(),
+    stop_price: price.optional(),
+    trail_price: price.optional(),
+    trail_percent: price.optional(),
     ts: isoTime,
   }),
   rebalance_completed: z.strictObject({
@@ -547,7 +560,7 @@ const schemas = {
   order_routed: z.strictObject({
     type: z.literal('order_routed'),
     id,
-    action: z.enum(['hold', 'carry', 'withdraw', 'cancel', 'expire']),
+    action: z.enum(['hold', 'carry', 'withdraw', 'cancel', 'expire', 'trigger']),
     carrier: id.nullable(),
     qty: qty.nullable(),
     for: id.nullable(),
@@ -729,6 +742,9 @@ function toEvent(data: Parsed): JournalEvent {
         reservePrice: parseDec(data.reserve_price),
         idempotencyKey: data.idempotency_key,
         ...(data.after !== undefined ? { after: data.after } : {}),
+        ...(data.stop_price !== undefined ? { stopPrice: parseDec(data.stop_price) } : {}),
+        ...(data.trail_price !== undefined ? { trailPrice: parseDec(data.trail_price) } : {}),
+        ...(data.trail_percent !== undefined ? { trailPercent: parseDec(data.trail_percent) } : {}),
         ts: data.ts,
       };
     case 'rebalance_completed':
@@ -872,6 +888,9 @@ function wireOf(event: JournalEvent): Record<string, unknown> {
         reserve_price: toPlain(event.reservePrice),
         idempotency_key: event.idempotencyKey,
         ...(event.after !== undefined ? { after: event.after } : {}),
+        ...(event.stopPrice !== undefined ? { stop_price: toPlain(event.stopPrice) } : {}),
+        ...(event.trailPrice !== undefined ? { trail_price: toPlain(event.trailPrice) } : {}),
+        ...(event.trailPercent !== undefined ? { trail_percent: toPlain(event.trailPercent) } : {}),
         ts: event.ts,
       };
     case 'rebalance_completed':

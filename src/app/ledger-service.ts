@@ -21,7 +21,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DeploymentId, Symbol } from '../core/ids.js';
-import type { Ledger, TradeBooked } from '../core/ledger.js';
+import { type Ledger, type TradeBooked, isApplied } from '../core/ledger.js';
 import type { OrderState } from '../core/orders.js';
 import {
   type AccountState,
@@ -214,9 +214,9 @@ export class LedgerService {
       const payload = payloads[index]!;
       // A status report says nothing new once its status and filled qty are journaled (the REST
       // answer and the stream both report "new"): a known key is enough, no need to read it back.
-      if (event.type === 'order_updated' && (batchKeys.has(key) || ledger.applied.has(key))) continue;
+      if (event.type === 'order_updated' && (batchKeys.has(key) || isApplied(ledger, key))) continue;
       const earlier =
-        batchKeys.get(key) ?? (ledger.applied.has(key) ? (await this.store.journalEntry(key))?.payload : undefined);
+        batchKeys.get(key) ?? (isApplied(ledger, key) ? (await this.store.journalEntry(key))?.payload : undefined);
       if (earlier !== undefined) {
         // For money, other content under a known id is a conflict.
         if (earlier !== payload)

@@ -18,10 +18,10 @@
  */
 import { randomInt } from 'node:crypto';
 import { type FillId, HOUSE, type Symbol } from '../core/ids.js';
-import { type Dec, ZERO, min } from '../core/decimal.js';
+import { type Dec, ZERO, min, toPlain } from '../core/decimal.js';
 import { type BookOrder, type Placement, byArrival, interacts, planPlacement } from '../core/internal-book.js';
 import { netQuantity } from '../core/ledger.js';
-import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
+import { type OrderState, awaitsTrigger, isOpen, isTerminal, isTrailingStop, remainingQty } from '../core/orders.js';
 import { type BrokerPort, BrokerRejection, type MarketDataPort, type Quote, quoteMid } from './broker-port.js';
 import { makeClientOrderId } from './client-order-id.js';
 import type { Clock } from './clock-port.js';
@@ -117,6 +117,7 @@ export class OrderBook {
       createdAt: order.createdAt,
       atBroker: carrierOf(this.service.state, order) !== null,
       movable: !order.cancelRequested,
+      ...(awaitsTrigger(order) ? { trigger: isTrailingStop(order) ? ('trailing' as const) : ('stop' as const) } : {}),
     };
   }
 
@@ -153,6 +154,7 @@ export class OrderBook {
   }
 
   private async placeLocked(order: OrderState, reference: CrossReference): Promise<void> {
+    await this.triggerIfReached(order, reference);
     for (let round = 0; round < 20 && isOpen(order); round++) {
       const plan = this.plan(order, reference);
       const state = this.service.state;
@@ -197,6 +199,32 @@ export class OrderBook {
       }
       return;
     }
+  }
+
+  /**
+   * A stop (or stop_limit) order the broker holds nothing for (held in the book) is triggered here
+   * when the reference price reached its stop (a buy at or above it, a sell at or below): journaled
+   * `order_routed` trigger, after which it is placed as the market or limit order it becomes.
+   * Trailing stops are never held for a conflict (they are exempt), so the book never trails one.
+   */
+  private async triggerIfReached(order: OrderState, reference: CrossReference): Promise<void> {
+    if (!awaitsTrigger(order) || isTrailingStop(order) || order.stopPrice === undefined) return;
+    const price = reference.price as Dec;
+    const reached = order.side === 'buy' ? price >= order.stopPrice : price <= order.stopPrice;
+    if (!reached) return;
+    await this.step(() =>
+      isOpen(order) && awaitsTrigger(order) && carrierOf(this.service.state, order) === null
+        ? [
+            this.routed(
+              order,
+              'trigger',
+              null,
+              null,
+              `stop ${toPlain(order.stopPrice!)} reached at the ${reference.source.replace('_', ' ')} ${toPlain(price)}: triggered in the internal book`,
+            ),
+          ]
+        : undefined,
+    );
   }
 
   /** The book's plan for `order` now (the account counted flat when it holds none of the symbol). */
@@ -426,7 +454,7 @@ export class OrderBook {
 
   private routed(
     order: OrderState,
-    action: 'hold' | 'carry' | 'withdraw' | 'expire',
+    action: 'hold' | 'carry' | 'withdraw' | 'expire' | 'trigger',
     carrier: string | null,
     qty: OrderState['qty'] | null,
     reason: string | null,

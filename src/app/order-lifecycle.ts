@@ -18,9 +18,15 @@
  * status, so they last exactly as long as the broker may still fill.
  */
 import { ZERO } from '../core/decimal.js';
-import { isOpen, isTerminal, type OrderState } from '../core/orders.js';
+import { awaitsTrigger, isOpen, isTerminal, type OrderState } from '../core/orders.js';
 import type { BrokerOrderId, ClientOrderId } from '../core/ids.js';
-import { type BrokerOrder, type BrokerPort, BrokerRejection, type OrderRequest } from './broker-port.js';
+import {
+  type BrokerOrder,
+  type BrokerPort,
+  BrokerRejection,
+  type OrderRequest,
+  type StopFields,
+} from './broker-port.js';
 import type { Clock } from './clock-port.js';
 import { AppError } from './errors.js';
 import { orderUpdatedFrom } from './journal-codec.js';
@@ -142,6 +148,8 @@ export class OrderLifecycle {
       type: order.orderType,
       ...(order.limitPrice !== null ? { limitPrice: order.limitPrice } : {}),
       timeInForce: order.timeInForce,
+      // A stop the book triggered goes as its plain type; otherwise the broker watches the stop.
+      ...(awaitsTrigger(order) ? stopFieldsOf(order) : {}),
     };
     const createdAt = route.carriedAt ?? order.createdAt;
     return { id, clientOrderId, request, createdAt, order, block: block !== undefined };
@@ -363,4 +371,13 @@ export function unavailable(error: unknown, id: string, outcome: string): AppErr
     `BROKER_UNAVAILABLE: could not reach the broker (${(error as Error).message}); order ${id}: ${outcome}`,
     { order_id: id, retryable: true },
   );
+}
+
+/** An order's stop fields as the broker port takes them. */
+function stopFieldsOf(order: OrderState): StopFields {
+  return {
+    ...(order.stopPrice !== undefined ? { stopPrice: order.stopPrice } : {}),
+    ...(order.trailPrice !== undefined ? { trailPrice: order.trailPrice } : {}),
+    ...(order.trailPercent !== undefined ? { trailPercent: order.trailPercent } : {}),
+  };
 }

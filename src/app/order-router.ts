@@ -6,7 +6,7 @@
  * deployment's own orders; a cancel before the broker knows the order is carried out once it does.
  */
 import { randomInt } from 'node:crypto';
-import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul, toPlain } from '../core/decimal.js';
+import { type Dec, ONE, ZERO, dec, div, floorToIncrement, mul, mulDiv, toPlain } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import { symbolProblem } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal } from '../core/orders.js';
@@ -107,8 +107,7 @@ export class OrderRouter {
         'notional: too small to buy one quantity increment at the current price',
         { fields: [{ field: 'notional', message: 'too small' }] },
       );
-    const price = input.limitPrice ?? reference;
-    const reservePrice = input.limitPrice ?? mul(reference, (ONE + this.options.marketMargin) as Dec);
+    const { price, reservePrice } = orderPrices(input, reference, this.options.marketMargin);
     // The quote just read is the crosses' reference too: one market-data read per order.
     const cross = crossReferenceOf(quote);
     return this.book.lane(symbol, () => this.submitInLane(deployment, input, symbol, qty, price, reservePrice, cross));
@@ -157,6 +156,9 @@ export class OrderRouter {
         limitPrice: input.limitPrice ?? null,
         timeInForce: input.timeInForce,
         reservePrice: input.side === 'buy' ? reservePrice : price,
+        ...(input.stopPrice !== undefined ? { stopPrice: input.stopPrice } : {}),
+        ...(input.trailPrice !== undefined ? { trailPrice: input.trailPrice } : {}),
+        ...(input.trailPercent !== undefined ? { trailPercent: input.trailPercent } : {}),
         ts: now.toISOString(),
       };
       // Alpaca cannot take the account's net position through zero in one order (FACTS §3): the
@@ -173,6 +175,11 @@ export class OrderRouter {
         createdAt: base.ts,
         atBroker: false,
         movable: true,
+        ...(input.trailPrice !== undefined || input.trailPercent !== undefined
+          ? { trigger: 'trailing' as const }
+          : input.stopPrice !== undefined
+            ? { trigger: 'stop' as const }
+            : {}),
       };
       const book = this.book.entries(symbol);
       const mine = selfConflict(entry, book);
@@ -282,7 +289,10 @@ export class OrderRouter {
       order.side === input.side &&
       order.orderType === input.type &&
       (input.qty === undefined || order.qty === input.qty) &&
-      (order.limitPrice ?? undefined) === input.limitPrice;
+      (order.limitPrice ?? undefined) === input.limitPrice &&
+      order.stopPrice === input.stopPrice &&
+      order.trailPrice === input.trailPrice &&
+      order.trailPercent === input.trailPercent;
     if (!same) {
       throw new AppError(
         'IDEMPOTENCY_CONFLICT',
@@ -421,13 +431,35 @@ const ACCOUNT_RULES: ReadonlySet<string> = new Set([
 
 /** WASH_TRADE: a sleeve's order that could trade against its own open order (Alpaca refuses it too). */
 function washTradeWithItself(mine: BookOrder, symbol: Symbol): AppError {
-  const what = mine.type === 'market' ? 'market' : `limit ${toPlain(mine.limitPrice!)}`;
+  const what =
+    mine.trigger === 'stop' ? 'stop' : mine.type === 'market' ? 'market' : `limit ${toPlain(mine.limitPrice!)}`;
   return new AppError(
     'WASH_TRADE',
     `WASH_TRADE: this order could trade against your own open ${mine.side} order ${mine.id} (${what}) in ${symbol}; cancel it first, or send one order for the net`,
     { order_id: mine.id },
   );
 }
+
+/**
+ * What an order is valued and reserved at (DESIGN.md §5 "Reservations"): a limit (and a stop_limit)
+ * at its limit; a market order at the reference, reserving reference × (1 + margin) for a buy; a
+ * stop buy fills at or above its stop, so at the higher of stop and reference (× (1 + margin) for
+ * the reservation); a trailing buy stop at most the reference plus its trail, the same way.
+ */
+export function orderPrices(
+  input: Pick<SubmitOrderInput, 'limitPrice' | 'stopPrice' | 'trailPrice' | 'trailPercent'>,
+  reference: Dec,
+  margin: Dec,
+): { price: Dec; reservePrice: Dec } {
+  if (input.limitPrice !== undefined) return { price: input.limitPrice, reservePrice: input.limitPrice };
+  let price = reference;
+  if (input.stopPrice !== undefined && input.stopPrice > price) price = input.stopPrice;
+  if (input.trailPrice !== undefined) price = (reference + input.trailPrice) as Dec;
+  if (input.trailPercent !== undefined) price = (reference + mulDiv(reference, input.trailPercent, HUNDRED)) as Dec;
+  return { price, reservePrice: mul(price, (ONE + margin) as Dec) };
+}
+
+const HUNDRED = dec('100');
 
 /** When `qty` on `side` would take the account's `net` position through zero: the part that closes it. */
 export function closingQty(net: Dec, side: 'buy' | 'sell', qty: Dec): Dec | undefined {

@@ -18,6 +18,7 @@ import {
   type OrderState,
   type OrderStatus,
   applyOrderUpdate,
+  awaitsTrigger,
   isOpen,
   isTerminal,
   remainingQty,
@@ -99,6 +100,11 @@ export function routedProblem(state: RoutingState, event: OrderRouted): EventPro
       return route.carrier !== null && route.carrier === event.carrier
         ? undefined
         : { field: 'carrier', message: `'${event.carrier}' is not the broker order of '${event.id}'` };
+    case 'trigger':
+      if (!awaitsTrigger(order)) return { field: 'action', message: `order '${event.id}' has no stop left to trigger` };
+      return route.carrier === null
+        ? undefined
+        : { field: 'action', message: `order '${event.id}' is at the broker; the broker triggers it` };
     case 'cancel':
     case 'expire':
       return route.carrier === null
@@ -125,6 +131,9 @@ export function applyRouted(state: RoutingState, event: OrderRouted): OrderState
   } else if (event.action === 'withdraw') {
     route.withdrawingFor = event.for;
     state.carriers.set(event.carrier!, order.id); // used: a later carrier takes a fresh id
+  } else if (event.action === 'trigger') {
+    order.triggered = true;
+    order.reason = event.reason;
   } else {
     order.status = event.action === 'cancel' ? 'canceled' : 'expired';
     order.reason = event.reason;

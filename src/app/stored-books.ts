@@ -94,7 +94,7 @@ function rebuild(stored: StoredBooks): LedgerFromStored {
       row.splitDivisor === null ? mark : { ...mark, splitDivisor: parseDec(row.splitDivisor) },
     );
   }
-  return { ledger: { sleeves, marks, applied: new Set() }, ids, infos };
+  return { ledger: { sleeves, marks, applied: new Set(), fills: new Set() }, ids, infos };
 }
 
 function position(row: PositionRow): PositionState {

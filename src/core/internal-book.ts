@@ -21,6 +21,10 @@
  *   done); a non-marketable one is held in the book until the conflict ends (time priority: the
  *   resting order was there first). An order of a block (several sleeves' net order) is never
  *   withdrawn: a new order waits for it.
+ * - Stop orders (`trigger`): a stop conflicts as the market order it becomes, a stop_limit as its
+ *   limit, a trailing stop never. A stop not yet triggered is never crossed and never marketable;
+ *   another sleeve's resting stop in the way is withdrawn for any new order (the book holds it and
+ *   triggers it from the reference price); a new stop with anything in its way is held.
  * Invariant: pure; the plan depends only on the arguments.
  */
 import { type Dec, ZERO, min } from './decimal.js';
@@ -42,6 +46,11 @@ export interface BookOrder {
   readonly atBroker: boolean;
   /** Whether it may be crossed or withdrawn (false for a block order, or an order being cancelled). */
   readonly movable: boolean;
+  /**
+   * A stop order not triggered yet: `stop` (stop, stop_limit: `type` is what it becomes once
+   * triggered) or `trailing` (trailing_stop). Absent for any other order, and once triggered.
+   */
+  readonly trigger?: 'stop' | 'trailing';
 }
 
 /** One internal match: `qty` of the incoming order against `against`. */
@@ -71,14 +80,21 @@ export type Placement =
 /** Alpaca's rule (FACTS §4): could these two orders of one account trade against each other? */
 export function interacts(a: BookOrder, b: BookOrder): boolean {
   if (a.side === b.side) return false;
+  // Trailing stops are exempt; a stop counts as the market order it becomes, a stop_limit as its limit.
+  if (a.trigger === 'trailing' || b.trigger === 'trailing') return false;
   if (a.type === 'market' || b.type === 'market') return true;
   const buy = a.side === 'buy' ? a : b;
   const sell = a.side === 'buy' ? b : a;
   return buy.limitPrice! >= sell.limitPrice!;
 }
 
-/** Whether `order` accepts a trade at `price` (its limit allows it; a market order accepts any). */
-export function acceptsPrice(order: Pick<BookOrder, 'side' | 'type' | 'limitPrice'>, price: Dec): boolean {
+/**
+ * Whether `order` accepts a trade at `price` (its limit allows it; a market order accepts any). A
+ * stop not triggered yet accepts none: it must not trade before its stop is reached, so it is never
+ * crossed inside nor counted as marketable.
+ */
+export function acceptsPrice(order: Pick<BookOrder, 'side' | 'type' | 'limitPrice' | 'trigger'>, price: Dec): boolean {
+  if (order.trigger !== undefined) return false;
   if (order.type === 'market') return true;
   return order.side === 'buy' ? price <= order.limitPrice! : price >= order.limitPrice!;
 }
@@ -154,6 +170,12 @@ function planAgainstOrders(incoming: BookOrder, book: readonly BookOrder[], refe
     : others;
   const inTheWay = opposite.filter((o) => o.atBroker && o.remaining > 0n && !crossed.has(o.id));
   if (inTheWay.length === 0) return { kind: 'place', crosses, withdraw: toCross, sendQty: left };
+  // Another sleeve's resting stop gives way to any order that is not a stop itself: the book
+  // holds it and triggers it from the reference price (docs/decisions/0004, stop orders), so no
+  // new order waits for a stop that may never trigger.
+  const stops = inTheWay.filter((o) => o.trigger === 'stop' && o.movable);
+  if (incoming.trigger === undefined && stops.length === inTheWay.length)
+    return { kind: 'place', crosses, withdraw: [...toCross, ...stops], sendQty: left };
   if (acceptsPrice(incoming, reference) && inTheWay.every((o) => o.movable))
     return { kind: 'place', crosses, withdraw: [...toCross, ...inTheWay], sendQty: left };
   return { kind: 'hold', crosses, withdraw: toCross, blockers: inTheWay };

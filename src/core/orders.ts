@@ -36,6 +36,17 @@ export interface OrderState {
   readonly createdAt: string;
   /** An order that must fill before this one is sent (the close leg of a split flip), or null. */
   readonly after: string | null;
+  /**
+   * A stop trigger (Alpaca's stop, stop_limit, trailing_stop): the order waits until the price
+   * reaches its stop, then works as its `orderType` (market, or limit for a stop_limit). So every
+   * rule on market vs limit sees a stop as a market order and a stop_limit as a limit. Absent on
+   * other orders. A trailing stop has exactly one of `trailPrice` and `trailPercent`.
+   */
+  readonly stopPrice?: Dec;
+  readonly trailPrice?: Dec;
+  readonly trailPercent?: Dec;
+  /** A stop order the internal book triggered (journaled `order_routed` trigger): it is now a plain market or limit order. */
+  triggered?: boolean;
   status: OrderStatus;
   filledQty: Dec;
   filledAvgPrice: Dec | null;
@@ -53,6 +64,22 @@ export interface OrderUpdate {
   readonly brokerOrderId: string | null;
   readonly reason: string | null;
   readonly ts: string;
+}
+
+/** Whether the order waits for a stop trigger that has not happened at Subledger (the broker may still trigger it). */
+export const awaitsTrigger = (order: Pick<OrderState, 'stopPrice' | 'trailPrice' | 'trailPercent' | 'triggered'>) =>
+  !order.triggered && (order.stopPrice !== undefined || isTrailingStop(order));
+
+export const isTrailingStop = (order: Pick<OrderState, 'trailPrice' | 'trailPercent'>) =>
+  order.trailPrice !== undefined || order.trailPercent !== undefined;
+
+/** Alpaca's name of the order's type. */
+export function alpacaOrderType(
+  order: Pick<OrderState, 'orderType' | 'stopPrice' | 'trailPrice' | 'trailPercent'>,
+): 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop' {
+  if (isTrailingStop(order)) return 'trailing_stop';
+  if (order.stopPrice !== undefined) return order.orderType === 'limit' ? 'stop_limit' : 'stop';
+  return order.orderType;
 }
 
 export const isTerminal = (status: OrderStatus) => TERMINAL.has(status);

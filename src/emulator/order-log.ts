@@ -14,7 +14,9 @@
  */
 import type { BrokerOrder } from '../app/broker-port.js';
 import { type Dec, parseDec, toPlain } from '../core/decimal.js';
-import { type Rejection, type RejectionCode, type RuleOrder, couldTrade } from '../sim/index.js';
+import type { StopFields } from '../app/broker-port.js';
+import { type Rejection, type RejectionCode, type RuleOrder, couldTrade, isTrailing } from '../sim/index.js';
+import { type AlpacaOrderType, alpacaType } from './stop-orders.js';
 import type { VenueOrderRequest } from './order-checks.js';
 
 /** Why a submission was refused: the sim's rejection codes, plus what only the HTTP edge refuses. */
@@ -99,7 +101,7 @@ export function fieldsOfRequest(r: VenueOrderRequest): RefusedFields {
     client_order_id: r.clientOrderId,
     symbol: r.symbol,
     side: r.side,
-    type: r.type,
+    type: alpacaType(r),
     time_in_force: r.timeInForce,
     limit_price: r.limitPrice === undefined ? null : toPlain(r.limitPrice),
     qty: r.qty === undefined ? null : toPlain(r.qty),
@@ -112,10 +114,16 @@ const remaining = (o: BrokerOrder): RuleOrder => ({
   type: o.type,
   limitPrice: o.limitPrice,
   qty: (o.qty - o.filledQty) as Dec,
+  trailing: isTrailing(o),
 });
 
 /** The open orders (same symbol) the rule refused `order` against; see `RejectionRecord.conflicts`. */
-export function conflictsOf(rule: RefusalRule, order: RuleOrder, open: readonly BrokerOrder[]): string[] {
+export function conflictsOf(
+  rule: RefusalRule,
+  request: RuleOrder & StopFields,
+  open: readonly BrokerOrder[],
+): string[] {
+  const order: RuleOrder = { ...request, trailing: isTrailing(request) };
   const opposite = open.filter((o) => o.side !== order.side);
   switch (rule) {
     case 'wash_trade':
@@ -133,7 +141,7 @@ export function conflictsOf(rule: RefusalRule, order: RuleOrder, open: readonly 
 export const openOrderNote = (o: BrokerOrder): OpenOrderNote => ({
   client_order_id: o.clientOrderId,
   side: o.side,
-  type: o.type,
+  type: alpacaType(o),
   limit_price: o.limitPrice === undefined ? null : toPlain(o.limitPrice),
   qty: toPlain((o.qty - o.filledQty) as Dec),
 });
@@ -144,7 +152,8 @@ export interface AuditOrder {
   readonly client_order_id: string;
   readonly symbol: string;
   readonly side: 'buy' | 'sell';
-  readonly type: 'market' | 'limit';
+  /** Alpaca's type name (market, limit, stop, stop_limit, trailing_stop). */
+  readonly type: AlpacaOrderType;
   readonly limit_price: string | null;
   readonly time_in_force: string;
   readonly status: string;
@@ -165,9 +174,11 @@ export interface WashTradeViolation {
   readonly sell: AuditOrder;
 }
 
+/** FACTS §4: a stop counts as a market order, a stop_limit as a limit at its limit; a trailing stop is exempt. */
 const ruleOrder = (o: AuditOrder): RuleOrder => ({
   side: o.side,
-  type: o.type,
+  type: o.type === 'limit' || o.type === 'stop_limit' ? 'limit' : 'market',
+  trailing: o.type === 'trailing_stop',
   ...(o.limit_price !== null ? { limitPrice: parseDec(o.limit_price) } : {}),
   qty: parseDec('1'),
 });

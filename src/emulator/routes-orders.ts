@@ -4,8 +4,8 @@
  * GET /v2/orders:by_client_order_id?client_order_id=.
  *
  * Invariants: the body is parsed at this edge (numbers as exact decimal text, strings or JSON
- * numbers accepted); what the emulator cannot simulate (stop, trailing, bracket/OCO/OTO, opg/cls/
- * fok) is a 422 that says so; the engine's rejections go out with Alpaca's status, code and words;
+ * numbers accepted); the price fields each type takes are checked as Alpaca does (stop-orders.ts);
+ * what the emulator cannot simulate (bracket/OCO/OTO, opg/cls/fok) is a 422 that says so; the engine's rejections go out with Alpaca's status, code and words;
  * every refused submission is recorded in the venue's rejection log (order-log.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -15,7 +15,8 @@ import type { ClientOrderId, Symbol } from '../core/ids.js';
 import { countParam, queryOf, sendError, sendJson, sendRejection, timeFilter } from './http-util.js';
 import { uuidFor } from './ids.js';
 import { type RefusalRule, fieldsOfBody } from './order-log.js';
-import type { Venue } from './venue.js';
+import { ORDER_TYPES, orderPrices } from './stop-orders.js';
+import { type Venue, isCrypto } from './venue.js';
 
 const decimalText = z
   .union([z.string(), z.number()])
@@ -31,6 +32,8 @@ const OrderBody = z.object({
   time_in_force: z.string({ error: 'time_in_force is required' }),
   limit_price: decimalText.optional().nullable(),
   stop_price: decimalText.optional().nullable(),
+  trail_price: decimalText.optional().nullable(),
+  trail_percent: decimalText.optional().nullable(),
   client_order_id: z.string().max(128, 'client_order_id must be at most 128 characters').optional().nullable(),
   order_class: z.string().optional().nullable(),
   extended_hours: z.union([z.boolean(), z.string()]).optional().nullable(),
@@ -61,21 +64,25 @@ export function registerOrderRoutes(app: FastifyInstance, venue: Venue): void {
     const body = parsed.data;
     if (body.qty != null && body.notional != null)
       return refuse('invalid_order', 400, 40010000, 'qty and notional are mutually exclusive: send one of them');
-    if (!['market', 'limit'].includes(body.type))
+    if (!(ORDER_TYPES as readonly string[]).includes(body.type))
       return refuse('unsupported', 422, 42210000, `order type ${body.type} ${UNSUPPORTED}`);
     if (body.order_class && body.order_class !== 'simple')
       return refuse('unsupported', 422, 42210000, `order_class ${body.order_class} ${UNSUPPORTED}`);
     if (!['day', 'gtc', 'ioc'].includes(body.time_in_force))
       return refuse('unsupported', 422, 42210000, `time_in_force ${body.time_in_force} ${UNSUPPORTED}`);
-    if (body.stop_price != null) return refuse('unsupported', 422, 42210000, `stop_price ${UNSUPPORTED}`);
+    const symbol = normalizeSymbol(venue, body.symbol);
+    const priced = orderPrices(body, isCrypto(symbol));
+    if ('problem' in priced) {
+      const { status, code, message } = priced.problem;
+      return refuse(code === 42210000 ? 'sub_penny_price' : 'invalid_order', status, code, message);
+    }
     const result = venue.submit({
       clientOrderId: (body.client_order_id ?? uuidFor(venue.seed, `client-order:${++generated}`)) as ClientOrderId,
-      symbol: normalizeSymbol(venue, body.symbol),
+      symbol,
       side: body.side,
       ...(body.qty != null ? { qty: parseDec(body.qty) } : {}),
       ...(body.notional != null ? { notional: parseDec(body.notional) } : {}),
-      type: body.type as 'market' | 'limit',
-      ...(body.limit_price != null ? { limitPrice: parseDec(body.limit_price) } : {}),
+      ...priced.prices,
       timeInForce: body.time_in_force as 'day' | 'gtc' | 'ioc',
     });
     return result.ok ? sendJson(reply, 200, result.order) : sendRejection(reply, result.rejection);

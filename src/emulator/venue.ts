@@ -19,6 +19,7 @@ import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
 import { type AccountRules, type Rejection, type SimSymbol, MatchingEngine, SimulatedMarket } from '../sim/index.js';
 import { dividendActivity, fillActivity } from './activities.js';
 import { uuidFor } from './ids.js';
+import { alpacaType } from './stop-orders.js';
 import { type VenueOrderRequest, cryptoProblem, expiry, isCrypto, sizeOrder } from './order-checks.js';
 import {
   type AuditOrder,
@@ -198,7 +199,7 @@ export class Venue {
         client_order_id: o.clientOrderId,
         symbol: o.symbol,
         side: o.side,
-        type: o.type,
+        type: alpacaType(o),
         limit_price: o.limitPrice === undefined ? null : toPlain(o.limitPrice),
         time_in_force: o.timeInForce,
         status: o.status,

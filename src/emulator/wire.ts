@@ -12,6 +12,7 @@ import { type Dec, ZERO, abs, mul, quotientString, toPlain } from '../core/decim
 import type { Symbol } from '../core/ids.js';
 import type { SimPosition, SimQuote } from '../sim/index.js';
 import { uuidFor } from './ids.js';
+import { alpacaType } from './stop-orders.js';
 
 export interface OrderMeta {
   readonly id: string;
@@ -72,19 +73,19 @@ export function orderToWire(o: BrokerOrder, meta: OrderMeta, crypto: boolean): O
     filled_qty: toPlain(o.filledQty),
     filled_avg_price: plain(o.filledAvgPrice),
     order_class: 'simple',
-    order_type: o.type,
-    type: o.type,
+    order_type: alpacaType(o),
+    type: alpacaType(o),
     side: o.side,
     position_intent: meta.positionIntent,
     time_in_force: o.timeInForce,
     limit_price: plain(o.limitPrice),
-    stop_price: null,
+    stop_price: plain(o.stopPrice),
     status: o.status,
     extended_hours: false,
     legs: null,
-    trail_percent: null,
-    trail_price: null,
-    hwm: null,
+    trail_percent: plain(o.trailPercent),
+    trail_price: plain(o.trailPrice),
+    hwm: plain(o.hwm),
     subtag: null,
     source: null,
   };

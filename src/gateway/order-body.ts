@@ -1,8 +1,8 @@
 /**
  * Alpaca's order bodies (POST /v2/orders, PATCH /v2/orders/{id}) parsed at the gateway's edge:
  * numbers as exact decimal text (strings or JSON numbers), the bot's `client_order_id` kept, and
- * what Subledger cannot route yet (stop, stop_limit, trailing_stop, bracket/OCO/OTO, opg/cls/fok,
- * extended hours) refused with Alpaca's 422 shape, naming the field.
+ * each type's price fields checked as Alpaca checks them (stop, stop_limit, trailing_stop too), and
+ * what Subledger cannot route yet (bracket/OCO/OTO, opg/cls/fok, extended hours) refused with Alpaca's 422 shape, naming the field.
  *
  * Entry points: `parseOrderBody` → `SubmitOrderInput` or an error answer; `parseReplaceBody`.
  */
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { decimalProblem, parseDec } from '../core/decimal.js';
 import type { SubmitOrderInput } from '../app/api.js';
 import { idempotencyKeyProblem } from '../app/journal-bounds.js';
+import { ORDER_TYPES, orderPrices, priceProblem } from '../emulator/stop-orders.js';
 import type { AlpacaErrorAnswer } from './errors.js';
 
 const decimalText = z
@@ -46,6 +47,9 @@ const ReplaceBody = z.object({
 export interface ReplaceInput {
   readonly qty?: string;
   readonly limitPrice?: string;
+  readonly stopPrice?: string;
+  /** A trailing stop's new trail, in its own unit (trail_price or trail_percent). */
+  readonly trail?: string;
   readonly timeInForce?: string;
   readonly clientOrderId?: string;
 }
@@ -71,17 +75,18 @@ export function parseOrderBody(
   const b = parsed.data;
   if (b.qty != null && b.notional != null) return { error: invalid('qty and notional are mutually exclusive') };
   if (b.qty == null && b.notional == null) return { error: invalid('qty or notional is required') };
-  if (!['market', 'limit'].includes(b.type)) return { error: unsupported(`order type ${b.type}`) };
+  if (!ORDER_TYPES.includes(b.type as never)) return { error: unsupported(`order type ${b.type}`) };
   if (b.order_class && b.order_class !== 'simple') return { error: unsupported(`order_class ${b.order_class}`) };
   if (!['day', 'gtc', 'ioc'].includes(b.time_in_force))
     return { error: unsupported(`time_in_force ${b.time_in_force}`) };
-  if (b.stop_price != null || b.trail_price != null || b.trail_percent != null)
-    return { error: unsupported('stop and trailing prices') };
   if (b.extended_hours === true || b.extended_hours === 'true') return { error: unsupported('extended_hours') };
   if (b.type === 'limit' && b.limit_price == null)
     return { error: invalid('limit_price is required for limit orders') };
-  if (b.type === 'market' && b.limit_price != null)
-    return { error: invalid('limit_price must not be given for market orders') };
+  const priced = orderPrices(b, b.symbol.includes('/'));
+  if ('problem' in priced) {
+    const { status, code, message } = priced.problem;
+    return { error: { status, body: { code, message } } };
+  }
   if (b.client_order_id != null && idempotencyKeyProblem(b.client_order_id))
     return { error: invalid('client_order_id must be 1 to 128 visible ASCII characters') };
   const input: SubmitOrderInput = {
@@ -89,8 +94,7 @@ export function parseOrderBody(
     side: b.side,
     ...(b.qty != null ? { qty: parseDec(b.qty) } : {}),
     ...(b.notional != null ? { notional: parseDec(b.notional) } : {}),
-    type: b.type as 'market' | 'limit',
-    ...(b.limit_price != null ? { limitPrice: parseDec(b.limit_price) } : {}),
+    ...priced.prices,
     timeInForce: b.time_in_force as 'day' | 'gtc' | 'ioc',
   };
   return { input, clientOrderId: b.client_order_id ?? undefined };
@@ -101,7 +105,10 @@ export function parseReplaceBody(body: unknown): { input: ReplaceInput } | { err
   const parsed = ReplaceBody.safeParse(body ?? {});
   if (!parsed.success) return { error: firstIssue(parsed.error) };
   const b = parsed.data;
-  if (b.stop_price != null || b.trail != null) return { error: unsupported('stop and trailing prices') };
+  const stopProblem = b.stop_price == null ? undefined : priceProblem('stop_price', parseDec(b.stop_price));
+  if (stopProblem)
+    return { error: { status: stopProblem.status, body: { code: stopProblem.code, message: stopProblem.message } } };
+  if (b.trail != null && parseDec(b.trail) <= 0n) return { error: invalid('trail must be greater than 0') };
   if (b.time_in_force != null && !['day', 'gtc', 'ioc'].includes(b.time_in_force))
     return { error: unsupported(`time_in_force ${b.time_in_force}`) };
   if (b.client_order_id != null && idempotencyKeyProblem(b.client_order_id))
@@ -110,6 +117,8 @@ export function parseReplaceBody(body: unknown): { input: ReplaceInput } | { err
     input: {
       ...(b.qty != null ? { qty: b.qty } : {}),
       ...(b.limit_price != null ? { limitPrice: b.limit_price } : {}),
+      ...(b.stop_price != null ? { stopPrice: b.stop_price } : {}),
+      ...(b.trail != null ? { trail: b.trail } : {}),
       ...(b.time_in_force != null ? { timeInForce: b.time_in_force } : {}),
       ...(b.client_order_id != null ? { clientOrderId: b.client_order_id } : {}),
     },

@@ -189,6 +189,16 @@ export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): R
         ...(old.orderType === 'limit'
           ? { limitPrice: input.limitPrice !== undefined ? parseDec(input.limitPrice) : old.limitPrice! }
           : {}),
+        // A stop keeps its kind; `stop_price` and `trail` (in the trail's own unit) change it.
+        ...(old.stopPrice !== undefined
+          ? { stopPrice: input.stopPrice !== undefined ? parseDec(input.stopPrice) : old.stopPrice }
+          : {}),
+        ...(old.trailPrice !== undefined
+          ? { trailPrice: input.trail !== undefined ? parseDec(input.trail) : old.trailPrice }
+          : {}),
+        ...(old.trailPercent !== undefined
+          ? { trailPercent: input.trail !== undefined ? parseDec(input.trail) : old.trailPercent }
+          : {}),
         timeInForce: (input.timeInForce ?? old.timeInForce) as 'day' | 'gtc' | 'ioc',
         idempotencyKey: input.clientOrderId ?? randomUUID(),
       });

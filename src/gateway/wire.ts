@@ -8,7 +8,7 @@
  * idempotency key), else the order's id; timestamps are RFC 3339 (the journal's).
  */
 import { type Dec, ZERO, abs, dec, quotientString, toPlain } from '../core/decimal.js';
-import { type OrderState, isTerminal } from '../core/orders.js';
+import { type OrderState, alpacaOrderType, isTerminal } from '../core/orders.js';
 import type { MetricsView } from '../app/api.js';
 import type { PositionView } from '../app/views.js';
 import { isCrypto } from '../app/market-hours.js';
@@ -48,18 +48,19 @@ export function orderWire(order: OrderState): Wire {
     filled_qty: toPlain(order.filledQty),
     filled_avg_price: plain(order.filledAvgPrice),
     order_class: 'simple',
-    order_type: order.orderType,
-    type: order.orderType,
+    order_type: alpacaOrderType(order),
+    type: alpacaOrderType(order),
     side: order.side,
     position_intent: order.side === 'buy' ? 'buy_to_open' : 'sell_to_close',
     time_in_force: order.timeInForce,
     limit_price: plain(order.limitPrice),
-    stop_price: null,
+    stop_price: plain(order.stopPrice ?? null),
     status: order.status,
     extended_hours: false,
     legs: null,
-    trail_percent: null,
-    trail_price: null,
+    trail_percent: plain(order.trailPercent ?? null),
+    trail_price: plain(order.trailPrice ?? null),
+    // The broker keeps a trailing stop's mark; the ledger does not follow it (null: not known here).
     hwm: null,
     subtag: null,
     source: null,

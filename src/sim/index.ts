@@ -21,6 +21,7 @@ export { type FeeSchedule, executionPrice, feeFor, slip } from './pricing.js';
 export { type LiquidityOptions, makeLiquidity } from './liquidity.js';
 export { type AccountRules, type RuleOrder, ALPACA_RULES, NO_RULES, checkAccountRules, couldTrade } from './rules.js';
 export * from './rejections.js';
+export { hasStop, isTrailing, nextMark, stopReached, trailingStop } from './stops.js';
 export { type SimPosition, SimAccount } from './account.js';
 export {
   type AccountView,

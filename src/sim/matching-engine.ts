@@ -9,12 +9,14 @@
  * Step semantics (`advance`): the market moves one step; then, in this order,
  *  1. `day` orders whose trading day (UTC date of the first step they could trade at) is over
  *     expire — they live for one trading day of steps, never across a UTC date change;
- *  2. open orders, oldest first, match against the step's fresh quotes (an order never trades at
+ *  2. stop orders not yet triggered check the step's last trade against their stop (a trailing
+ *     stop moves its mark and stop first; src/sim/stops.ts); only triggered ones go on;
+ *  3. open orders, oldest first, match against the step's fresh quotes (an order never trades at
  *     the prices it was submitted against: it trades from the next step): market orders at the
  *     ask (buys) / bid (sells) plus slippage, limit orders when the touch reaches the limit, at the
  *     limit or better; each symbol and side has a per-step liquidity cap, so large orders fill in
  *     pieces over several steps (partial_fill … fill);
- *  3. `ioc` orders that could trade at this step cancel their unfilled remainder.
+ *  4. `ioc` orders that could trade at this step cancel their unfilled remainder.
  * Invariants: every state change yields exactly one `ExecutionReport` (new, partial_fill, fill,
  * canceled, expired); order and execution ids are deterministic (`<idPrefix>-o<n>`,
  * `<idPrefix>-x<n>`) and never repeat within an engine; `filledQty` only grows and `filledAvgPrice`
@@ -34,6 +36,7 @@ import { rejectNotCancelable, rejectOrderNotFound, type Rejection } from './reje
 import { type AccountRules, ALPACA_RULES, checkAccountRules } from './rules.js';
 import { type Liquidity, type LiquidityOptions, makeLiquidity } from './liquidity.js';
 import { validateOrder } from './validate.js';
+import { hasStop, isTrailing, nextMark, stopReached, trailingStop } from './stops.js';
 
 export interface MatchingEngineOptions {
   /** Prices and time. The engine advances it (`advance`) and reads its clock. */
@@ -81,6 +84,12 @@ interface OrderRecord {
   reason?: string;
   /** Trading day of the first step the order could trade at (set then). */
   day?: string;
+  /** A stop order's stop (a trailing stop's moves with `hwm` until triggered); undefined without one. */
+  stop?: Dec;
+  /** A trailing stop's high-water mark. */
+  hwm?: Dec;
+  /** A stop order whose stop was reached: it now works as its type. */
+  triggered?: boolean;
 }
 
 export class MatchingEngine {
@@ -112,12 +121,18 @@ export class MatchingEngine {
     if (invalid) return { accepted: false, rejection: invalid };
     const quote = this.market.latest(request.symbol);
     const broken = checkAccountRules(
-      { side: request.side, type: request.type, limitPrice: request.limitPrice, qty: request.qty },
+      {
+        side: request.side,
+        type: request.type,
+        limitPrice: request.limitPrice,
+        qty: request.qty,
+        trailing: isTrailing(request),
+      },
       {
         position: this.account.position(request.symbol),
         openOrders: this.open
           .filter((r) => r.request.symbol === request.symbol)
-          .map((r) => ({ ...r.request, qty: (r.request.qty - r.filledQty) as Dec })),
+          .map((r) => ({ ...r.request, qty: (r.request.qty - r.filledQty) as Dec, trailing: isTrailing(r.request) })),
         buyingPower: this.buyingPower(),
         referencePrice: quote && slip(quote.ask, 'buy', this.slippageBps),
       },
@@ -133,6 +148,7 @@ export class MatchingEngine {
       filledNotional: ZERO,
       submittedAt: now,
       updatedAt: now,
+      ...this.armStop(request, quote?.last),
     };
     this.records.push(record);
     this.open.push(record);
@@ -166,6 +182,7 @@ export class MatchingEngine {
       const quote = step.quotes.get(record.request.symbol);
       if (!quote) continue;
       record.day ??= day;
+      if (!this.triggers(record, quote)) continue;
       const report = this.match(record, quote, budget.take.bind(budget));
       if (report) reports.push(report);
       if (record.request.timeInForce === 'ioc' && !TERMINAL_STATUSES.has(record.status)) {
@@ -216,10 +233,36 @@ export class MatchingEngine {
     for (const r of this.open) {
       if (r.request.side !== 'buy') continue;
       const quote = this.market.latest(r.request.symbol);
-      const price = r.request.limitPrice ?? (quote ? slip(quote.ask, 'buy', this.slippageBps) : ZERO);
+      const ask = quote ? slip(quote.ask, 'buy', this.slippageBps) : ZERO;
+      // An untriggered stop buy fills at or above its stop: it reserves the higher of the two.
+      const price = r.request.limitPrice ?? (r.stop !== undefined && r.stop > ask ? r.stop : ask);
       reserved = (reserved + mul((r.request.qty - r.filledQty) as Dec, price)) as Dec;
     }
     return (this.account.cash + this.account.shortMarketValue(this.markOf) - reserved) as Dec;
+  }
+
+  /** A new order's stop fields: a trailing stop's mark starts at the last trade. */
+  private armStop(request: OrderRequest, last: Dec | undefined): Pick<OrderRecord, 'stop' | 'hwm'> {
+    if (!hasStop(request)) return {};
+    if (!isTrailing(request)) return { stop: request.stopPrice! };
+    const hwm = last ?? ZERO;
+    return { hwm, stop: trailingStop(request.side, hwm, request) };
+  }
+
+  /**
+   * Whether `record` may trade at this step: an order without a stop always; a stop order once a
+   * trade (the step's last price) reached its stop — a trailing stop's mark and stop move first.
+   */
+  private triggers(record: OrderRecord, quote: SimQuote): boolean {
+    if (record.stop === undefined || record.triggered) return true;
+    const { side } = record.request;
+    if (record.hwm !== undefined) {
+      record.hwm = nextMark(side, record.hwm, quote.last);
+      record.stop = trailingStop(side, record.hwm, record.request);
+    }
+    if (!stopReached(side, record.stop, quote.last)) return false;
+    record.triggered = true;
+    return true;
   }
 
   private match(record: OrderRecord, quote: SimQuote, take: (symbol: Symbol, side: 'buy' | 'sell', want: Dec) => Dec) {
@@ -276,6 +319,10 @@ export class MatchingEngine {
       submittedAt: r.submittedAt,
       updatedAt: r.updatedAt,
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.stop !== undefined ? { stopPrice: r.stop } : {}),
+      ...(r.request.trailPrice !== undefined ? { trailPrice: r.request.trailPrice } : {}),
+      ...(r.request.trailPercent !== undefined ? { trailPercent: r.request.trailPercent } : {}),
+      ...(r.hwm !== undefined ? { hwm: r.hwm } : {}),
     };
   }
 }

@@ -84,7 +84,7 @@ export const rejectInsufficientBuyingPower = () =>
   rejection('insufficient_buying_power', 403, 40310000, 'insufficient buying power');
 
 /** FACTS §1.4 [doc]: prices ≥ $1 at most 2 decimals, below $1 at most 4. */
-export const rejectSubPenny = (field: 'limit_price', price: Dec) =>
+export const rejectSubPenny = (field: 'limit_price' | 'stop_price' | 'trail_price', price: Dec) =>
   rejection(
     'sub_penny_price',
     422,

@@ -5,7 +5,8 @@
  * Entry points: `AccountRules`, `ALPACA_RULES`, `NO_RULES`, `checkAccountRules`, `couldTrade`.
  * Checks, in this order (the first failure wins):
  *  1. washTrade — an open opposite-side order in the same symbol that could trade against the new
- *     one: a market order on either side always could; two limits could when buy limit ≥ sell limit.
+ *     one: a market (or stop) order on either side always could; two limits (or stop_limits) could
+ *     when buy limit ≥ sell limit; a trailing stop never could (it is exempt).
  *  2. noFlip (netting) — flat with a pending opposite opening order ("cannot open a long buy while
  *     a short sell order is open"), then, after 3, a cover that with the open covers would go past
  *     zero (short → long in one order).
@@ -45,6 +46,8 @@ export interface RuleOrder {
   readonly limitPrice?: Dec;
   /** For an open order, the unfilled remainder; for the new order, its quantity. */
   readonly qty: Dec;
+  /** A trailing stop: exempt from the wash-trade rule (FACTS §4). A stop is `market`, a stop_limit `limit`. */
+  readonly trailing?: boolean;
 }
 
 export interface RuleContext {
@@ -82,6 +85,7 @@ export function checkAccountRules(order: RuleOrder, ctx: RuleContext, rules: Acc
 
 /** FACTS §4's table: could these two opposite-side orders trade against each other? */
 export function couldTrade(a: RuleOrder, b: RuleOrder): boolean {
+  if (a.trailing || b.trailing) return false;
   if (a.type === 'market' || b.type === 'market') return true;
   const buy = a.side === 'buy' ? a : b;
   const sell = a.side === 'buy' ? b : a;

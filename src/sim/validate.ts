@@ -45,5 +45,12 @@ export function validateOrder(
   } else if (request.limitPrice !== undefined) {
     return rejectInvalidOrder('limit_price must not be set for a market order');
   }
+  if (request.stopPrice !== undefined && (request.stopPrice <= 0n || !isOnTick(request.stopPrice)))
+    return request.stopPrice <= 0n
+      ? rejectInvalidOrder('stop_price must be > 0')
+      : rejectSubPenny('stop_price', request.stopPrice);
+  const trail = request.trailPrice ?? request.trailPercent;
+  if (trail !== undefined && (trail <= 0n || request.type !== 'market' || request.stopPrice !== undefined))
+    return rejectInvalidOrder('a trailing stop takes one positive trail_price or trail_percent and no other price');
   return undefined;
 }

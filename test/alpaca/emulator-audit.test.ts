@@ -124,12 +124,12 @@ describe('emulator: rejection log', () => {
       const answers = [
         await c.post({ client_order_id: 'no-symbol', side: 'buy', qty: '1', type: 'market', time_in_force: 'day' }),
         await c.post({
-          client_order_id: 'stop',
+          client_order_id: 'bracket',
           symbol: 'AAPL',
           side: 'buy',
           qty: '1',
-          type: 'stop',
-          stop_price: '200',
+          type: 'market',
+          order_class: 'bracket',
           time_in_force: 'day',
         }),
         await c.post('{"symbol": "AAPL", '),
@@ -155,7 +155,7 @@ describe('emulator: rejection log', () => {
         emulator.control.rejections().map((r) => [r.client_order_id, r.rule, r.http_status, r.code]),
         [
           ['no-symbol', 'invalid_order', 422, 40010001],
-          ['stop', 'unsupported', 422, 42210000],
+          ['bracket', 'unsupported', 422, 42210000],
           [null, 'invalid_order', 400, 40010000],
           [null, 'unauthorized', 401, 40110000], // refused before its body was read
           ['sub-penny', 'sub_penny_price', 422, 42210000],
@@ -166,7 +166,7 @@ describe('emulator: rejection log', () => {
       assert.deepEqual([noSymbol!.symbol, noSymbol!.side, noSymbol!.position_qty], [null, 'buy', null]);
       assert.deepEqual(
         [stop!.type, stop!.symbol, stop!.position_qty, stop!.message],
-        ['stop', 'AAPL', '0', 'order type stop is not supported by the Subledger emulator'],
+        ['market', 'AAPL', '0', 'order_class bracket is not supported by the Subledger emulator'],
       );
     });
   });

@@ -240,16 +240,91 @@ describe('the gateway (paper broker)', () => {
     );
   });
 
-  it('refusals keep Alpaca’s codes: an unsupported order type, the sleeve’s buying power', async () => {
+  it('stop, stop_limit and trailing_stop orders: submitted, read back with their prices, replaced, cancelled', async () => {
     const stop = await call(B, 'POST', '/v2/orders', {
-      symbol: 'AAPL',
+      symbol: 'MSFT',
       qty: '1',
       side: 'buy',
       type: 'stop',
-      stop_price: '300',
+      stop_price: '2000',
+      time_in_force: 'gtc',
+      client_order_id: 'beta-stop',
+    });
+    assert.equal(stop.status, 200, JSON.stringify(stop.body));
+    assert.deepEqual(
+      [stop.body.type, stop.body.order_type, stop.body.stop_price, stop.body.limit_price, stop.body.status],
+      ['stop', 'stop', '2000', null, stop.body.status],
+    );
+    const stopLimit = await call(B, 'POST', '/v2/orders', {
+      symbol: 'MSFT',
+      qty: '2',
+      side: 'buy',
+      type: 'stop_limit',
+      stop_price: '1998',
+      limit_price: '1999.5',
       time_in_force: 'day',
     });
-    assert.deepEqual([stop.status, stop.body.code], [422, 42210000]);
+    assert.equal(stopLimit.status, 200, JSON.stringify(stopLimit.body));
+    assert.deepEqual(
+      [stopLimit.body.type, stopLimit.body.stop_price, stopLimit.body.limit_price],
+      ['stop_limit', '1998', '1999.5'],
+    );
+    const trailing = await call(B, 'POST', '/v2/orders', {
+      symbol: 'MSFT',
+      qty: '1',
+      side: 'buy',
+      type: 'trailing_stop',
+      trail_percent: '5',
+      time_in_force: 'day',
+    });
+    assert.equal(trailing.status, 200, JSON.stringify(trailing.body));
+    assert.deepEqual(
+      [trailing.body.type, trailing.body.trail_percent, trailing.body.trail_price, trailing.body.stop_price],
+      ['trailing_stop', '5', null, null],
+    );
+    const subPenny = await call(B, 'POST', '/v2/orders', {
+      symbol: 'MSFT',
+      qty: '1',
+      side: 'buy',
+      type: 'stop',
+      stop_price: '300.123',
+      time_in_force: 'day',
+    });
+    assert.deepEqual(
+      [subPenny.status, subPenny.body.code, subPenny.body.message],
+      [422, 42210000, 'invalid stop_price 300.123. sub-penny increment does not fulfill minimum pricing criteria'],
+    );
+    const read = await call(B, 'GET', '/v2/orders:by_client_order_id?client_order_id=beta-stop');
+    assert.deepEqual([read.status, read.body.stop_price, read.body.type], [200, '2000', 'stop']);
+    const replaced = await call(B, 'PATCH', `/v2/orders/${String(stop.body.id)}`, { stop_price: '1990' });
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+    assert.deepEqual([replaced.body.type, replaced.body.stop_price, replaced.body.qty], ['stop', '1990', '1']);
+    for (const id of [replaced.body.id, stopLimit.body.id, trailing.body.id])
+      assert.equal((await call(B, 'DELETE', `/v2/orders/${String(id)}`)).status, 204);
+    const ended = await call(B, 'GET', '/v2/orders?status=open&symbols=MSFT');
+    assert.deepEqual(ended.body, []);
+    assert.equal(
+      (await call(A, 'GET', '/v2/orders?status=all&symbols=MSFT')).body.length,
+      0,
+      'alpha sees none of them',
+    );
+  });
+
+  it('refusals keep Alpaca’s codes: an unsupported order class, the sleeve’s buying power', async () => {
+    const bracket = await call(B, 'POST', '/v2/orders', {
+      symbol: 'AAPL',
+      qty: '1',
+      side: 'buy',
+      type: 'market',
+      order_class: 'bracket',
+      take_profit: { limit_price: '400' },
+      stop_loss: { stop_price: '100' },
+      time_in_force: 'day',
+    });
+    assert.deepEqual(
+      [bracket.status, bracket.body.code, bracket.body.message],
+      [422, 42210000, 'order_class bracket is not supported by the Subledger gateway yet'],
+    );
     const big = await call(B, 'POST', '/v2/orders', {
       symbol: 'AAPL',
       qty: '1000',

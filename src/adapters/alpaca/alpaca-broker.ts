@@ -190,7 +190,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
         symbol: order.symbol,
         side: order.side,
         qty: body.qty,
-        type: order.type,
+        type: body.type,
       },
       async () => {
         try {

@@ -59,6 +59,10 @@ export function toBrokerOrder(o: OrderWire): BrokerOrder {
     qty: o.qty ?? o.filled_qty,
     type: toType(o.type),
     ...(o.limit_price != null ? { limitPrice: o.limit_price } : {}),
+    ...(o.stop_price != null ? { stopPrice: o.stop_price } : {}),
+    ...(o.trail_price != null ? { trailPrice: o.trail_price } : {}),
+    ...(o.trail_percent != null ? { trailPercent: o.trail_percent } : {}),
+    ...(o.hwm != null ? { hwm: o.hwm } : {}),
     timeInForce: toTimeInForce(o.time_in_force),
     status: toStatus(o.status, o.filled_qty),
     filledQty: o.filled_qty,
@@ -136,15 +140,25 @@ export function fillReport(row: FillActivity, order: OrderWire, later: Dec | und
   };
 }
 
+/** Alpaca's type for a request: its stop fields make a market order a stop or trailing stop, a limit a stop_limit. */
+function alpacaTypeOf(order: OrderRequest): string {
+  if (order.trailPrice !== undefined || order.trailPercent !== undefined) return 'trailing_stop';
+  if (order.stopPrice !== undefined) return order.type === 'limit' ? 'stop_limit' : 'stop';
+  return order.type;
+}
+
 /** POST /v2/orders body: numbers as strings, as Alpaca recommends (FACTS §1.1). */
 export function toOrderBody(order: OrderRequest): Record<string, string> {
   return {
     symbol: order.symbol,
     qty: toPlain(order.qty),
     side: order.side,
-    type: order.type,
+    type: alpacaTypeOf(order),
     time_in_force: order.timeInForce,
     ...(order.limitPrice !== undefined ? { limit_price: toPlain(order.limitPrice) } : {}),
+    ...(order.stopPrice !== undefined ? { stop_price: toPlain(order.stopPrice) } : {}),
+    ...(order.trailPrice !== undefined ? { trail_price: toPlain(order.trailPrice) } : {}),
+    ...(order.trailPercent !== undefined ? { trail_percent: toPlain(order.trailPercent) } : {}),
     client_order_id: order.clientOrderId,
   };
 }

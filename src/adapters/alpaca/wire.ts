@@ -38,6 +38,10 @@ export const OrderSchema = z.object({
   side: z.enum(['buy', 'sell']),
   time_in_force: z.string().min(1),
   limit_price: optionalDecimal,
+  stop_price: optionalDecimal,
+  trail_price: optionalDecimal,
+  trail_percent: optionalDecimal,
+  hwm: optionalDecimal,
   status: z.string().min(1),
 });
 export type OrderWire = z.infer<typeof OrderSchema>;
