@@ -8,7 +8,7 @@
  * Invariant: nothing here is forwarded to the broker; it is all read from the ledger.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Dec, ONE, ZERO, abs, dec, decimalProblem, floorToIncrement, mul, toPlain } from '../core/decimal.js';
 import { type Symbol } from '../core/ids.js';
 import { isOpen, reservedQty } from '../core/orders.js';
@@ -20,6 +20,7 @@ import { executionIdOf, uuidOf } from './ids.js';
 import { type ReplaceLinks, deploymentOf, orderOut, sendAlpacaError } from './routes-orders.js';
 import { accountWire, positionWire } from './wire.js';
 import { alpacaError } from './errors.js';
+import { ReadyViews } from './ready-views.js';
 
 export interface AccountRouteOptions {
   readonly app: Subledger;
@@ -40,26 +41,35 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
       .filter((x) => x.symbol === symbol)
       .reduce((sum, x) => (sum + reservedQty(x)) as Dec, ZERO);
 
+  const ready = new ReadyViews(() => app.service.lastSeq);
+  const json = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
+
   fastify.get('/v2/account', async (request, reply) => {
     const deployment = deploymentOf(request);
-    const info = app.service.deploymentInfo(deployment)!;
-    return reply.send(
-      accountWire({
+    const now = o.clock.now().toISOString();
+    // The account's only time-dependent field is its balance day (`balance_asof`).
+    const text = ready.body(`account ${deployment} ${now.slice(0, 10)}`, () => {
+      const info = app.service.deploymentInfo(deployment)!;
+      return accountWire({
         deployment,
         createdAt: info.createdAt,
-        now: o.clock.now().toISOString(),
+        now,
         status: info.status,
         shortingEnabled: info.limits.allow_short === true,
         metrics: app.metrics(deployment),
         positions: app.positions(deployment),
         lastEquity: undefined,
-      }),
-    );
+      });
+    });
+    return json(reply, text);
   });
 
   fastify.get('/v2/positions', async (request, reply) => {
     const deployment = deploymentOf(request);
-    return reply.send(app.positions(deployment).map((p) => positionWire(p, heldBySells(deployment, p.symbol))));
+    const text = ready.body(`positions ${deployment}`, () =>
+      app.positions(deployment).map((p) => positionWire(p, heldBySells(deployment, p.symbol))),
+    );
+    return json(reply, text);
   });
 
   fastify.get<{ Params: { symbol: string } }>('/v2/positions/:symbol', async (request, reply) => {
