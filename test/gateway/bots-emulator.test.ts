@@ -113,6 +113,12 @@ describe('the four sample bots against the emulator', () => {
       const orders = report.orders.map((o) => [o.step, o.symbol, o.side, o.type, o.status]);
       assert.deepEqual(orders, [
         ['market', symbol, 'buy', 'market', 'filled'],
+        ...(kind === 'alpaca-py'
+          ? [
+              ['stop', symbol, 'sell', 'stop', 'canceled'],
+              ['trailing', symbol, 'sell', 'trailing_stop', 'canceled'],
+            ]
+          : []),
         ...(plan.limit && plan.replace ? [['replaced', symbol, 'buy', 'limit', 'replaced']] : []),
         ...(plan.limit ? [['limit', symbol, 'buy', 'limit', 'canceled']] : []),
         ['close', symbol, 'sell', 'market', 'filled'],

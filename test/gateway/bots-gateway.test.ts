@@ -203,6 +203,7 @@ describe('the four sample bots against the gateway in front of the emulator', ()
     exact: boolean,
   ) => {
     const { kind, deployment, symbol, prefix, capital } = bot;
+    const stops = kind === 'alpaca-py';
     const report = run.report;
     assert.ok(report, `no JSON line\n${describeRun(run)}`);
     assert.equal(report.ok, true, describeRun(run));
@@ -225,12 +226,30 @@ describe('the four sample bots against the gateway in front of the emulator', ()
       report.orders.map((o) => [o.step, o.symbol, o.side, o.type, o.status]),
       [
         ['market', symbol, 'buy', 'market', 'filled'],
+        ...(stops
+          ? [
+              ['stop', symbol, 'sell', 'stop', 'canceled'],
+              ['trailing', symbol, 'sell', 'trailing_stop', 'canceled'],
+            ]
+          : []),
         ['replaced', symbol, 'buy', 'limit', 'replaced'],
         ['limit', symbol, 'buy', 'limit', 'canceled'],
         ['close', symbol, 'sell', 'market', 'filled'],
       ],
     );
     const byStep = new Map(report.orders.map((o) => [o.step, o]));
+    if (stops)
+      assert.deepEqual(
+        ['stop', 'trailing'].map((step) => {
+          const o = byStep.get(step)!;
+          return [o.client_order_id, Number(o.qty), Number(o.filled_qty)];
+        }),
+        [
+          [`${prefix}-s`, 1, 0],
+          [`${prefix}-t`, 1, 0],
+        ],
+        'the stop and the trailing stop, canceled unfilled',
+      );
     const market = byStep.get('market')!;
     const replaced = byStep.get('replaced')!;
     const limit = byStep.get('limit')!;
@@ -296,11 +315,22 @@ describe('the four sample bots against the gateway in front of the emulator', ()
     const told = report.events.map((e) => [e.event, e.status, e.client_order_id]);
     const ids = [market, replaced, limit, close].map((o) => o.client_order_id);
     const [m, r, l, c] = ids as [string, string, string, string];
+    const [s, t] = [`${prefix}-s`, `${prefix}-t`];
     if (exact) {
       // One symbol to itself: every step in turn, each told once, in the order it happened.
       assert.deepEqual(told, [
         ['new', 'new', m],
         ['fill', 'filled', m],
+        ...(stops
+          ? [
+              ['new', 'new', s],
+              ['new', 'new', t],
+              ['pending_cancel', 'pending_cancel', s],
+              ['canceled', 'canceled', s],
+              ['pending_cancel', 'pending_cancel', t],
+              ['canceled', 'canceled', t],
+            ]
+          : []),
         ...REPLACED_ORDER_EVENTS.map(([event, status]) => [event, status, r]),
         ['new', 'new', l],
         ['pending_cancel', 'pending_cancel', l],
@@ -318,10 +348,15 @@ describe('the four sample bots against the gateway in front of the emulator', ()
           .map((e) => e[0])
           .join(' ');
       for (const id of [m, c]) assert.match(eventsOf(id), /^(new )?(partial_fill )*fill$/, `the events of ${id}`);
-      for (const id of [r, l]) assert.match(eventsOf(id), /^(new )?(pending_cancel )?canceled$/, `the events of ${id}`);
+      for (const id of [r, l, ...(stops ? [s, t] : [])])
+        assert.match(eventsOf(id), /^(new )?(pending_cancel )?canceled$/, `the events of ${id}`);
       for (const [event, status] of told) assert.equal(status, STATUS_OF[event!], `${event} tells ${status}`);
+      // The stop and the trailing stop rest together, so their events interleave; the others do not.
       assert.deepEqual(
-        told.map((e) => e[2]).filter((id, i, all) => id !== all[i - 1]),
+        told
+          .map((e) => e[2])
+          .filter((id) => id !== s && id !== t)
+          .filter((id, i, all) => id !== all[i - 1]),
         ids,
         'each order told in turn',
       );

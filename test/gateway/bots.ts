@@ -224,6 +224,8 @@ export function botCommand(kind: BotKind, options: BotOptions): string[] {
   let noLimit = false;
   let closeWithSell = !supports.closePosition;
   if (kind === 'alpaca-py' || kind === 'js-v4') args.push('--stream-url', options.streamUrl);
+  // alpaca-py also places and cancels a stop and a trailing stop (steps `stop`, `trailing`).
+  if (kind === 'alpaca-py') args.push('--stops');
   if (kind === 'legacy') {
     const streamBase = legacyStreamBase(options.streamUrl, supports.streamTrailingSlash);
     if (streamBase !== options.baseUrl) args.push('--stream-base-url', streamBase);

@@ -33,7 +33,13 @@ from alpaca.data.historical import StockHistoricalDataClient
 from alpaca.data.requests import StockLatestTradeRequest
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, TimeInForce
-from alpaca.trading.requests import LimitOrderRequest, MarketOrderRequest, ReplaceOrderRequest
+from alpaca.trading.requests import (
+    LimitOrderRequest,
+    MarketOrderRequest,
+    ReplaceOrderRequest,
+    StopOrderRequest,
+    TrailingStopOrderRequest,
+)
 from alpaca.trading.stream import TradingStream
 
 
@@ -74,6 +80,7 @@ def main():
     parser.add_argument("--qty", type=int, default=2)
     parser.add_argument("--no-limit", action="store_true")
     parser.add_argument("--no-replace", action="store_true")
+    parser.add_argument("--stops", action="store_true", help="also place and cancel a stop and a trailing stop")
     parser.add_argument("--close-with", choices=["delete", "sell"], default="delete")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a fill or an event")
     parser.add_argument("--stream-warmup", type=float, default=2.0, help="seconds to let the stream listen")
@@ -177,6 +184,42 @@ def main():
         if by_client_id.id != market.id:
             raise Unexpected("get_order_by_client_id answered another order")
         seen["orders"].append(order_facts("market", filled))
+
+        if args.stops:
+            # Protective exits on the position just bought (one share each), far from the price so neither
+            # triggers; then withdrawn, as a bot does before it trades the symbol again.
+            step = "stop sell"
+            stop = trading.submit_order(
+                StopOrderRequest(
+                    symbol=args.symbol,
+                    qty=1,
+                    side=OrderSide.SELL,
+                    time_in_force=TimeInForce.GTC,
+                    stop_price=1.00,
+                    client_order_id=f"{args.prefix}-s",
+                )
+            )
+            if text(stop.type) != "stop" or text(stop.stop_price) not in {"1", "1.0", "1.00"}:
+                raise Unexpected(f"stop order answered type {text(stop.type)} stop_price {stop.stop_price}")
+            step = "trailing stop sell"
+            trailing = trading.submit_order(
+                TrailingStopOrderRequest(
+                    symbol=args.symbol,
+                    qty=1,
+                    side=OrderSide.SELL,
+                    time_in_force=TimeInForce.DAY,
+                    trail_percent=50,
+                    client_order_id=f"{args.prefix}-t",
+                )
+            )
+            if text(trailing.type) != "trailing_stop" or text(trailing.trail_percent) not in {"50", "50.0"}:
+                raise Unexpected(f"trailing stop answered {text(trailing.type)} trail_percent {trailing.trail_percent}")
+            step = "cancel stops"
+            for kind, resting in (("stop", stop), ("trailing", trailing)):
+                trading.cancel_order_by_id(resting.id)
+                canceled = wait_for_order(resting.id, "canceled")
+                seen["orders"].append(order_facts(kind, canceled))
+                wait_for_event(text(resting.id), "canceled")
 
         if args.no_limit:
             seen["skipped"] += ["limit", "replace"]
