@@ -75,6 +75,9 @@ export class OrderRouter {
     this.book = new OrderBook(service, broker, market, clock, this.lifecycle, onError, DEFAULT_BOOK, hours);
   }
 
+  /** Symbols the market data has priced in this process (a limit order in one needs no quote). */
+  private readonly knownSymbols = new Set<Symbol>();
+
   /** The safety margin on market buys' reservations (0.02 = 2 %). */
   get marketMargin(): Dec {
     return this.options.marketMargin;
@@ -91,6 +94,13 @@ export class OrderRouter {
     const existing = this.byIdempotencyKey(deployment, input);
     if (existing) return this.settled(existing);
     const symbol = input.symbol as Symbol;
+    // A limit order sized in shares needs no price to be checked or reserved: once its symbol is
+    // known to the market data, the quote is read only when the book has another sleeve's order
+    // to cross or clear (in the lane, below), saving a broker round trip on most orders.
+    if (isPlainLimit(input) && this.knownSymbols.has(symbol))
+      return this.book.lane(symbol, () =>
+        this.submitInLane(deployment, input, symbol, input.qty!, input.limitPrice!, input.limitPrice!, 'lazy'),
+      );
     const quote = (await this.market.latest([symbol])).get(symbol);
     const reference = quotePrice(quote);
     if (!quote || reference === undefined) {
@@ -107,6 +117,7 @@ export class OrderRouter {
         'notional: too small to buy one quantity increment at the current price',
         { fields: [{ field: 'notional', message: 'too small' }] },
       );
+    this.knownSymbols.add(symbol);
     const { price, reservePrice } = orderPrices(input, reference, this.options.marketMargin);
     // The quote just read is the crosses' reference too: one market-data read per order.
     const cross = crossReferenceOf(quote);
@@ -121,8 +132,16 @@ export class OrderRouter {
     qty: Dec,
     price: Dec,
     reservePrice: Dec,
-    cross: CrossReference | undefined,
+    reference: CrossReference | undefined | 'lazy',
   ): Promise<OrderState> {
+    // No other sleeve's order in the book: nothing to cross or clear, so the plan does not depend
+    // on the price (the account's position still caps a sell). Otherwise the quote is read now;
+    // the book cannot gain an order in this symbol while this lane runs.
+    let planPrice: Dec | undefined;
+    if (reference !== 'lazy') planPrice = reference?.price as Dec | undefined;
+    else if (this.book.entries(symbol).some((o) => o.owner !== deployment))
+      planPrice = crossReferenceOf((await this.market.latest([symbol])).get(symbol))?.price as Dec | undefined;
+    else planPrice = price;
     const fresh = await this.service.exclusive(async (writer) => {
       const again = this.byIdempotencyKey(deployment, input);
       if (again) return { order: again, fresh: false };
@@ -184,7 +203,8 @@ export class OrderRouter {
       const book = this.book.entries(symbol);
       const mine = selfConflict(entry, book);
       if (mine) throw washTradeWithItself(mine, symbol);
-      const plan = cross ? planPlacement(entry, book, cross.price as Dec, { flat: net === 0n, net }) : undefined;
+      const plan =
+        planPrice !== undefined ? planPlacement(entry, book, planPrice, { flat: net === 0n, net }) : undefined;
       const direct =
         !plan ||
         (plan.kind === 'place' &&
@@ -466,4 +486,16 @@ export function closingQty(net: Dec, side: 'buy' | 'sell', qty: Dec): Dec | unde
   if (side === 'sell' && net > 0n && qty > net) return net;
   if (side === 'buy' && net < 0n && qty > -net) return -net as Dec;
   return undefined;
+}
+
+/** A limit order sized in shares, with no stop or trail: priced by its own limit. */
+function isPlainLimit(input: SubmitOrderInput): boolean {
+  return (
+    input.type === 'limit' &&
+    input.qty !== undefined &&
+    input.limitPrice !== undefined &&
+    input.stopPrice === undefined &&
+    input.trailPrice === undefined &&
+    input.trailPercent === undefined
+  );
 }
