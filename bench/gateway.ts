@@ -250,7 +250,15 @@ export async function benchGateway(options: GatewayBenchOptions = GATEWAY_DEFAUL
     const keys = GatewayKeys.inMemory();
     const botKey = await keys.create(BOT);
     const readerKey = await keys.create(READER);
-    const gateway: Gateway = await buildGateway({ app, keys, market: broker, clock, hours: usEquityHours });
+    // The account's request budget is raised out of the way, like the emulator's and the adapter's.
+    const gateway: Gateway = await buildGateway({
+      app,
+      keys,
+      market: broker,
+      clock,
+      hours: usEquityHours,
+      brokerRequestsPerMinute: 1_000_000,
+    });
     cleanup.push(() => gateway.close());
     const gatewayUrl = await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
 
