@@ -1,26 +1,44 @@
 /**
  * Benchmark 1: replaying fills through the real core fold (`applyEvent` over `FillBooked` events,
- * exact bigint decimals) against the same fold in plain JS numbers (bench/number-fold.ts), on the
- * same generated fills. Parsing the decimal strings is timed separately.
+ * exact bigint decimals) against two baselines on the same generated fills: the same fold in plain
+ * JS numbers (bench/number-fold.ts) and the ceiling — the same rules written only for speed, in
+ * bigint (bench/ceiling-fold.ts). Parsing the decimal strings is timed separately.
  *
  * Each side runs in its own phase with only its own events alive (the raw strings stay alive for
- * both), so neither pays the garbage collector for the other's data: parse (warm-up + 3 runs), then
- * fold (warm-up + 3 runs), a full GC before every timed run, the median reported.
+ * all), so none pays the garbage collector for another's data: parse (warm-up + 3 runs), then
+ * fold (warm-up + 3 runs), a full GC before every timed run, the median reported. Then, untimed,
+ * each side's figures are read from one more fold and compared (bench/fold-agreement.ts): core
+ * and ceiling exactly, the float baseline within a tolerance.
  */
-import { toPlain } from '../src/core/decimal.js';
 import type { LedgerEvent } from '../src/core/events.js';
 import { type Ledger, applyEvent, newLedger } from '../src/core/ledger.js';
-import { type Dataset, deploymentEvents, fillEvent, numberDeployments, numberFill } from './data.js';
+import { type CeilingFill, type CeilingLedger, ceilingApply, ceilingFill, newCeilingLedger } from './ceiling-fold.js';
+import {
+  type Dataset,
+  type RawDeployment,
+  deploymentEvents,
+  fillEvent,
+  numberDeployments,
+  numberFill,
+} from './data.js';
+import {
+  type Agreement,
+  type Figures,
+  FLOAT_TOLERANCE,
+  ceilingFigures,
+  compareFigures,
+  coreFigures,
+  numberFigures,
+} from './fold-agreement.js';
 import { type NumEvent, type NumLedger, newNumLedger, numApplyEvent } from './number-fold.js';
 import { type SummaryRow, collectGarbage, int, median, ms, now, rate } from './report.js';
 
+/** Core time ÷ plain-number time. */
 const TARGET = 1.5;
-
-/** What the sanity check compares: cash per deployment, and per position whether flat and its lot count. */
-interface Shape {
-  readonly cash: Map<string, number>;
-  readonly positions: Map<string, string>;
-}
+/** Core time ÷ ceiling time. */
+const CEILING_TARGET = 2;
+/** Core fills per second. */
+const RATE_TARGET = 1_000_000;
 
 interface Timing {
   /** Median wall-clock milliseconds. */
@@ -60,46 +78,16 @@ function numberFold(events: readonly NumEvent[]): NumLedger {
   return ledger;
 }
 
-function coreShape(ledger: Ledger): Shape {
-  const shape: Shape = { cash: new Map(), positions: new Map() };
-  for (const [id, sleeve] of ledger.sleeves) {
-    // Comparison only: the exact cash printed, then read as a float to compare with the baseline.
-    shape.cash.set(id, Number(toPlain(sleeve.cash)));
-    for (const [symbol, pos] of sleeve.positions)
-      shape.positions.set(`${id} ${symbol}`, `${pos.qty === 0n} ${pos.lots.length}`);
-  }
-  return shape;
+function ceilingFold(deployments: readonly RawDeployment[], fills: readonly CeilingFill[]): CeilingLedger {
+  const ledger = newCeilingLedger(deployments);
+  for (const fill of fills) ceilingApply(ledger, fill);
+  return ledger;
 }
 
-function numberShape(ledger: NumLedger): Shape {
-  const shape: Shape = { cash: new Map(), positions: new Map() };
-  for (const [id, sleeve] of ledger.sleeves) {
-    shape.cash.set(id, sleeve.cash);
-    for (const [symbol, pos] of sleeve.positions)
-      shape.positions.set(`${id} ${symbol}`, `${pos.qty === 0} ${pos.lots.length}`);
-  }
-  return shape;
-}
-
-/** Same work done? Final cash per deployment within 1e-6, and the same open positions and lots. */
-function agreement(core: Shape, num: Shape) {
-  let agreeing = 0;
-  let maxDiff = 0;
-  for (const [id, cash] of core.cash) {
-    const diff = Math.abs(cash - (num.cash.get(id) ?? Number.NaN));
-    maxDiff = Math.max(maxDiff, Number.isNaN(diff) ? Infinity : diff);
-    if (diff <= 1e-6) agreeing++;
-  }
-  let sameShape = core.positions.size === num.positions.size;
-  for (const [key, value] of core.positions) if (num.positions.get(key) !== value) sameShape = false;
-  return {
-    checked: core.cash.size,
-    agreeing,
-    maxDiff,
-    sameShape,
-    ok: agreeing === core.cash.size && agreeing === num.cash.size && sameShape,
-  };
-}
+const agreementText = (a: Agreement) =>
+  a.differences.length === 0
+    ? `all ${int(a.compared)} figures agree`
+    : `${a.differences.length}+ differ: ${a.differences[0]}`;
 
 export function benchFold(data: Dataset, runs = 3): SummaryRow[] {
   const n = data.fills.length;
@@ -114,12 +102,8 @@ export function benchFold(data: Dataset, runs = 3): SummaryRow[] {
     () => data.fills.map(numberFill),
     (fills) => (numEvents = [...numberDeployments(data), ...fills]),
   );
-  let numShape: Shape | undefined;
-  const num = timed(
-    runs,
-    () => numberFold(numEvents),
-    (ledger) => (numShape = numberShape(ledger)),
-  );
+  const num = timed(runs, () => numberFold(numEvents));
+  const numFigures = numberFigures(numEvents);
   numEvents = [];
 
   // Phase B, the core: exact decimals.
@@ -129,35 +113,55 @@ export function benchFold(data: Dataset, runs = 3): SummaryRow[] {
     () => data.fills.map(fillEvent),
     (fills) => (events = [...deploymentEvents(data), ...fills]),
   );
-  let shape: Shape | undefined;
-  const core = timed(
-    runs,
-    () => coreFold(events),
-    (ledger) => (shape = coreShape(ledger)),
-  );
+  const core = timed(runs, () => coreFold(events));
+  const exact: Figures<string> = coreFigures(events);
   events = [];
+
+  // Phase C, CEILING: the same rules in bigint, written only for speed.
+  let ceilingFills: CeilingFill[] = [];
+  const ceilingParse = timed(
+    runs,
+    () => data.fills.map(ceilingFill),
+    (fills) => (ceilingFills = fills),
+  );
+  const ceiling = timed(runs, () => ceilingFold(data.deployments, ceilingFills));
+  const ceilingAgreement = compareFigures(exact, ceilingFigures(data.deployments, ceilingFills));
+  ceilingFills = [];
+  const numAgreement = compareFigures(exact, numFigures);
 
   const ratio = core.ms / num.ms;
   const met = ratio <= TARGET;
-  const check = agreement(shape!, numShape!);
+  const ceilingRatio = core.ms / ceiling.ms;
+  const ceilingMet = ceilingRatio <= CEILING_TARGET;
+  const perSecond = (n * 1000) / core.ms;
+  const rateMet = perSecond >= RATE_TARGET;
+  const agreed = ceilingAgreement.differences.length === 0 && numAgreement.differences.length === 0;
+  const status = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
   console.log(
     `fold ${int(n)} fills: core ${ms(core.ms)} (${rate(n, core.ms)} fills/s), number baseline ${ms(num.ms)} (${rate(n, num.ms)} fills/s)` +
-      ` → ${ratio.toFixed(2)}× (target ≤ ${TARGET}×: ${met ? 'MET' : 'NOT MET'})`,
+      ` → ${ratio.toFixed(2)}× (target ≤ ${TARGET}×: ${status(met)})`,
   );
   console.log(
-    `  runs: core ${core.runs.map((t) => t.toFixed(0)).join(', ')} ms; number ${num.runs.map((t) => t.toFixed(0)).join(', ')} ms`,
+    `fold ${int(n)} fills: core ${ms(core.ms)}, ceiling baseline ${ms(ceiling.ms)} (${rate(n, ceiling.ms)} fills/s)` +
+      ` → ${ceilingRatio.toFixed(2)}× (target ≤ ${CEILING_TARGET}×: ${status(ceilingMet)})`,
   );
   console.log(
-    `  cpu time (median): core ${ms(core.cpuMs)}, number ${ms(num.cpuMs)} → ${(core.cpuMs / num.cpuMs).toFixed(2)}×` +
-      ' (less sensitive than wall time to other load on the machine)',
+    `fold ${int(n)} fills: core ${int(perSecond)} fills/s (target ≥ ${int(RATE_TARGET)} fills/s: ${status(rateMet)})`,
+  );
+  const runsText = (t: Timing) => t.runs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`  runs: core ${runsText(core)} ms; number ${runsText(num)} ms; ceiling ${runsText(ceiling)} ms`);
+  console.log(
+    `  cpu time (median): core ${ms(core.cpuMs)}, number ${ms(num.cpuMs)} → ${(core.cpuMs / num.cpuMs).toFixed(2)}×,` +
+      ` ceiling ${ms(ceiling.cpuMs)} → ${(core.cpuMs / ceiling.cpuMs).toFixed(2)}× (less sensitive than wall time to other load on the machine)`,
   );
   console.log(
     `parse ${int(n)} fills (parseDec × 3 decimals each, building FillBooked): ${ms(parse.ms)} (${rate(n, parse.ms)} fills/s);` +
-      ` Number() for the baseline: ${ms(numParse.ms)} → ${(parse.ms / numParse.ms).toFixed(2)}×`,
+      ` Number() for the baseline: ${ms(numParse.ms)} → ${(parse.ms / numParse.ms).toFixed(2)}×; ceiling records ${ms(ceilingParse.ms)}`,
   );
+  console.log(`agreement, core vs ceiling (exact): ${agreementText(ceilingAgreement)}`);
   console.log(
-    `sanity: final cash agrees within 1e-6 for ${check.agreeing}/${check.checked} deployments (max |Δ| ${check.maxDiff.toExponential(2)}),` +
-      ` same flat/open positions and lot counts: ${check.sameShape ? 'yes' : 'NO'}`,
+    `agreement, core vs plain numbers (within max(${FLOAT_TOLERANCE.absolute}, ${FLOAT_TOLERANCE.relative} × |x|)): ` +
+      `${agreementText(numAgreement)} (max |Δ| ${numAgreement.maxDiff.toExponential(2)})`,
   );
   return [
     {
@@ -166,13 +170,29 @@ export function benchFold(data: Dataset, runs = 3): SummaryRow[] {
       baseline: `number ${ms(num.ms)} (${rate(n, num.ms)} fills/s)`,
       ratio: `${ratio.toFixed(2)}×`,
       target: `≤ ${TARGET}×`,
-      status: met ? 'MET' : 'NOT MET',
+      status: status(met),
+    },
+    {
+      bench: `fold ${int(n)} fills vs ceiling`,
+      figure: `core ${ms(core.ms)}`,
+      baseline: `ceiling ${ms(ceiling.ms)} (${rate(n, ceiling.ms)} fills/s)`,
+      ratio: `${ceilingRatio.toFixed(2)}×`,
+      target: `≤ ${CEILING_TARGET}×`,
+      status: status(ceilingMet),
+    },
+    {
+      bench: `fold ${int(n)} fills, rate`,
+      figure: `core ${rate(n, core.ms)} fills/s`,
+      baseline: '—',
+      ratio: '—',
+      target: `≥ ${int(RATE_TARGET)}/s`,
+      status: status(rateMet),
     },
     {
       bench: `fold ${int(n)} fills, cpu time`,
       figure: `core ${ms(core.cpuMs)}`,
-      baseline: `number ${ms(num.cpuMs)}`,
-      ratio: `${(core.cpuMs / num.cpuMs).toFixed(2)}×`,
+      baseline: `number ${ms(num.cpuMs)}, ceiling ${ms(ceiling.cpuMs)}`,
+      ratio: `${(core.cpuMs / num.cpuMs).toFixed(2)}×, ${(core.cpuMs / ceiling.cpuMs).toFixed(2)}×`,
       target: '(info)',
       status: 'INFO',
     },
@@ -185,12 +205,12 @@ export function benchFold(data: Dataset, runs = 3): SummaryRow[] {
       status: 'INFO',
     },
     {
-      bench: 'fold sanity',
-      figure: `cash ${check.agreeing}/${check.checked} within 1e-6 (max |Δ| ${check.maxDiff.toExponential(1)})`,
-      baseline: check.sameShape ? 'same flats and lots' : 'flats/lots DIFFER',
+      bench: 'fold agreement',
+      figure: `ceiling: ${ceilingAgreement.differences.length === 0 ? 'exact' : 'DIFFERS'} (${int(ceilingAgreement.compared)} figures)`,
+      baseline: `numbers: ${numAgreement.differences.length === 0 ? 'within tolerance' : 'DIFFER'} (max |Δ| ${numAgreement.maxDiff.toExponential(1)})`,
       ratio: '—',
       target: 'all agree',
-      status: check.ok ? 'MET' : 'FAILED',
+      status: agreed ? 'MET' : 'FAILED',
     },
   ];
 }

@@ -3,10 +3,14 @@
  *
  * Entry points: `newLedger`, `eventProblem` (what is wrong with an event before it is journaled),
  * `applyEvent` (fold one event; returns what changed, for the projections).
- * Invariants: an event key is applied at most once (duplicates change nothing); a journaled event
- * always applies (`applyEvent` throws `LedgerInvariantError` on an event `eventProblem` rejects,
- * because that means the journal is corrupt); cash changes only through capital, trades, fees and
- * dividends, so cash + Σ qty × mark = initial + flows + realized + unrealized − fees + dividends.
+ * Invariants: an event key is applied at most once (duplicates change nothing; `isApplied` says
+ * whether a key was); a journaled event always applies (`applyEvent` throws
+ * `LedgerInvariantError` on an event `eventProblem` rejects, because that means the journal is
+ * corrupt); cash changes only through capital, trades, fees and dividends, so
+ * cash + Σ qty × mark = initial + flows + realized + unrealized − fees + dividends.
+ * A fill is the fold's hot path (bench/fold.ts): checked and booked without closures, its
+ * `touched` built only when read, and the ledger is mutated in place (it is the fold's private
+ * working state; callers that need a snapshot copy it).
  */
 import { type Dec, ZERO, div, mul, mulDiv } from './decimal.js';
 import { type LedgerEvent, type CostMethod, type FillBooked, type Side, type FeeCurrency, eventKey } from './events.js';
@@ -35,7 +39,20 @@ export interface Mark {
 export interface Ledger {
   readonly sleeves: Map<DeploymentId, Sleeve>;
   readonly marks: Map<Symbol, Mark>;
+  /** The keys of the events applied (`eventKey`), but for fills: see `fills`. Ask `isApplied`. */
   readonly applied: Set<string>;
+  /**
+   * The ids of the fills applied (key `fill:<id>`). Kept apart, by id, because a journal is mostly
+   * fills: a prefixed key would be a new string to build and hash per fill (bench/fold.ts).
+   */
+  readonly fills: Set<FillId>;
+}
+
+const FILL_KEY = 'fill:';
+
+/** Whether the event of journal key `key` (core or app, see `eventKey`) has been applied. */
+export function isApplied(ledger: Ledger, key: string): boolean {
+  return key.startsWith(FILL_KEY) ? ledger.fills.has(key.slice(FILL_KEY.length) as FillId) : ledger.applied.has(key);
 }
 
 /** One fill leg as booked to one deployment: a `deployment_trades` row. */
@@ -76,7 +93,7 @@ export class LedgerInvariantError extends Error {
 }
 
 export function newLedger(): Ledger {
-  return { sleeves: new Map(), marks: new Map(), applied: new Set() };
+  return { sleeves: new Map(), marks: new Map(), applied: new Set(), fills: new Set() };
 }
 
 /** A problem with an event: which field, and why. */
@@ -132,16 +149,50 @@ export function eventProblem(
 }
 
 const NOTHING: Applied = { duplicate: true, trades: [], roundTrips: [], touched: new Map(), marked: [] };
+const NO_TRIPS: readonly (RoundTrip & { deployment: DeploymentId })[] = Object.freeze([]);
+/** Scratch for the round trips one trade closes; emptied before `applyFill` returns (never shared). */
+const CLOSED: RoundTrip[] = [];
+
+/**
+ * What a fill changed. `touched` (the sleeves and the symbol) follows from the trades, so it is
+ * built only when read: the fold of a whole journal never reads it.
+ */
+class FillApplied implements Applied {
+  readonly duplicate = false;
+  constructor(
+    readonly trades: readonly TradeBooked[],
+    readonly roundTrips: readonly (RoundTrip & { deployment: DeploymentId })[],
+    readonly marked: readonly Symbol[],
+  ) {}
+
+  get touched(): ReadonlyMap<DeploymentId, ReadonlySet<Symbol>> {
+    const touched = new Map<DeploymentId, ReadonlySet<Symbol>>();
+    for (const t of this.trades) touched.set(t.deployment, new Set([t.symbol]));
+    return touched;
+  }
+}
 
 /**
  * Folds one event into the ledger. A key already applied is a duplicate and changes nothing.
  * Throws `LedgerInvariantError` for an event `eventProblem` rejects.
  */
 export function applyEvent(ledger: Ledger, event: LedgerEvent): Applied {
+  if (event.type === 'fill') {
+    // The hot path (a journal is mostly fills): no key string beyond the Set's, no closure.
+    // One hash lookup, not two (has, then add): the set of fill ids is the fold's biggest table.
+    const fills = ledger.fills;
+    const size = fills.size;
+    fills.add(event.id);
+    if (fills.size === size) return NOTHING;
+    if (!fillIsValid(ledger, event)) {
+      fills.delete(event.id);
+      refuse(ledger, event, FILL_KEY + event.id);
+    }
+    return applyFill(ledger, event);
+  }
   const key = eventKey(event);
   if (ledger.applied.has(key)) return NOTHING;
-  const problem = eventProblem((id) => ledger.sleeves.has(id), event);
-  if (problem) throw new LedgerInvariantError(`cannot apply ${key}: ${problem.field} ${problem.message}`);
+  refuse(ledger, event, key);
   ledger.applied.add(key);
   const touched = new Map<DeploymentId, Set<Symbol>>();
   const touch = (deployment: DeploymentId, symbol?: Symbol) => {
@@ -162,8 +213,6 @@ export function applyEvent(ledger: Ledger, event: LedgerEvent): Applied {
       });
       touch(event.deployment);
       return { duplicate: false, trades: [], roundTrips: [], touched, marked: [] };
-    case 'fill':
-      return applyFill(ledger, event, touch, touched);
     case 'capital_flow': {
       const sleeve = ledger.sleeves.get(event.deployment)!;
       sleeve.flows = (sleeve.flows + event.amount) as Dec;
@@ -209,6 +258,23 @@ export function applyEvent(ledger: Ledger, event: LedgerEvent): Applied {
   }
 }
 
+/** Throws `LedgerInvariantError` when `eventProblem` rejects `event`. */
+function refuse(ledger: Ledger, event: LedgerEvent, key: string): void {
+  const problem = eventProblem((id) => ledger.sleeves.has(id), event);
+  if (problem) throw new LedgerInvariantError(`cannot apply ${key}: ${problem.field} ${problem.message}`);
+}
+
+/** `eventProblem` of a fill is undefined, checked without building anything. */
+function fillIsValid(ledger: Ledger, event: FillBooked): boolean {
+  const legs = event.legs;
+  if (event.price <= 0n || legs.length === 0) return false;
+  for (let i = 0; i < legs.length; i++) {
+    const leg = legs[i]!;
+    if (!ledger.sleeves.has(leg.deployment) || leg.qty <= 0n || leg.fee < 0n) return false;
+  }
+  return true;
+}
+
 /** Keeps the newest mark per symbol (by event time; later journal order wins ties). */
 function recordMark(ledger: Ledger, symbol: Symbol, mark: Mark): boolean {
   const current = ledger.marks.get(symbol);
@@ -217,29 +283,27 @@ function recordMark(ledger: Ledger, symbol: Symbol, mark: Mark): boolean {
   return true;
 }
 
-function applyFill(
-  ledger: Ledger,
-  event: FillBooked,
-  touch: (deployment: DeploymentId, symbol?: Symbol) => void,
-  touched: Map<DeploymentId, Set<Symbol>>,
-): Applied {
-  const trades: TradeBooked[] = [];
-  const roundTrips: (RoundTrip & { deployment: DeploymentId })[] = [];
-  event.legs.forEach((leg, index) => {
+function applyFill(ledger: Ledger, event: FillBooked): Applied {
+  const { symbol, price, ts, legs } = event;
+  const trades: TradeBooked[] = new Array<TradeBooked>(legs.length);
+  const closed = CLOSED;
+  closed.length = 0;
+  let roundTrips = NO_TRIPS;
+  for (let index = 0; index < legs.length; index++) {
+    const leg = legs[index]!;
     const sleeve = ledger.sleeves.get(leg.deployment)!;
-    let pos = sleeve.positions.get(event.symbol);
-    if (!pos) sleeve.positions.set(event.symbol, (pos = newPosition(event.symbol)));
-    const outcome = applyTrade(pos, leg.side, leg.qty, event.price, leg.fee, leg.feeCurrency, event.ts);
+    let pos = sleeve.positions.get(symbol);
+    if (!pos) sleeve.positions.set(symbol, (pos = newPosition(symbol)));
+    const outcome = applyTrade(pos, leg.side, leg.qty, price, leg.fee, leg.feeCurrency, ts, closed);
     sleeve.cash = (sleeve.cash + outcome.cashDelta) as Dec;
-    touch(leg.deployment, event.symbol);
-    trades.push({
+    trades[index] = {
       fillId: event.id,
       leg: index,
       deployment: leg.deployment,
-      symbol: event.symbol,
+      symbol,
       side: leg.side,
       qty: leg.qty,
-      price: event.price,
+      price,
       fee: leg.fee,
       feeCurrency: leg.feeCurrency,
       feeExpense: outcome.feeExpense,
@@ -247,12 +311,24 @@ function applyFill(
       realizedFifo: outcome.realizedFifo,
       realizedPnl: sleeve.costMethod === 'fifo' ? outcome.realizedFifo : outcome.realizedAverage,
       orderId: event.orderId ?? null,
-      ts: event.ts,
-    });
-    for (const trip of outcome.closedTrips) roundTrips.push({ ...trip, deployment: leg.deployment });
-  });
-  const marked = recordMark(ledger, event.symbol, { price: event.price, ts: event.ts, source: 'fill' });
-  return { duplicate: false, trades, roundTrips, touched, marked: marked ? [event.symbol] : [] };
+      ts,
+    };
+    if (closed.length > 0) {
+      if (roundTrips === NO_TRIPS) roundTrips = [];
+      for (const trip of closed)
+        (roundTrips as (RoundTrip & { deployment: DeploymentId })[]).push({
+          symbol: trip.symbol,
+          openedAt: trip.openedAt,
+          closedAt: trip.closedAt,
+          realized: trip.realized,
+          fees: trip.fees,
+          deployment: leg.deployment,
+        });
+      closed.length = 0;
+    }
+  }
+  const marked = recordMark(ledger, symbol, { price, ts, source: 'fill' });
+  return new FillApplied(trades, roundTrips, marked ? [symbol] : []);
 }
 
 /** Every symbol some sleeve holds (qty ≠ 0), sorted. */

@@ -12,9 +12,11 @@
  *
  * Entry points: `newPosition`, `applyTrade`, `applySplit`, `applyDividend`, `lotsCost`.
  * Invariants: Σ lots.qty = qty; qty = 0 ⇒ cost = 0 and no lots; every lot has the sign of qty.
- * State is mutated in place; the ledger owns it.
+ * State is mutated in place; the ledger owns it. This is the fold's hot path (bench/fold.ts): a
+ * trade allocates its outcome, the lot or round trip it opens or closes and the bigints it
+ * computes — no intermediate records per move, and a zero is never added.
  */
-import { type Dec, ZERO, abs, mul, mulDiv, sub } from './decimal.js';
+import { type Dec, ZERO, mul, mulDiv } from './decimal.js';
 import type { FeeCurrency, Side } from './events.js';
 import type { Symbol } from './ids.js';
 
@@ -50,13 +52,12 @@ export interface RoundTrip {
 }
 
 export interface TradeOutcome {
-  readonly realizedAverage: Dec;
-  readonly realizedFifo: Dec;
+  realizedAverage: Dec;
+  realizedFifo: Dec;
   /** Change of the deployment's cash: −notional for a buy, +notional for a sell, minus a money fee. */
   readonly cashDelta: Dec;
   /** The fee as an expense in money (a base-asset fee is valued at the fill price). */
   readonly feeExpense: Dec;
-  readonly closedTrips: readonly RoundTrip[];
 }
 
 export function newPosition(symbol: Symbol): PositionState {
@@ -75,19 +76,11 @@ export function newPosition(symbol: Symbol): PositionState {
   };
 }
 
-interface Moved {
-  realizedAverage: Dec;
-  realizedFifo: Dec;
-  /** Quantity (absolute) that reduced the old side. */
-  closed: Dec;
-  /** True when the move took the old side all the way to flat (or through it). */
-  flattened: boolean;
-}
-
 /**
  * Books one trade: `qty` (> 0) bought or sold at `price`, with `fee` in money (`quote`) or in
  * units of the asset (`base`, which reduces the holding by the fee units, disposed at `price`).
- * The caller has validated qty > 0, price > 0, fee ≥ 0.
+ * Round trips it closes are pushed to `closedTrips`. The caller has validated qty > 0, price > 0,
+ * fee ≥ 0.
  */
 export function applyTrade(
   pos: PositionState,
@@ -97,149 +90,147 @@ export function applyTrade(
   fee: Dec,
   feeCurrency: FeeCurrency,
   ts: string,
+  closedTrips: RoundTrip[],
 ): TradeOutcome {
   const delta = (side === 'buy' ? qty : -qty) as Dec;
   const notional = mul(delta, price);
-  const closedTrips: RoundTrip[] = [];
-  const wasFlat = pos.qty === 0n;
-  const moved = move(pos, delta, price, notional, ts);
-  let realizedAverage = moved.realizedAverage;
-  let realizedFifo = moved.realizedFifo;
-  let cashDelta = -notional as Dec;
-  let feeExpense = ZERO;
-
   if (feeCurrency === 'quote') {
-    feeExpense = fee;
-    cashDelta = (cashDelta - fee) as Dec;
-    // Split the fee between the closing and opening legs pro rata to quantity (flip rule).
-    const closingFee = moved.closed === 0n ? ZERO : moved.closed === qty ? fee : mulDiv(fee, moved.closed, qty);
-    bookTrip(pos, moved, wasFlat, realizedAverage, closingFee, sub(fee, closingFee), ts, closedTrips);
-  } else {
-    bookTrip(pos, moved, wasFlat, realizedAverage, ZERO, ZERO, ts, closedTrips);
-    if (fee !== 0n) {
-      // The fee units leave the holding as a disposal at the fill price; their proceeds pay the fee.
-      const feeNotional = mul(-fee as Dec, price);
-      const before = pos.qty === 0n;
-      const disposed = move(pos, -fee as Dec, price, feeNotional, ts);
-      realizedAverage = (realizedAverage + disposed.realizedAverage) as Dec;
-      realizedFifo = (realizedFifo + disposed.realizedFifo) as Dec;
-      feeExpense = -feeNotional as Dec;
-      const closingFee =
-        disposed.closed === fee ? feeExpense : disposed.closed === 0n ? ZERO : mulDiv(feeExpense, disposed.closed, fee);
-      bookTrip(
-        pos,
-        disposed,
-        before,
-        disposed.realizedAverage,
-        closingFee,
-        sub(feeExpense, closingFee),
-        ts,
-        closedTrips,
-      );
-    }
+    const outcome: TradeOutcome = {
+      realizedAverage: ZERO,
+      realizedFifo: ZERO,
+      cashDelta: (fee === 0n ? -notional : -notional - fee) as Dec,
+      feeExpense: fee,
+    };
+    // The fee is split between the closing and opening legs pro rata to quantity (flip rule).
+    move(pos, delta, price, notional, ts, fee, qty, outcome, closedTrips);
+    if (fee !== 0n) pos.fees = (pos.fees + fee) as Dec;
+    return outcome;
   }
-  pos.realizedAverage = (pos.realizedAverage + realizedAverage) as Dec;
-  pos.realizedFifo = (pos.realizedFifo + realizedFifo) as Dec;
+  if (fee === 0n) {
+    const outcome: TradeOutcome = {
+      realizedAverage: ZERO,
+      realizedFifo: ZERO,
+      cashDelta: -notional as Dec,
+      feeExpense: ZERO,
+    };
+    move(pos, delta, price, notional, ts, ZERO, qty, outcome, closedTrips);
+    return outcome;
+  }
+  // The fee units leave the holding as a disposal at the fill price; their proceeds pay the fee.
+  const feeNotional = mul(-fee as Dec, price);
+  const feeExpense = -feeNotional as Dec;
+  const outcome: TradeOutcome = { realizedAverage: ZERO, realizedFifo: ZERO, cashDelta: -notional as Dec, feeExpense };
+  move(pos, delta, price, notional, ts, ZERO, qty, outcome, closedTrips);
+  move(pos, -fee as Dec, price, feeNotional, ts, feeExpense, fee, outcome, closedTrips);
   pos.fees = (pos.fees + feeExpense) as Dec;
-  return { realizedAverage, realizedFifo, cashDelta, feeExpense, closedTrips };
+  return outcome;
 }
 
-/** Tracks round trips: closes the current one when the position reaches flat or flips. */
-function bookTrip(
+/**
+ * Moves the signed quantity `delta` at `price` (`notional` = delta × price, computed once), adds
+ * what it realizes to the position and to `outcome`, and books its round trip: `fee` (of the
+ * `feeQty` it was charged on) goes pro rata to the trip it closes and the one it opens.
+ */
+function move(
   pos: PositionState,
-  moved: Moved,
-  wasFlat: boolean,
-  realized: Dec,
-  closingFee: Dec,
-  openingFee: Dec,
+  delta: Dec,
+  price: Dec,
+  notional: Dec,
   ts: string,
-  out: RoundTrip[],
+  fee: Dec,
+  feeQty: Dec,
+  outcome: TradeOutcome,
+  closedTrips: RoundTrip[],
 ): void {
-  if (wasFlat && pos.qty !== 0n) pos.tripOpenedAt = ts;
-  pos.tripRealized = (pos.tripRealized + realized) as Dec;
-  pos.tripFees = (pos.tripFees + closingFee) as Dec;
-  if (moved.flattened) {
-    out.push({
-      symbol: pos.symbol,
-      openedAt: pos.tripOpenedAt ?? ts,
-      closedAt: ts,
-      realized: pos.tripRealized,
-      fees: pos.tripFees,
-    });
-    pos.tripRealized = ZERO;
-    pos.tripFees = ZERO;
-    pos.tripOpenedAt = pos.qty === 0n ? null : ts;
-  }
-  pos.tripFees = (pos.tripFees + openingFee) as Dec;
-}
-
-/** Moves the signed quantity `delta` at `price`; `notional` = delta × price, computed once. */
-function move(pos: PositionState, delta: Dec, price: Dec, notional: Dec, ts: string): Moved {
   const q = pos.qty;
   if (q === 0n || q > 0n === delta > 0n) {
+    if (q === 0n) pos.tripOpenedAt = ts;
     pos.qty = (q + delta) as Dec;
     pos.cost = (pos.cost + notional) as Dec;
     pos.lots.push({ qty: delta, cost: notional, ts });
-    return { realizedAverage: ZERO, realizedFifo: ZERO, closed: ZERO, flattened: false };
+    if (fee !== 0n) pos.tripFees = (pos.tripFees + fee) as Dec;
+    return;
   }
-  const absDelta = abs(delta);
-  const absQty = abs(q);
+  const absDelta = delta < 0n ? -delta : delta;
+  const absQty = q < 0n ? -q : q;
+  let realizedAverage: bigint;
+  let realizedFifo: bigint;
+  let closed: bigint;
   if (absDelta <= absQty) {
-    const removed = absDelta === absQty ? pos.cost : mulDiv(pos.cost, absDelta, absQty);
+    const removed = absDelta === absQty ? pos.cost : mulDiv(pos.cost, absDelta as Dec, absQty as Dec);
     pos.cost = (pos.cost - removed) as Dec;
     pos.qty = (q + delta) as Dec;
-    const realizedFifo = consumeLots(pos.lots, absDelta, notional);
-    return {
-      realizedAverage: (-notional - removed) as Dec,
-      realizedFifo,
-      closed: absDelta,
-      flattened: pos.qty === 0n,
-    };
+    realizedAverage = -notional - removed;
+    realizedFifo = consumeLots(pos.lots, absDelta, notional);
+    closed = absDelta;
+  } else {
+    // Flip: close the whole old side at `price`, open the remainder at `price`.
+    const closeNotional = mul(-q as Dec, price);
+    realizedAverage = -closeNotional - pos.cost;
+    let lotsCostTotal = 0n;
+    for (const lot of pos.lots) lotsCostTotal += lot.cost;
+    realizedFifo = -closeNotional - lotsCostTotal;
+    pos.qty = (delta + q) as Dec;
+    pos.cost = (notional - closeNotional) as Dec;
+    pos.lots = [{ qty: pos.qty, cost: pos.cost, ts }];
+    closed = absQty;
   }
-  // Flip: close the whole old side at `price`, open the remainder at `price`.
-  const closeNotional = mul(-q as Dec, price);
-  const realizedAverage = (-closeNotional - pos.cost) as Dec;
-  let lotsCostTotal = 0n;
-  for (const lot of pos.lots) lotsCostTotal += lot.cost;
-  const realizedFifo = (-closeNotional - lotsCostTotal) as Dec;
-  const openQty = (delta + q) as Dec;
-  const openNotional = (notional - closeNotional) as Dec;
-  pos.qty = openQty;
-  pos.cost = openNotional;
-  pos.lots = [{ qty: openQty, cost: openNotional, ts }];
-  return { realizedAverage, realizedFifo, closed: absQty, flattened: true };
+  pos.realizedAverage = (pos.realizedAverage + realizedAverage) as Dec;
+  pos.realizedFifo = (pos.realizedFifo + realizedFifo) as Dec;
+  outcome.realizedAverage = (
+    outcome.realizedAverage === 0n ? realizedAverage : outcome.realizedAverage + realizedAverage
+  ) as Dec;
+  outcome.realizedFifo = (outcome.realizedFifo === 0n ? realizedFifo : outcome.realizedFifo + realizedFifo) as Dec;
+  const closingFee = fee === 0n ? ZERO : closed === feeQty ? fee : mulDiv(fee, closed as Dec, feeQty);
+  const tripRealized = (pos.tripRealized + realizedAverage) as Dec;
+  const tripFees = (closingFee === 0n ? pos.tripFees : pos.tripFees + closingFee) as Dec;
+  if (pos.qty === 0n || absDelta > absQty) {
+    closedTrips.push({
+      symbol: pos.symbol,
+      openedAt: pos.tripOpenedAt ?? ts,
+      closedAt: ts,
+      realized: tripRealized,
+      fees: tripFees,
+    });
+    pos.tripRealized = ZERO;
+    pos.tripFees = (fee - closingFee) as Dec;
+    pos.tripOpenedAt = pos.qty === 0n ? null : ts;
+  } else {
+    pos.tripRealized = tripRealized;
+    pos.tripFees = (closingFee === fee ? tripFees : tripFees + (fee - closingFee)) as Dec;
+  }
 }
 
 /**
  * Consumes `amount` (absolute) from the oldest lots, returning the FIFO realized P&L. The slice
  * notionals sum exactly to `notional` (the last slice takes the remainder).
  */
-function consumeLots(lots: Lot[], amount: Dec, notional: Dec): Dec {
-  let left: bigint = amount;
-  let notionalLeft: bigint = notional;
+function consumeLots(lots: Lot[], amount: bigint, notional: bigint): bigint {
+  let left = amount;
+  let notionalLeft = notional;
   let realized = 0n;
   let consumed = 0;
   for (const lot of lots) {
     const lotAbs = lot.qty < 0n ? -lot.qty : lot.qty;
-    const take = lotAbs <= left ? lotAbs : left;
-    const sliceNotional = take === left ? notionalLeft : mulDiv(notional, take as Dec, amount);
-    if (take === lotAbs) {
-      realized += -sliceNotional - lot.cost;
+    if (lotAbs <= left) {
+      const slice = lotAbs === left ? notionalLeft : mulDiv(notional as Dec, lotAbs as Dec, amount as Dec);
+      realized -= slice + lot.cost;
       consumed++;
+      left -= lotAbs;
+      if (left === 0n) break;
+      notionalLeft -= slice;
     } else {
-      const removed = mulDiv(lot.cost, take as Dec, lotAbs as Dec);
-      realized += -sliceNotional - removed;
+      const removed = mulDiv(lot.cost, left as Dec, lotAbs as Dec);
+      realized -= notionalLeft + removed;
       lot.cost = (lot.cost - removed) as Dec;
-      lot.qty = (lot.qty > 0n ? lot.qty - take : lot.qty + take) as Dec;
+      lot.qty = (lot.qty > 0n ? lot.qty - left : lot.qty + left) as Dec;
+      break;
     }
-    notionalLeft -= sliceNotional;
-    left -= take;
-    if (left === 0n) break;
   }
-  if (consumed > 0) lots.splice(0, consumed);
-  return realized as Dec;
+  if (consumed === 1) lots.shift();
+  else if (consumed > 1) lots.splice(0, consumed);
+  return realized;
 }
-
 /** Applies a split of `ratio` new shares per old: qty × r, cost unchanged (so avg ÷ r). */
 export function applySplit(pos: PositionState, ratio: Dec): void {
   if (pos.qty === 0n) return;

@@ -20,6 +20,7 @@ import {
 import { LeaseHeldError, acquireWriterLease } from '../../src/app/writer-lease.js';
 import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
+import { isApplied } from '../../src/core/ledger.js';
 
 export interface WriterHarness {
   /** A fresh, empty database; `open` gives a new connection to it each call, holding no lease. */
@@ -168,7 +169,7 @@ export function writerContract(name: string, harness: () => WriterHarness, skip?
       const sleeve = service.ledger.sleeves.get('a' as DeploymentId)!;
       assert.equal(toPlain(sleeve.cash), '10000');
       assert.equal(sleeve.positions.size, 0);
-      assert.equal(service.ledger.applied.has('fill:f1'), false);
+      assert.equal(isApplied(service.ledger, 'fill:f1'), false);
       assert.equal(service.lastSeq, 1);
       assert.equal(batches.length, 0);
       release();
