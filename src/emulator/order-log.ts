@@ -16,7 +16,7 @@ import type { BrokerOrder } from '../app/broker-port.js';
 import { type Dec, parseDec, toPlain } from '../core/decimal.js';
 import type { StopFields } from '../app/broker-port.js';
 import { type Rejection, type RejectionCode, type RuleOrder, couldTrade, isTrailing } from '../sim/index.js';
-import { type AlpacaOrderType, alpacaType } from './stop-orders.js';
+import { type AlpacaOrderType, alpacaType } from '../sim/order-types.js';
 import type { VenueOrderRequest } from './order-checks.js';
 
 /** Why a submission was refused: the sim's rejection codes, plus what only the HTTP edge refuses. */

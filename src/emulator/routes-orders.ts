@@ -4,7 +4,7 @@
  * GET /v2/orders:by_client_order_id?client_order_id=.
  *
  * Invariants: the body is parsed at this edge (numbers as exact decimal text, strings or JSON
- * numbers accepted); the price fields each type takes are checked as Alpaca does (stop-orders.ts);
+ * numbers accepted); the price fields each type takes are checked as Alpaca does (src/sim/order-types.ts);
  * what the emulator cannot simulate (bracket/OCO/OTO, opg/cls/fok) is a 422 that says so; the engine's rejections go out with Alpaca's status, code and words;
  * every refused submission is recorded in the venue's rejection log (order-log.ts).
  */
@@ -15,7 +15,7 @@ import type { ClientOrderId, Symbol } from '../core/ids.js';
 import { countParam, queryOf, sendError, sendJson, sendRejection, timeFilter } from './http-util.js';
 import { uuidFor } from './ids.js';
 import { type RefusalRule, fieldsOfBody } from './order-log.js';
-import { ORDER_TYPES, orderPrices } from './stop-orders.js';
+import { ORDER_TYPES, orderPrices } from '../sim/order-types.js';
 import { type Venue, isCrypto } from './venue.js';
 
 const decimalText = z

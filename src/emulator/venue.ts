@@ -19,7 +19,7 @@ import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
 import { type AccountRules, type Rejection, type SimSymbol, MatchingEngine, SimulatedMarket } from '../sim/index.js';
 import { dividendActivity, fillActivity } from './activities.js';
 import { uuidFor } from './ids.js';
-import { alpacaType } from './stop-orders.js';
+import { alpacaType } from '../sim/order-types.js';
 import { type VenueOrderRequest, cryptoProblem, expiry, isCrypto, sizeOrder } from './order-checks.js';
 import {
   type AuditOrder,

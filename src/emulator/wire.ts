@@ -12,7 +12,7 @@ import { type Dec, ZERO, abs, mul, quotientString, toPlain } from '../core/decim
 import type { Symbol } from '../core/ids.js';
 import type { SimPosition, SimQuote } from '../sim/index.js';
 import { uuidFor } from './ids.js';
-import { alpacaType } from './stop-orders.js';
+import { alpacaType } from '../sim/order-types.js';
 
 export interface OrderMeta {
   readonly id: string;

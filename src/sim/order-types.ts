@@ -11,7 +11,7 @@
  */
 import type { StopFields } from '../app/broker-port.js';
 import { type Dec, parseDec, toPlain } from '../core/decimal.js';
-import { isOnTick } from '../sim/index.js';
+import { isOnTick } from './index.js';
 
 export const ORDER_TYPES = ['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'] as const;
 export type AlpacaOrderType = (typeof ORDER_TYPES)[number];
