@@ -7,7 +7,7 @@
  *   sim       → core, app/broker-port.ts   (the deterministic matching engine)
  *   adapters  → core, app, sim, their own folder; never another adapter
  *   emulator  → core, sim, app/broker-port.ts (a stand-in for Alpaca: never the adapter it tests)
- *   engine    → core, app
+ *   engine    → core, app (the application itself only through app/engine-port.ts)
  *   reports   → core, app
  *   http      → core, app, engine types
  *   web       → core, app types            (it talks to http over the network; browser code)
@@ -100,6 +100,16 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/engine/' },
       to: { path: '^src/', pathNot: '^src/(core|app|engine)/' },
+    },
+    {
+      name: 'engine-uses-its-port',
+      comment:
+        'src/engine reaches the application through src/app/engine-port.ts only: never the Subledger facade, the ledger service, the router, the internal book, the lifecycle, the recorder or the store port themselves.',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: {
+        path: '^src/app/(subledger|ledger-service|order-router|order-book|order-lifecycle|recorder|store-port|writer-lease)\\.ts$',
+      },
     },
     {
       name: 'reports-read-through-the-app',

@@ -76,7 +76,7 @@ export async function openReadOnlyRuntime(
     const app = new Subledger({ service, broker, market: broker, clock: broker.clock, hours: usEquityHours });
     const engine = new Engine(
       {
-        app,
+        app: app.engine,
         market: broker,
         clock: broker.clock,
         registry: sampleStrategies(),

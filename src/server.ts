@@ -182,7 +182,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     });
     const engine = new Engine(
       {
-        app,
+        app: app.engine,
         market: broker,
         clock: broker.clock,
         registry: sampleStrategies(),

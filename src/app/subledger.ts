@@ -7,6 +7,7 @@
  * positions already held, booked at their average entry price), it funds every deployment's
  * capital, so Σ deployments + house = broker holds for cash as well as for every symbol.
  */
+import type { EnginePort } from './engine-port.js';
 import { randomUUID } from 'node:crypto';
 import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
@@ -93,6 +94,26 @@ export class Subledger implements SubledgerApi {
       ...(options.staleMarkSeconds !== undefined ? { staleAfterSeconds: options.staleMarkSeconds } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
+  }
+
+  /** The application as the multi-strategy engine may reach it (src/app/engine-port.ts). */
+  get engine(): EnginePort {
+    const { service, router } = this;
+    return {
+      get state() {
+        return service.state;
+      },
+      get ledger() {
+        return service.ledger;
+      },
+      deploymentIds: () => service.deploymentIds(),
+      deploymentInfo: (id) => service.deploymentInfo(id),
+      append: (events) => service.append(events),
+      submitBlock: (request) => router.submitBlock(request),
+      cancelBlock: (blockId) => router.cancelBlock(blockId),
+      marketMargin: router.marketMargin,
+      account: () => this.account(),
+    };
   }
 
   /** Opens the house sleeve if needed and starts booking the broker's execution reports. */
@@ -398,6 +419,18 @@ export class Subledger implements SubledgerApi {
     return sleeveView(this.service.ledger, id, info)
       .positions.filter((p) => p.qty !== '0')
       .map((p) => ({ ...p, mark_stale: this.prices.isStale(p.mark_ts) }));
+  }
+
+  journalSeq(): number {
+    return this.service.lastSeq;
+  }
+
+  asOf(): string {
+    return this.now();
+  }
+
+  isMarkStale(markTs: string | null): boolean {
+    return this.prices.isStale(markTs);
   }
 
   async trades(id: DeploymentId, query: TradeQueryInput): Promise<TradePage> {

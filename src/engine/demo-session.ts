@@ -19,7 +19,7 @@ import type { SubmitOrderInput } from '../app/api.js';
 import type { MarketDataPort } from '../app/broker-port.js';
 import type { Clock } from '../app/clock-port.js';
 import { AppError } from '../app/errors.js';
-import type { Subledger } from '../app/subledger.js';
+import type { DemoPort } from '../app/engine-port.js';
 import { recordPrices } from './prices.js';
 import type { RebalanceRun } from './rebalance.js';
 
@@ -56,7 +56,7 @@ const REBALANCE_EVERY = 30;
 const NO_REBALANCE_BEFORE_CLOSE_MS = 15 * 60_000;
 
 export interface DemoDeps {
-  readonly app: Subledger;
+  readonly app: DemoPort;
   readonly broker: { step(): Promise<boolean> };
   readonly market: MarketDataPort;
   readonly universe: readonly Symbol[];
@@ -79,7 +79,7 @@ export async function runDemoSession(
 ): Promise<DemoResult> {
   const { app } = deps;
   for (const d of DEMO_DEPLOYMENTS) {
-    if (!app.service.ledger.sleeves.has(d.id))
+    if (!app.engine.ledger.sleeves.has(d.id))
       await app.createDeployment({ id: d.id, name: d.name, strategy: d.strategy, initialCapital: dec(d.capital) });
   }
   const result: Pick<DemoResult, 'orders' | 'rejections' | 'rebalances'> = {
@@ -107,7 +107,7 @@ export async function runDemoSession(
   const now = () => deps.clock?.now().getTime();
   let stopped: DemoStop;
   let step = 0;
-  await recordPrices(app.service, deps.market, deps.universe);
+  await recordPrices(app.engine, deps.market, deps.universe);
   for (;;) {
     const t = now();
     const closed = until !== undefined && t !== undefined && t >= until;
@@ -146,7 +146,7 @@ export async function runDemoSession(
       break;
     }
     step++;
-    await recordPrices(app.service, deps.market, deps.universe);
+    await recordPrices(app.engine, deps.market, deps.universe);
     onStep?.(step, steps);
   }
   await app.markToMarket();

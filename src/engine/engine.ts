@@ -50,7 +50,7 @@ export class Engine {
   }
 
   listRebalances(limit = 50): { id: string; ts: string }[] {
-    return [...this.deps.app.service.state.rebalances]
+    return [...this.deps.app.state.rebalances]
       .map(([id, r]) => ({ id, ts: r.ts }))
       .slice(-limit)
       .reverse();
@@ -58,19 +58,19 @@ export class Engine {
 
   /** Throws NOT_FOUND. */
   getRebalance(id: string): ExecutionSummary {
-    const run = this.deps.app.service.state.rebalances.get(id);
+    const run = this.deps.app.state.rebalances.get(id);
     if (!run) throw new AppError('NOT_FOUND', `no rebalance run '${id}'`);
     return run.summary as unknown as ExecutionSummary;
   }
 
   latestRebalance(): ExecutionSummary | undefined {
-    const last = [...this.deps.app.service.state.rebalances.values()].at(-1);
+    const last = [...this.deps.app.state.rebalances.values()].at(-1);
     return last?.summary as unknown as ExecutionSummary | undefined;
   }
 
   /** P&L aggregated by strategy name over its deployments (seed 003's per-strategy view). */
   strategies(): StrategyTotals[] {
-    const { ledger } = this.deps.app.service;
+    const { ledger } = this.deps.app;
     const groups = new Map<
       string,
       {
@@ -83,9 +83,9 @@ export class Engine {
         total: bigint;
       }
     >();
-    for (const id of this.deps.app.service.deploymentIds()) {
+    for (const id of this.deps.app.deploymentIds()) {
       if (id === HOUSE) continue;
-      const info = this.deps.app.service.deploymentInfo(id)!;
+      const info = this.deps.app.deploymentInfo(id)!;
       const v = sleeveTotals(ledger.sleeves.get(id)!, ledger.marks);
       const g = groups.get(info.strategy) ?? {
         ids: [],

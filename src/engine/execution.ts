@@ -12,8 +12,7 @@ import type { Symbol } from '../core/ids.js';
 import type { DeploymentId } from '../core/ids.js';
 import { isTerminal } from '../core/orders.js';
 import { type MarketDataPort, quoteMid } from '../app/broker-port.js';
-import type { OrderRouter } from '../app/order-router.js';
-import type { LedgerService } from '../app/ledger-service.js';
+import type { EnginePort } from '../app/engine-port.js';
 import { childOrderId } from '../app/account-state.js';
 
 export type ExecutionPolicy =
@@ -30,8 +29,7 @@ export interface BlockWork {
 }
 
 export interface ExecutionDeps {
-  readonly service: LedgerService;
-  readonly router: OrderRouter;
+  readonly app: EnginePort;
   readonly market: MarketDataPort;
   readonly wait: () => Promise<void>;
 }
@@ -44,9 +42,9 @@ export interface Executed {
 const CENT = (10n ** 16n) as Dec;
 
 /** Whether every child of the block reached a terminal status. */
-export function blockDone(service: LedgerService, blockId: string): boolean {
-  const block = service.state.blocks.get(blockId);
-  return !block || block.children.every((id) => isTerminal(service.state.orders.get(id)!.status));
+export function blockDone(app: EnginePort, blockId: string): boolean {
+  const block = app.state.blocks.get(blockId);
+  return !block || block.children.every((id) => isTerminal(app.state.orders.get(id)!.status));
 }
 
 export async function executeBlock(deps: ExecutionDeps, work: BlockWork, policy: ExecutionPolicy): Promise<Executed> {
@@ -57,7 +55,7 @@ export async function executeBlock(deps: ExecutionDeps, work: BlockWork, policy:
     const isMarket = round >= rounds;
     const limitPrice = isMarket ? undefined : await improvedLimit(deps.market, work.symbol, work.side, round);
     if (!isMarket && limitPrice === undefined) continue; // no quote: go straight to the market round
-    const outcome = await deps.router.submitBlock({
+    const outcome = await deps.app.submitBlock({
       symbol: work.symbol,
       side: work.side,
       participants: remaining,
@@ -71,16 +69,14 @@ export async function executeBlock(deps: ExecutionDeps, work: BlockWork, policy:
     if (!outcome.blockId) return out;
     out.blockIds.push(outcome.blockId);
     if (isMarket || policy.kind === 'market') return out;
-    for (let w = 0; w < policy.repriceAfter && !blockDone(deps.service, outcome.blockId); w++) await deps.wait();
-    if (blockDone(deps.service, outcome.blockId)) return out;
-    await deps.router.cancelBlock(outcome.blockId);
-    for (let w = 0; w < 10 && !blockDone(deps.service, outcome.blockId); w++) await deps.wait();
-    const block = deps.service.state.blocks.get(outcome.blockId)!;
+    for (let w = 0; w < policy.repriceAfter && !blockDone(deps.app, outcome.blockId); w++) await deps.wait();
+    if (blockDone(deps.app, outcome.blockId)) return out;
+    await deps.app.cancelBlock(outcome.blockId);
+    for (let w = 0; w < 10 && !blockDone(deps.app, outcome.blockId); w++) await deps.wait();
+    const block = deps.app.state.blocks.get(outcome.blockId)!;
     remaining = remaining
       .map((p) => ({ deployment: p.deployment, qty: (p.qty - (block.booked.get(p.deployment) ?? ZERO)) as Dec }))
-      .filter(
-        (p) => p.qty > 0n && isTerminal(deps.service.state.orders.get(childOrderId(block.id, p.deployment))!.status),
-      );
+      .filter((p) => p.qty > 0n && isTerminal(deps.app.state.orders.get(childOrderId(block.id, p.deployment))!.status));
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { isOpen } from '../core/orders.js';
 import { type Holding, checkOrder, sleeveHoldings } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
 import { limitsOf } from '../app/limits.js';
-import type { LedgerService } from '../app/ledger-service.js';
+import type { EnginePort } from '../app/engine-port.js';
 import type { Contribution, ManagerResult } from './manager.js';
 
 export interface Refusal {
@@ -19,18 +19,18 @@ export interface Refusal {
 }
 
 export function precheckWishes(
-  service: LedgerService,
+  app: EnginePort,
   result: ManagerResult,
   prices: ReadonlyMap<Symbol, Dec>,
   /** 1 + the market-order margin: a buy reserves price × this. */
   reserveFactor: Dec,
 ): { result: ManagerResult; refused: Refusal[] } {
-  const { ledger, ordersByDeployment } = service.state;
+  const { ledger, ordersByDeployment } = app.state;
   const refused: Refusal[] = [];
   const attribution = new Map<Symbol, Contribution[]>();
   for (const run of result.runs) {
     const sleeve = ledger.sleeves.get(run.deployment)!;
-    const info = service.deploymentInfo(run.deployment)!;
+    const info = app.deploymentInfo(run.deployment)!;
     const equity = sleeveTotals(sleeve, ledger.marks).equity;
     // The sleeve's positions as this run's accepted wishes leave them, a traded symbol valued at
     // the run's price (the price its proceeds are counted at), so the exposure a buy is checked

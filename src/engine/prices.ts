@@ -6,14 +6,14 @@
 import type { Symbol } from '../core/ids.js';
 import type { MarketDataPort } from '../app/broker-port.js';
 import { markOf } from '../app/price-updater.js';
-import type { LedgerService } from '../app/ledger-service.js';
+import type { EnginePort } from '../app/engine-port.js';
 
 export async function recordPrices(
-  service: LedgerService,
+  app: EnginePort,
   market: MarketDataPort,
   universe: readonly Symbol[],
 ): Promise<number> {
   const quotes = await market.latest(universe);
   const events = [...quotes].flatMap(([symbol, q]) => markOf(symbol, q) ?? []);
-  return (await service.append(events)).appended;
+  return (await app.append(events)).appended;
 }

@@ -17,7 +17,7 @@ import { markOf } from '../app/price-updater.js';
 import { heldSymbols } from '../core/ledger.js';
 import type { Clock } from '../app/clock-port.js';
 import type { JournalEvent } from '../app/journal-codec.js';
-import type { Subledger } from '../app/subledger.js';
+import type { EnginePort } from '../app/engine-port.js';
 import { type ExecutionPolicy, blockDone, executeBlock } from './execution.js';
 import { type ManagerResult, type SleeveSnapshot, runAllStrategies } from './manager.js';
 import { type RebalancePlan, planRebalance } from './planner.js';
@@ -26,7 +26,7 @@ import type { Strategy } from './strategy.js';
 import { type ExecutionSummary, buildSummary } from './summary.js';
 
 export interface RebalanceDeps {
-  readonly app: Subledger;
+  readonly app: EnginePort;
   readonly market: MarketDataPort;
   readonly clock: Clock;
   readonly registry: ReadonlyMap<string, Strategy>;
@@ -56,11 +56,10 @@ export interface RebalanceRun {
 
 export async function runRebalance(deps: RebalanceDeps, options: RebalanceOptions = {}): Promise<RebalanceRun> {
   const { app, market, clock } = deps;
-  const service = app.service;
   const startedAt = clock.now().toISOString();
   const id = `rb-${startedAt.replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const universe =
-    options.universe ?? [...new Set([...service.state.markHistory.keys(), ...heldSymbols(service.ledger)])].sort();
+    options.universe ?? [...new Set([...app.state.markHistory.keys(), ...heldSymbols(app.ledger)])].sort();
   const quotes = await market.latest(universe);
   const prices = new Map<Symbol, Dec>();
   const references = new Map<Symbol, ReferencePrice>();
@@ -79,19 +78,19 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
     );
     marks.push(mark);
   }
-  if (!options.dryRun) await service.append(marks);
+  if (!options.dryRun) await app.append(marks);
   const history = new Map<Symbol, readonly Dec[]>();
   for (const symbol of universe) {
-    const past = service.state.markHistory.get(symbol) ?? [];
+    const past = app.state.markHistory.get(symbol) ?? [];
     const now = prices.get(symbol);
     history.set(symbol, options.dryRun && now !== undefined ? [...past, now] : past);
   }
   // Size targets on equity ÷ (1 + margin): a market buy reserves that margin, so a fully invested
   // target must leave room for it or the risk check would refuse it.
-  const reserveFactor = (ONE + app.router.marketMargin) as Dec;
+  const reserveFactor = (ONE + app.marketMargin) as Dec;
   const sleeves = activeSleeves(app).map((s) => ({ ...s, equity: div(s.equity, reserveFactor) }));
   const manager = runAllStrategies(sleeves, deps.registry, { prices, history });
-  const checked = precheckWishes(service, manager, prices, reserveFactor);
+  const checked = precheckWishes(app, manager, prices, reserveFactor);
   const plan = planRebalance(
     checked.result,
     references,
@@ -118,7 +117,7 @@ export async function runRebalance(deps: RebalanceDeps, options: RebalanceOption
     account: options.dryRun ? null : await app.account(),
   });
   if (!options.dryRun) {
-    await service.append([
+    await app.append([
       {
         type: 'rebalance_completed',
         id,
@@ -140,16 +139,16 @@ export async function executePlan(
   id: string,
   options: Pick<RebalanceOptions, 'policy' | 'maxWaits'> = {},
 ): Promise<{ blocks: Map<Symbol, string[]>; refused: { deployment: string; code: string; message: string }[] }> {
-  const service = deps.app.service;
+  const { app } = deps;
   const blocks = new Map<Symbol, string[]>();
   const refused: { deployment: string; code: string; message: string }[] = [];
   const ts = deps.clock.now().toISOString();
   for (const p of plan.symbols) {
-    if (p.cross) await service.append([crossFill(p.cross, `cross:${id}:${p.symbol}` as FillId, ts)]);
+    if (p.cross) await app.append([crossFill(p.cross, `cross:${id}:${p.symbol}` as FillId, ts)]);
   }
   const maxWaits = options.maxWaits ?? 20;
   const policy = options.policy ?? { kind: 'market' };
-  const exec = { service, router: deps.app.router, market: deps.market, wait: deps.wait };
+  const exec = { app, market: deps.market, wait: deps.wait };
   for (const side of ['sell', 'buy'] as const) {
     const ids: string[] = [];
     for (const p of plan.symbols) {
@@ -169,17 +168,17 @@ export async function executePlan(
       ids.push(...done.blockIds);
       refused.push(...done.refused);
     }
-    for (let w = 0; w < maxWaits && !ids.every((b) => blockDone(service, b)); w++) await deps.wait();
+    for (let w = 0; w < maxWaits && !ids.every((b) => blockDone(app, b)); w++) await deps.wait();
   }
   return { blocks, refused };
 }
 
 /** Every active deployment except the house, valued at the current marks. */
-function activeSleeves(app: Subledger): SleeveSnapshot[] {
-  const { ledger } = app.service;
+function activeSleeves(app: EnginePort): SleeveSnapshot[] {
+  const { ledger } = app;
   const out: SleeveSnapshot[] = [];
-  for (const id of app.service.deploymentIds()) {
-    const info = app.service.deploymentInfo(id)!;
+  for (const id of app.deploymentIds()) {
+    const info = app.deploymentInfo(id)!;
     if (id === HOUSE || info.status !== 'active') continue;
     const sleeve = ledger.sleeves.get(id)!;
     const holdings = new Map<Symbol, Dec>();

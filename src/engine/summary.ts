@@ -10,7 +10,7 @@ import { isTerminal } from '../core/orders.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { AccountView } from '../app/api.js';
 import { childOrderId } from '../app/account-state.js';
-import type { Subledger } from '../app/subledger.js';
+import type { EnginePort } from '../app/engine-port.js';
 import type { ManagerResult } from './manager.js';
 import type { RebalancePlan } from './planner.js';
 
@@ -56,7 +56,7 @@ export interface SummaryInput {
   startedAt: string;
   finishedAt: string;
   dryRun: boolean;
-  app: Subledger;
+  app: EnginePort;
   manager: ManagerResult;
   plan: RebalancePlan;
   blocks: ReadonlyMap<Symbol, readonly string[]>;
@@ -67,14 +67,14 @@ export interface SummaryInput {
 
 export function buildSummary(input: SummaryInput): ExecutionSummary {
   const { app, manager, plan } = input;
-  const state = app.service.state;
+  const state = app.state;
   const crossedBy = new Map<string, bigint>();
   for (const p of plan.symbols)
     for (const leg of p.cross?.legs ?? [])
       crossedBy.set(leg.deployment, (crossedBy.get(leg.deployment) ?? 0n) + leg.qty);
   const strategies = manager.runs.map((run): StrategySummary => {
-    const sleeve = app.service.ledger.sleeves.get(run.deployment)!;
-    const v = sleeveTotals(sleeve, app.service.ledger.marks);
+    const sleeve = app.ledger.sleeves.get(run.deployment)!;
+    const v = sleeveTotals(sleeve, app.ledger.marks);
     let placed = 0;
     let filled = 0;
     for (const ids of input.blocks.values()) {

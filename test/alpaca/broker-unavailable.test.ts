@@ -45,7 +45,7 @@ async function serve(): Promise<Served> {
   await app.start();
   await broker.ready();
   const engine = new Engine(
-    { app, market: broker, clock, registry: sampleStrategies(), wait: async () => undefined },
+    { app: app.engine, market: broker, clock, registry: sampleStrategies(), wait: async () => undefined },
     { universe: ['AAPL', 'MSFT'] as Symbol[] },
   );
   const http = buildServer({

@@ -63,7 +63,7 @@ describe('A +10, B −4, C +5 in one symbol', () => {
     const brokerOrdersBefore = (await t.broker.openOrders()).length;
     const done = await executePlan(
       {
-        app: t.app,
+        app: t.app.engine,
         market: t.broker,
         clock: t.broker.clock,
         registry: new Map(),
@@ -165,7 +165,7 @@ describe('a scheduled multi-strategy rebalance with the sample strategies', () =
 
   it('runs every strategy on its own sleeve; the summary equals the sleeves and the account reconciles', async () => {
     const deps = {
-      app: t.app,
+      app: t.app.engine,
       market: t.broker,
       clock: t.broker.clock,
       registry: sampleStrategies(),

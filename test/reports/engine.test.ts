@@ -45,7 +45,7 @@ describe('the report after a rebalance run of the engine', () => {
       log: (_, m) => void logs.push(m),
     });
     const deps = {
-      app: t.app,
+      app: t.app.engine,
       market: t.broker,
       clock: t.broker.clock,
       registry: sampleStrategies(),

@@ -35,7 +35,7 @@ describe('the execution summary as JSON, as text and in the report', () => {
       await t.app.createDeployment({ id: id(d), initialCapital: dec('15000'), strategy });
     engine = new Engine(
       {
-        app: t.app,
+        app: t.app.engine,
         market: t.broker,
         clock: t.broker.clock,
         registry: sampleStrategies(),

@@ -1,0 +1,3 @@
+export interface Subledger {
+  readonly id: string;
+}
