@@ -11,6 +11,7 @@
  * calendar the marks keep): the step after a close is the next weekday's open, so it never trades
  * or moves while the market is closed.
  */
+import type { MarketInfoPort } from './app/market-info-port.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AlpacaBroker, RequestBudget } from './adapters/alpaca/index.js';
 import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters/paper/index.js';
@@ -45,6 +46,8 @@ export interface RuntimeBroker extends BrokerPort, MarketDataPort {
   remaining?(): number;
   /** The account's market-data stream and key pair (Alpaca, the emulator), for the gateway to share. */
   readonly dataStream?: { readonly url: string; readonly keyId: string; readonly secretKey: string };
+  /** The broker's own clock and calendar (Alpaca's), for the gateway to pass through. */
+  readonly marketInfo?: MarketInfoPort;
 }
 
 /** The simulated market's first minute on a fresh store: the US open on 2025-01-02 (a Thursday). */

@@ -297,6 +297,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
             performance,
             symbols: () => broker.symbols,
             ...(broker.dataStream ? { dataStream: broker.dataStream } : {}),
+            ...(broker.marketInfo ? { marketInfo: broker.marketInfo } : {}),
           });
           gatewayUrl = await gateway.fastify.listen({ host: config.host, port: config.gatewayPort });
           logger.info({ url: gatewayUrl }, 'gateway listening');

@@ -10,7 +10,7 @@ import { queryActivities } from './activities.js';
 import { queryOf, sendError, sendJson } from './http-util.js';
 import { normalizeSymbol } from './routes-orders.js';
 import { type Venue, isCrypto } from './venue.js';
-import { accountToWire, assetToWire, clockToWire, positionToWire } from './wire.js';
+import { accountToWire, assetToWire, calendarToWire, clockToWire, positionToWire } from './wire.js';
 
 export function registerAccountRoutes(app: FastifyInstance, venue: Venue): void {
   app.get('/v2/positions', async (_request, reply) => sendJson(reply, 200, venue.positions().map(positionToWire)));
@@ -38,6 +38,18 @@ export function registerAccountRoutes(app: FastifyInstance, venue: Venue): void 
   );
 
   app.get('/v2/clock', async (_request, reply) => sendJson(reply, 200, clockToWire(venue.now())));
+
+  // The simulated market trades every weekday, 09:30–16:00 New York time (no holidays).
+  app.get('/v2/calendar', async (request, reply) => {
+    const q = queryOf(request);
+    const today = venue.now().slice(0, 10);
+    const start = q.start ?? today;
+    const end = q.end ?? start;
+    const days = calendarToWire(start.slice(0, 10), end.slice(0, 10));
+    return days
+      ? sendJson(reply, 200, days)
+      : sendError(reply, 422, 40010001, 'start and end must be dates (YYYY-MM-DD)');
+  });
 
   app.get('/v2/assets', async (request, reply) => {
     const q = queryOf(request);

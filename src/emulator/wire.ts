@@ -195,6 +195,29 @@ export function accountToWire(a: AccountFigures): Record<string, unknown> {
  * The emulator's market never closes (it trades every step, day and night), so `is_open` is
  * always true; `next_open` / `next_close` follow the regular US session (14:30–21:00 UTC).
  */
+/** `GET /v2/calendar` of the simulated market: every weekday from `start` to `end`; undefined for a bad date. */
+export function calendarToWire(start: string, end: string): Record<string, unknown>[] | undefined {
+  const day = 86_400_000;
+  const from = Date.parse(`${start}T00:00:00Z`);
+  const to = Date.parse(`${end}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end) || Number.isNaN(from + to))
+    return undefined;
+  const days: Record<string, unknown>[] = [];
+  for (let t = from; t <= to && days.length < 1000; t += day) {
+    const weekday = new Date(t).getUTCDay();
+    if (weekday === 0 || weekday === 6) continue;
+    days.push({
+      date: new Date(t).toISOString().slice(0, 10),
+      open: '09:30',
+      close: '16:00',
+      session_open: '0400',
+      session_close: '2000',
+      settlement_date: new Date(t + (weekday === 5 ? 3 : 1) * day).toISOString().slice(0, 10),
+    });
+  }
+  return days;
+}
+
 export function clockToWire(now: string): Record<string, unknown> {
   const day = Date.parse(`${now.slice(0, 10)}T00:00:00.000Z`);
   const at = (ms: number) => new Date(ms).toISOString();

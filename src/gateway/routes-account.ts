@@ -21,6 +21,7 @@ import { type ReplaceLinks, deploymentOf, orderOut, sendAlpacaError } from './ro
 import { accountWire, positionWire } from './wire.js';
 import { alpacaError } from './errors.js';
 import { ReadyViews } from './ready-views.js';
+import type { MarketInfoCache } from './market-info-cache.js';
 
 export interface AccountRouteOptions {
   readonly app: Subledger;
@@ -28,6 +29,8 @@ export interface AccountRouteOptions {
   readonly clock: Clock;
   readonly hours: MarketHours;
   readonly links: ReplaceLinks;
+  /** The broker's clock, passed through (absent: Subledger's market hours, no holidays). */
+  readonly info?: MarketInfoCache;
   /** The symbols the market trades (GET /v2/assets). */
   readonly symbols: () => readonly string[];
 }
@@ -188,6 +191,17 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
   };
 
   fastify.get('/v2/clock', async (_request, reply) => {
+    if (o.info) {
+      const clock = await o.info.clock().catch((error: unknown) => error as Error);
+      if (clock instanceof Error)
+        return reply.code(503).send({ code: 50300000, message: `the broker's clock is unavailable: ${clock.message}` });
+      return reply.send({
+        timestamp: clock.timestamp,
+        is_open: clock.isOpen,
+        next_open: clock.nextOpen,
+        next_close: clock.nextClose,
+      });
+    }
     const now = o.clock.now();
     return reply.send({
       timestamp: now.toISOString(),

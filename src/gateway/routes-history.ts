@@ -8,6 +8,7 @@
  * profit and loss of each point is the change of the sleeve's total P&L since the first point, so
  * capital moved in or out is not counted as profit.
  */
+import type { MarketInfoCache } from './market-info-cache.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Dec, ZERO, dec, div } from '../core/decimal.js';
 import { rawNumber, stringifyJson } from '../core/exact-json.js';
@@ -26,6 +27,8 @@ const TIMEFRAMES = new Set(['1Min', '5Min', '15Min', '1H', '1D']);
 export interface HistoryRouteOptions {
   readonly performance: PerformanceApi | undefined;
   readonly clock: Clock;
+  /** The broker's calendar, passed through (absent: weekdays at regular hours, no holidays). */
+  readonly info?: MarketInfoCache;
 }
 
 export function registerHistoryRoutes(fastify: FastifyInstance, o: HistoryRouteOptions): void {
@@ -79,6 +82,27 @@ export function registerHistoryRoutes(fastify: FastifyInstance, o: HistoryRouteO
     const to = Date.parse(`${end.slice(0, 10)}T00:00:00Z`);
     if (Number.isNaN(from) || Number.isNaN(to))
       return send(reply, 422, { code: 40010001, message: 'start and end must be dates (YYYY-MM-DD)' });
+    if (o.info) {
+      const info = o.info;
+      const broker = await info.calendar(start.slice(0, 10), end.slice(0, 10)).catch((error: unknown) => error);
+      if (broker instanceof Error || !Array.isArray(broker))
+        return send(reply, 503, {
+          code: 50300000,
+          message: `the broker's calendar is unavailable: ${broker instanceof Error ? broker.message : 'no answer'}`,
+        });
+      return send(
+        reply,
+        200,
+        broker.map((d) => ({
+          date: d.date,
+          open: d.open,
+          close: d.close,
+          ...(d.sessionOpen ? { session_open: d.sessionOpen } : {}),
+          ...(d.sessionClose ? { session_close: d.sessionClose } : {}),
+          ...(d.settlementDate ? { settlement_date: d.settlementDate } : {}),
+        })),
+      );
+    }
     const days = [];
     for (let t = from; t <= to && days.length < 1000; t += DAY) {
       const weekday = new Date(t).getUTCDay();

@@ -17,7 +17,9 @@ import type { MarketDataPort } from '../app/broker-port.js';
 import type { Clock } from '../app/clock-port.js';
 import { type MarketHours, usEquityHours } from '../app/market-hours.js';
 import type { Subledger } from '../app/subledger.js';
+import type { MarketInfoPort } from '../app/market-info-port.js';
 import { RequestBudget } from './budget.js';
+import { MarketInfoCache } from './market-info-cache.js';
 import type { GatewayKeys } from './keys.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerDataRoutes } from './routes-data.js';
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   readonly performance?: PerformanceApi;
   /** The symbols the market trades, for `GET /v2/assets` (absent: only `/v2/assets/{symbol}` answers). */
   readonly symbols?: () => readonly string[];
+  /** The broker's clock and calendar, passed through with caching (absent: Subledger's market hours). */
+  readonly marketInfo?: MarketInfoPort;
   /** The account's broker budget shared by the deployments' write requests (default Alpaca's 200/min). */
   readonly brokerRequestsPerMinute?: number;
   /** The account's market-data stream, shared by the bots at /v2/{iex,sip,test} (absent: not served). */
@@ -124,6 +128,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     }
   });
   const links = registerOrderRoutes(app, fastify);
+  const info = options.marketInfo ? new MarketInfoCache(options.marketInfo) : undefined;
   registerAccountRoutes(fastify, {
     app,
     market: options.market,
@@ -131,8 +136,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     hours: options.hours ?? usEquityHours,
     links,
     symbols: options.symbols ?? (() => []),
+    ...(info ? { info } : {}),
   });
-  registerHistoryRoutes(fastify, { performance: options.performance, clock: options.clock });
+  registerHistoryRoutes(fastify, { performance: options.performance, clock: options.clock, ...(info ? { info } : {}) });
   registerDataRoutes(fastify, options.market);
   const stream = registerTradeStream(fastify, { service: app.service, verify: (k, s) => keys.verify(k, s) });
   const data = options.dataStream

@@ -20,6 +20,7 @@
  * `BrokerUnavailableError` (errors.ts `toPortError`). Every port call is logged with its outcome
  * and duration through the injected `logger` (submit, cancel and lookups at info, reads at debug).
  */
+import type { MarketInfoPort } from '../../app/market-info-port.js';
 import { corporateActionsOf } from './corporate-actions.js';
 import { BrokerRejection, BrokerUnavailableError, type CorporateAction } from '../../app/broker-port.js';
 import { type LogFields, type Logger, silentLogger } from '../../app/logger.js';
@@ -324,6 +325,23 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
   clock() {
     return this.api.clock();
   }
+
+  /** The broker's clock and trading days, for the gateway to pass through (src/app/market-info-port.ts). */
+  readonly marketInfo: MarketInfoPort = {
+    clock: async () => {
+      const c = await this.api.clock();
+      return { timestamp: c.timestamp, isOpen: c.is_open, nextOpen: c.next_open, nextClose: c.next_close };
+    },
+    calendar: async (start, end) =>
+      (await this.api.calendar(start, end)).map((d) => ({
+        date: d.date,
+        open: d.open,
+        close: d.close,
+        ...(d.session_open ? { sessionOpen: d.session_open } : {}),
+        ...(d.session_close ? { sessionClose: d.session_close } : {}),
+        ...(d.settlement_date ? { settlementDate: d.settlement_date } : {}),
+      })),
+  };
 
   assets(query: { status?: string; assetClass?: string } = {}) {
     return this.api.assets(query);

@@ -12,6 +12,7 @@ import type { AlpacaHttp } from './http.js';
 import {
   AccountSchema,
   AssetSchema,
+  CalendarDaySchema,
   ClockSchema,
   type FillActivity,
   FillActivitySchema,
@@ -160,6 +161,10 @@ export class TradingApi {
 
   async clock() {
     return (await this.http.get(this.url('/v2/clock'), ClockSchema))!;
+  }
+
+  async calendar(start: string, end: string) {
+    return (await this.http.get(this.url(`/v2/calendar${query({ start, end })}`), z.array(CalendarDaySchema)))!;
   }
 
   async assets(q: { status?: string; assetClass?: string } = {}) {

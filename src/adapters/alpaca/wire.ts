@@ -109,6 +109,16 @@ export const ClockSchema = z.object({
 });
 export type ClockWire = z.infer<typeof ClockSchema>;
 
+/** One trading day of `GET /v2/calendar` (the session fields are newer and may be absent). */
+export const CalendarDaySchema = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  open: z.string(),
+  close: z.string(),
+  session_open: z.string().nullish(),
+  session_close: z.string().nullish(),
+  settlement_date: z.string().nullish(),
+});
+
 export const AssetSchema = z.object({
   id: z.string(),
   class: z.string(),
