@@ -76,6 +76,8 @@ export interface OrderSubmitted {
   readonly idempotencyKey: string | null;
   /** Send only once this order has filled (the open leg of an order split at the account's zero). */
   readonly after?: string;
+  /** The order this one replaces (a replace through the gateway); absent otherwise. */
+  readonly replaces?: string;
   /**
    * A stop trigger (src/core/orders.ts `StopTrigger`): a stop is a market order with `stopPrice`, a
    * stop_limit a limit order with it, a trailing stop a market order with one trail. Absent on
@@ -207,8 +209,44 @@ export interface ValuationTaken {
   readonly ts: string;
 }
 
+/**
+ * One step of flattening a deployment (src/app/flatten.ts), with who asked and why: `requested`
+ * (its status is set to stopped and its working orders cancelled), `orders_sent` (the market
+ * orders that close exactly its positions, `orders`), `done` (nothing left to close). `id` names
+ * the flatten; its steps share it.
+ */
+export interface DeploymentFlattened {
+  readonly type: 'deployment_flattened';
+  readonly id: string;
+  readonly deployment: DeploymentId;
+  readonly step: 'requested' | 'orders_sent' | 'done';
+  /** Who asked: `admin`, `deployment:<id>` (its own token), `limit:<name>` (a loss limit), `cli`. */
+  readonly by: string;
+  readonly reason: string;
+  readonly orders: readonly string[];
+  readonly ts: string;
+}
+
+/**
+ * A deployment's loss limit found breached (src/core/loss-limits.ts) and the action taken on it:
+ * `value` is the figure seen (a loss in money, or a drawdown in percent), `threshold` the limit.
+ * Journaled once per deployment and limit and trading day (`id`).
+ */
+export interface LimitBreached {
+  readonly type: 'limit_breached';
+  readonly id: string;
+  readonly deployment: DeploymentId;
+  readonly limit: 'max_daily_loss' | 'max_drawdown_pct';
+  readonly value: Dec;
+  readonly threshold: Dec;
+  readonly action: 'pause' | 'flatten';
+  readonly ts: string;
+}
+
 /** Events the app journals beside the ledger's: they change no money, only state around it. */
 export type AppEvent =
+  | DeploymentFlattened
+  | LimitBreached
   | DeploymentStatusChanged
   | OrderSubmitted
   | OrderUpdated
@@ -223,6 +261,8 @@ export type JournalEvent = LedgerJournalEvent | AppEvent;
 
 export const isAppEvent = (event: JournalEvent): event is AppEvent =>
   event.type === 'deployment_status' ||
+  event.type === 'deployment_flattened' ||
+  event.type === 'limit_breached' ||
   event.type === 'order_submitted' ||
   event.type === 'order_updated' ||
   event.type === 'order_routed' ||
@@ -236,6 +276,10 @@ export function journalKey(event: JournalEvent): string {
   switch (event.type) {
     case 'deployment_status':
       return `deployment_status:${event.id}`;
+    case 'deployment_flattened':
+      return `deployment_flattened:${event.id}:${event.step}`;
+    case 'limit_breached':
+      return `limit_breached:${event.id}`;
     case 'order_submitted':
     case 'block_submitted':
       return `order:${event.id}`;
@@ -372,6 +416,9 @@ const limits = z
       .optional(),
     allow_short: z.boolean({ error: 'must be true or false' }).optional(),
     max_leverage: amount.optional(),
+    max_daily_loss: amount.optional(),
+    max_drawdown_pct: amount.optional(),
+    on_breach: z.enum(['pause', 'flatten'], { error: 'must be "pause" or "flatten"' }).optional(),
   })
   .catchall(
     z.unknown().superRefine((value, ctx) => {
@@ -490,6 +537,26 @@ const schemas = {
     status: z.enum(['active', 'paused', 'stopped']),
     ts: isoTime,
   }),
+  deployment_flattened: z.strictObject({
+    type: z.literal('deployment_flattened'),
+    id,
+    deployment: deploymentId,
+    step: z.enum(['requested', 'orders_sent', 'done']),
+    by: boundedText(MAX_NAME_CHARS),
+    reason,
+    orders: z.array(id).max(MAX_ALLOWED_SYMBOLS, { error: `must list at most ${MAX_ALLOWED_SYMBOLS} orders` }),
+    ts: isoTime,
+  }),
+  limit_breached: z.strictObject({
+    type: z.literal('limit_breached'),
+    id,
+    deployment: deploymentId,
+    limit: z.enum(['max_daily_loss', 'max_drawdown_pct']),
+    value: amount,
+    threshold: amount,
+    action: z.enum(['pause', 'flatten']),
+    ts: isoTime,
+  }),
   order_submitted: z.strictObject({
     type: z.literal('order_submitted'),
     id,
@@ -503,6 +570,7 @@ const schemas = {
     reserve_price: price,
     idempotency_key: idempotencyKeyText().nullable(),
     after: id.optional(),
+    replaces: id.optional(),
     stop_price: price.optional(),
     trail_price: price.optional(),
     trail_percent: price.optional(),
@@ -588,6 +656,8 @@ const schemas = {
  */
 const APP_TYPES = [
   'deployment_status',
+  'deployment_flattened',
+  'limit_breached',
   'order_submitted',
   'order_updated',
   'order_routed',
@@ -728,6 +798,28 @@ function toEvent(data: Parsed): JournalEvent {
         status: data.status,
         ts: data.ts,
       };
+    case 'deployment_flattened':
+      return {
+        type: 'deployment_flattened',
+        id: data.id,
+        deployment: data.deployment as DeploymentId,
+        step: data.step,
+        by: data.by,
+        reason: data.reason,
+        orders: data.orders,
+        ts: data.ts,
+      };
+    case 'limit_breached':
+      return {
+        type: 'limit_breached',
+        id: data.id,
+        deployment: data.deployment as DeploymentId,
+        limit: data.limit,
+        value: parseDec(data.value),
+        threshold: parseDec(data.threshold),
+        action: data.action,
+        ts: data.ts,
+      };
     case 'order_submitted':
       return {
         type: 'order_submitted',
@@ -742,6 +834,7 @@ function toEvent(data: Parsed): JournalEvent {
         reservePrice: parseDec(data.reserve_price),
         idempotencyKey: data.idempotency_key,
         ...(data.after !== undefined ? { after: data.after } : {}),
+        ...(data.replaces !== undefined ? { replaces: data.replaces } : {}),
         ...(data.stop_price !== undefined ? { stopPrice: parseDec(data.stop_price) } : {}),
         ...(data.trail_price !== undefined ? { trailPrice: parseDec(data.trail_price) } : {}),
         ...(data.trail_percent !== undefined ? { trailPercent: parseDec(data.trail_percent) } : {}),
@@ -874,6 +967,28 @@ function wireOf(event: JournalEvent): Record<string, unknown> {
         status: event.status,
         ts: event.ts,
       };
+    case 'deployment_flattened':
+      return {
+        type: 'deployment_flattened',
+        id: event.id,
+        deployment: event.deployment,
+        step: event.step,
+        by: event.by,
+        reason: event.reason,
+        orders: [...event.orders],
+        ts: event.ts,
+      };
+    case 'limit_breached':
+      return {
+        type: 'limit_breached',
+        id: event.id,
+        deployment: event.deployment,
+        limit: event.limit,
+        value: toPlain(event.value),
+        threshold: toPlain(event.threshold),
+        action: event.action,
+        ts: event.ts,
+      };
     case 'order_submitted':
       return {
         type: 'order_submitted',
@@ -888,6 +1003,7 @@ function wireOf(event: JournalEvent): Record<string, unknown> {
         reserve_price: toPlain(event.reservePrice),
         idempotency_key: event.idempotencyKey,
         ...(event.after !== undefined ? { after: event.after } : {}),
+        ...(event.replaces !== undefined ? { replaces: event.replaces } : {}),
         ...(event.stopPrice !== undefined ? { stop_price: toPlain(event.stopPrice) } : {}),
         ...(event.trailPrice !== undefined ? { trail_price: toPlain(event.trailPrice) } : {}),
         ...(event.trailPercent !== undefined ? { trail_percent: toPlain(event.trailPercent) } : {}),

@@ -16,6 +16,9 @@ export function limitsToJson(limits: Limits | undefined): Record<string, unknown
   if (limits.allowedSymbols !== undefined) out.allowed_symbols = [...limits.allowedSymbols];
   if (limits.allowShort !== undefined) out.allow_short = limits.allowShort;
   if (limits.maxLeverage !== undefined) out.max_leverage = toPlain(limits.maxLeverage);
+  if (limits.maxDailyLoss !== undefined) out.max_daily_loss = toPlain(limits.maxDailyLoss);
+  if (limits.maxDrawdownPct !== undefined) out.max_drawdown_pct = toPlain(limits.maxDrawdownPct);
+  if (limits.onBreach !== undefined) out.on_breach = limits.onBreach;
   return out;
 }
 
@@ -45,5 +48,8 @@ export function limitsView(json: Readonly<Record<string, unknown>>): LimitsView 
     allowed_symbols: Array.isArray(json.allowed_symbols) ? json.allowed_symbols.map(String) : null,
     allow_short: json.allow_short === true,
     max_leverage: s(json.max_leverage) ?? toPlain(DEFAULT_MAX_LEVERAGE),
+    max_daily_loss: s(json.max_daily_loss),
+    max_drawdown_pct: s(json.max_drawdown_pct),
+    on_breach: json.on_breach === 'pause' || json.on_breach === 'flatten' ? json.on_breach : null,
   };
 }

@@ -99,6 +99,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./emulator.js')).registerEmulator,
   },
   {
+    name: 'tax',
+    usage: '[options] [command]',
+    summary: 'account-level tax views: the wash sales across every sleeve (not tax advice)',
+    load: async () => (await import('./tax.js')).registerTax,
+  },
+  {
+    name: 'flatten',
+    usage: '[options] <id>',
+    summary: "cancel one deployment's orders, close exactly its positions, stop it",
+    load: async () => (await import('./flatten.js')).registerFlatten,
+  },
+  {
     name: 'history',
     usage: '[options]',
     summary: 'print the P&L history log (daily closes, monthly roll-up, rebalance runs)',

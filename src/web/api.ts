@@ -11,11 +11,16 @@
  * `code` (or `NETWORK` when the server could not be reached).
  */
 import type { AccountView, CapitalFlowView, DeploymentView, MetricsView, OrderView, TradePage } from '../app/api.js';
+import type { BreachView, LossLimitsView } from '../app/controls.js';
+import type { FlattenView } from '../app/flatten.js';
 import type { EquitySeriesView, HistoryView, StatsOverviewView, StatsView } from '../app/performance-api.js';
 import type { PositionView } from '../app/views.js';
 
 export type {
   AccountView,
+  BreachView,
+  FlattenView,
+  LossLimitsView,
   CapitalFlowView,
   DeploymentView,
   EquitySeriesView,
@@ -57,10 +62,17 @@ export class Api {
   constructor(private readonly token: string) {}
 
   /** Relative URLs: the API is the page's own origin (and path prefix, behind a proxy). */
-  private async request(path: string, accept: string): Promise<Response> {
+  private async request(path: string, accept: string, payload?: object): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(path, { headers: { authorization: `Bearer ${this.token}`, accept } });
+      response = await fetch(path, {
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept,
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(payload ? { method: 'POST', body: JSON.stringify(payload) } : {}),
+      });
     } catch (error) {
       throw new ApiError(0, 'NETWORK', `The server could not be reached (${(error as Error).message}).`);
     }
@@ -75,6 +87,10 @@ export class Api {
 
   async get<T>(path: string): Promise<T> {
     return (await (await this.request(path, 'application/json')).json()) as T;
+  }
+
+  async post<T>(path: string, body: object): Promise<T> {
+    return (await (await this.request(path, 'application/json', body)).json()) as T;
   }
 
   async text(path: string): Promise<string> {
@@ -96,6 +112,10 @@ export class Api {
   historyCsv = (id: string) => this.text(`deployments/${enc(id)}/history?period=daily&format=csv`);
   /** Admin only: a deployment token is answered 403. */
   gatewayKeys = (id: string) => this.get<GatewayKeyView[]>(`deployments/${enc(id)}/gateway-keys`);
+  lossLimits = (id: string) => this.get<LossLimitsView>(`deployments/${enc(id)}/loss-limits`);
+  breaches = (id: string) => this.get<BreachView[]>(`deployments/${enc(id)}/breaches`);
+  /** The kill switch (admin, or the deployment's own token). */
+  flatten = (id: string, reason: string) => this.post<FlattenView>(`deployments/${enc(id)}/flatten`, { reason });
   trades = (id: string, limit: number, cursor: string | null) =>
     this.get<TradePage>(`deployments/${enc(id)}/trades?limit=${limit}${cursor ? `&cursor=${enc(cursor)}` : ''}`);
 }

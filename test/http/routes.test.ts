@@ -17,6 +17,9 @@ const NO_LIMITS = {
   allowed_symbols: null,
   allow_short: false,
   max_leverage: '1',
+  max_daily_loss: null,
+  max_drawdown_pct: null,
+  on_breach: null,
 };
 const plain = (d: bigint) => toPlain(d as Dec);
 
@@ -53,6 +56,9 @@ test('POST /deployments creates a deployment with parsed limits; GET returns it;
       allowed_symbols: ['AAPL', 'BTC/USD'],
       allow_short: true,
       max_leverage: '1',
+      max_daily_loss: null,
+      max_drawdown_pct: null,
+      on_breach: null,
     },
     created_at: T0,
     updated_at: T0,

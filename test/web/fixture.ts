@@ -99,6 +99,7 @@ export async function startWorld(options: { steps?: number; days?: number } = {}
     auth: runtime.auth,
     performance: runtime.performance,
     gatewayKeys: runtime.gatewayKeys,
+    controls: runtime.controls,
     rebalances: {
       listRebalances: (n) => runtime.engine.listRebalances(n),
       getRebalance: (id) => runtime.engine.getRebalance(id),

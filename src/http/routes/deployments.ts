@@ -27,6 +27,9 @@ function toLimits(limits: z.output<typeof createDeploymentBody>['limits']): Limi
     allowedSymbols: limits.allowed_symbols,
     allowShort: limits.allow_short,
     ...(limits.max_leverage !== undefined ? { maxLeverage: limits.max_leverage } : {}),
+    ...(limits.max_daily_loss !== undefined ? { maxDailyLoss: limits.max_daily_loss } : {}),
+    ...(limits.max_drawdown_pct !== undefined ? { maxDrawdownPct: limits.max_drawdown_pct } : {}),
+    ...(limits.on_breach !== undefined ? { onBreach: limits.on_breach } : {}),
   };
 }
 

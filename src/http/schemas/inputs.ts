@@ -45,6 +45,17 @@ export const limitsInput = z.strictObject({
     'Largest gross exposure (Σ |position value| plus open orders) as a multiple of sleeve equity (default 1).',
     AMOUNT,
   ).optional(),
+  max_daily_loss: decimalInput(
+    'positive',
+    "The day's loss (money) that stops the sleeve (on_breach).",
+    AMOUNT,
+  ).optional(),
+  max_drawdown_pct: decimalInput(
+    'positive',
+    "Drop from the sleeve's equity peak, % (10 = 10 %), that stops it.",
+    AMOUNT,
+  ).optional(),
+  on_breach: z.enum(['pause', 'flatten'], { error: 'must be "pause" or "flatten"' }).optional(),
 });
 
 export const createDeploymentBody = z.strictObject({

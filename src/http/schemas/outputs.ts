@@ -43,6 +43,9 @@ export const limitsSchema = z.object({
   allowed_symbols: z.array(z.string()).nullable(),
   allow_short: z.boolean(),
   max_leverage: decimalOut('Max gross exposure as a multiple of equity in force ("1" when none was set).').optional(),
+  max_daily_loss: decimal.nullable().optional(),
+  max_drawdown_pct: decimal.nullable().optional(),
+  on_breach: z.enum(['pause', 'flatten']).nullable().optional(),
 });
 
 export const deploymentSchema = named(

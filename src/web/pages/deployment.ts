@@ -1,6 +1,6 @@
 /**
- * One deployment's page (the admin's, or a deployment token's own): headline numbers and
- * statistics, equity and drawdown charts, positions, trades (paged), orders, capital flows, the
+ * One deployment's page (the admin's, or a deployment token's own): headline numbers, its risk
+ * controls (loss limits and breaches; the kill switch for the admin: deployment-controls.ts), statistics, equity and drawdown charts, positions, trades (paged), orders, capital flows, the
  * daily history with a CSV download, and the deployment's gateway keys (admin only: id, status,
  * last request; never a secret). Live changes reload the sleeve's tables at most once a second and
  * the statistics, history, charts and keys at most every 5 s; the keys also every 30 s, since a
@@ -11,6 +11,7 @@ import { compactMoney, lineChart } from '../charts.js';
 import { dataTable, fill, h, section } from '../dom.js';
 import { money, percent, ratio, ratioPercent, sumDecimals } from '../format.js';
 import { type Context, type Page, kpis, moneyCell, pnlCell, refresher, statusLine } from '../page.js';
+import { controlsPanel } from './deployment-controls.js';
 import {
   flowColumns,
   gatewayKeyColumns,
@@ -96,6 +97,7 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
       h('div', { id: k }),
     ]),
   ) as Record<string, HTMLElement>;
+  const controls = controlsPanel(ctx, id);
   const equityHost = h('div', { class: 'chart', id: 'equity-chart' });
   const drawdownHost = h('div', { class: 'chart', id: 'drawdown-chart' });
   const equityCaption = h('figcaption', {}, 'Equity over time (UTC).');
@@ -128,6 +130,7 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
     subtitle,
     status.element,
     slots.headline!,
+    section('controls-section', 'Loss limits and kill switch', controls.element),
     section('stats-section', 'Statistics (daily closes)', slots.stats!),
     section(
       'charts-section',
@@ -286,7 +289,9 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
   const sleeve = refresher(loadSleeve, 1000, (e) => status.failed(e, ctx));
   const slow = refresher(loadSlow, 5000, (e) => status.failed(e, ctx));
   const keys = refresher(loadKeys, 5000, (e) => status.failed(e, ctx));
+  const risk = refresher(controls.load, 1000, (e) => status.failed(e, ctx));
   sleeve.schedule();
+  risk.schedule();
   slow.schedule();
   keys.schedule();
   const keysPoll = notAdmin ? undefined : window.setInterval(() => keys.schedule(), KEYS_POLL_MS);
@@ -299,12 +304,14 @@ export function deploymentPage(ctx: Context, main: HTMLElement, id: string): Pag
         change.kinds.includes('corporate_action')
       ) {
         sleeve.schedule();
+        risk.schedule();
         if (change.kinds.some((k) => k !== 'order')) slow.schedule();
         if (!notAdmin) keys.schedule();
       }
     },
     destroy() {
       sleeve.stop();
+      risk.stop();
       slow.stop();
       keys.stop();
       window.clearInterval(keysPoll);
