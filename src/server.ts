@@ -9,6 +9,17 @@
  * SUBLEDGER_SNAPSHOT_SECONDS, each trading day's close (snapshots + history). Step and tick never
  * overlap. Missed closes are caught up from the journal on start.
  *
+ * Standbys (docs/decisions/0006-standbys.md): on PostgreSQL, a process that finds the writer lease
+ * held by a live writer runs as a hot standby instead of exiting: it follows the committed journal
+ * (standby.ts), serves every read, refuses writes with 503 NOT_WRITER, and once the lease expires
+ * claims it (epoch + 1), folds the rest of the journal, and starts as the writer does — booking the
+ * broker's reports (the stream and its backfill), resolving in-flight orders, reconciling — before
+ * it accepts a write. `--take-over` keeps its meaning (wait for the lease, never stand by); on
+ * SQLite a held lease still ends the start.
+ *
+ * Checkpoints (checkpoint.ts): the writer writes one at the cadence of SUBLEDGER_CHECKPOINT_EVENTS /
+ * SUBLEDGER_CHECKPOINT_SECONDS; every start loads the latest and folds only the journal after it.
+ *
  * Logging: one pino logger (src/logging.ts; `config.logLevel`) for the HTTP requests, the broker
  * adapter's calls, and this file's events — lease taken / taken over / renewal failed / lost,
  * reconciliation and order-resolution outcomes, scheduler failures. A corrupt journal entry met
@@ -25,7 +36,10 @@ import { sampleStrategies } from './engine/strategies/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { type RuntimeBroker, openBroker } from './runtime-broker.js';
-import { LeaseKeeper, acquireWriterLease, leaseSettingsFromEnv } from './app/writer-lease.js';
+import { LeaseHeldError, LeaseKeeper, acquireWriterLease, leaseSettingsFromEnv } from './app/writer-lease.js';
+import { Checkpointer, checkpointSettingsFromEnv } from './app/checkpoint.js';
+import { JournalFollower, LeaseWatcher, standbySettings } from './app/standby.js';
+import { type ClusterView, type Role, refuseWritesOnStandby } from './http/routes/health.js';
 import { openStoreAt, thisProcess } from './main/adapters.js';
 import { type AppError, journalCorruption } from './app/errors.js';
 import type { Logger } from './app/logger.js';
@@ -33,11 +47,14 @@ import { LedgerService, type LoadProgress } from './app/ledger-service.js';
 import type { HistoryKind } from './app/history.js';
 import { usEquityHours } from './app/market-hours.js';
 import { Performance } from './app/performance.js';
+import { Controls } from './app/controls.js';
+import { LossWatcher } from './app/loss-watch.js';
+import { mailBreaches } from './app/breach-alert.js';
 import { PriceFetchError } from './app/price-updater.js';
 import { Recorder } from './app/recorder.js';
 import { scheduleConfigFromEnv } from './app/schedule-config.js';
 import { MarkScheduler } from './app/scheduler.js';
-import type { StorePort } from './app/store-port.js';
+import type { StorePort, WriterLease } from './app/store-port.js';
 import { Subledger } from './app/subledger.js';
 import type { RuntimeConfig } from './config.js';
 import type { AuthConfig } from './http/auth.js';
@@ -73,11 +90,31 @@ export interface Runtime {
   readonly rebalance: (dryRun?: boolean) => Promise<RebalanceRun>;
   /** The deployments' gateway key pairs (kept hashed in the store). */
   readonly gatewayKeys: GatewayKeys;
+  /** The kill switch, loss-limit breaches and figures, and the wash-sale report (issue 19). */
+  readonly controls: Controls;
   /** The gateway's base URL once `serve` started it (config `gatewayPort`), else undefined. */
   gatewayUrl(): string | undefined;
+  /** Writer or standby, epoch, seq and lag (what /health and /ready report). */
+  cluster(): Promise<ClusterView>;
   /** Starts the HTTP server, the market clock and the mark-to-market timer. Returns the base URL. */
   serve(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A secret the writer generated and keeps in the store, read by a standby (waits until it is there). */
+async function storedSecret(
+  store: StorePort,
+  name: string,
+  given: string | undefined,
+  logger: Logger,
+): Promise<string> {
+  if (given) return given;
+  for (let attempt = 0; ; attempt++) {
+    const stored = await store.getCursor(name);
+    if (stored) return stored;
+    if (attempt === 0) logger.warn({ secret: name }, `waiting for the writer to generate ${name}`);
+    await sleep(500);
+  }
 }
 
 /** Keeps generated secrets in the store, so tokens survive restarts. */
@@ -115,18 +152,34 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
   logger.info({ command, store: safeLocation(config.db), broker: config.broker }, 'starting');
   const store = await openStoreAt(config.db, false);
   const settings = leaseSettingsFromEnv();
+  const me = thisProcess(command);
   let keeper: LeaseKeeper | undefined;
+  let follower: JournalFollower | undefined;
   try {
-    // One writer per store: take the lease before reading the journal, so nothing else appends to it.
-    const taken = await acquireWriterLease(store, thisProcess(command), {
-      takeOver: config.takeOver,
-      settings,
-      onNote: (message) => logger.warn({ lease: 'take-over' }, message),
-    });
-    logger.info(
-      { lease: 'taken', epoch: taken.epoch, expires_at: new Date(taken.expiresAt).toISOString(), command },
-      'writer lease taken',
-    );
+    // One writer per store: take the lease before reading the journal, so nothing else appends to
+    // it. On PostgreSQL a live writer's lease makes this process a standby instead.
+    let role: Role = 'writer';
+    let heldBy: WriterLease | undefined;
+    try {
+      const taken = await acquireWriterLease(store, me, {
+        takeOver: config.takeOver,
+        settings,
+        onNote: (message) => logger.warn({ lease: 'take-over' }, message),
+      });
+      logger.info(
+        { lease: 'taken', epoch: taken.epoch, expires_at: new Date(taken.expiresAt).toISOString(), command },
+        'writer lease taken',
+      );
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError) || store.kind !== 'postgres' || config.takeOver) throw error;
+      role = 'standby';
+      heldBy = error.lease;
+      const h = error.lease.holder;
+      logger.warn(
+        { lease: 'held', role, epoch: error.lease.epoch, writer: { host: h.host, pid: h.pid } },
+        `the writer lease is held by pid ${h.pid} on ${h.host}: running as a standby (reads served, writes refused with NOT_WRITER)`,
+      );
+    }
     // Execution ids must never repeat across runs (a repeat would be dropped as a duplicate fill),
     // so every process gets its own id prefix.
     const idPrefix = options.idPrefix ?? `p${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -135,8 +188,25 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     const service = await LedgerService.load(store, {
       now: () => clockRef.current.now(),
       ...(options.onLoad ? { onProgress: options.onLoad } : {}),
+      onNote: (message) => logger.warn({ checkpoint: 'not used' }, message),
     });
+    logger.info({ checkpoint_seq: service.checkpointSeq, seq: service.lastSeq }, 'journal loaded');
     service.onFenced(options.onLeaseLost ?? ((error) => leaseLost(logger, error)));
+    const checkpointer = new Checkpointer(
+      store,
+      service,
+      checkpointSettingsFromEnv(),
+      (error) => logger.warn({ checkpoint: 'failed', error: error.message }, 'checkpoint write failed; retried later'),
+      Date.now,
+      service.checkpointSeq,
+    );
+    const standby = standbySettings(settings);
+    // `fatal` (below) needs the runtime; what runs before it exists reaches it through this.
+    const fatalRef: { current: (error: Error) => void } = {
+      current: (error) => {
+        throw error;
+      },
+    };
     const lease = new LeaseKeeper(
       store,
       settings,
@@ -149,7 +219,7 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
         logger.warn({ lease: 'renewal failed', error: error.message }, 'writer lease renewal failed; retrying'),
     );
     keeper = lease;
-    lease.start();
+    if (role === 'writer') lease.start();
     const broker = await openBroker(config, service, store, idPrefix, logger);
     clockRef.current = broker.clock;
     const schedule = scheduleConfigFromEnv(process.env, config.markSeconds);
@@ -163,13 +233,51 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       log: logAs(logger, 'prices'),
       onError: (error) => logger.error({ err: error }, 'could not book a broker report (it is delivered again)'),
     });
-    await app.start();
-    await broker.ready();
-    // Orders journaled but never acknowledged (a crash between the journal and the broker), and
-    // orders that ended at the broker while we were down, take the broker's word before we serve.
-    await resolveOrders(app, 'at start-up', logger);
-    await checkAccount(app, 'at start-up', logger);
+    /** What a writer does before it takes a write: at start-up, or once a standby claimed the lease. */
+    const startBooking = async (when: string) => {
+      await app.start();
+      await broker.ready();
+      // Orders journaled but never acknowledged (a crash between the journal and the broker), and
+      // orders that ended at the broker while we were down, take the broker's word before we serve.
+      await resolveOrders(app, when, logger);
+      await checkAccount(app, when, logger);
+      checkpointer.start();
+    };
+    if (role === 'writer') await startBooking('at start-up');
+    else {
+      follower = new JournalFollower(service, store, standby, (error) => {
+        const corrupt = journalCorruption(error);
+        if (corrupt) fatalRef.current(corrupt);
+        else
+          logger.warn(
+            { standby: 'follow failed', error: (error as Error).message },
+            'reading the journal failed; retrying',
+          );
+      });
+      await follower.start();
+    }
     const recorder = new Recorder(service);
+    // The kill switch and loss limits (issue 19): a breach journaled before a restart is carried out now.
+    const controls = new Controls(app, broker.clock);
+    const losses = new LossWatcher({
+      app,
+      flattener: controls.flattener,
+      clock: broker.clock,
+      log: logAs(logger, 'limits'),
+      // Breaches are mailed through the report mailer when one is configured (SMTP_URL, …).
+      alert: mailBreaches(loadReportConfig({}, process.env).mail, createSmtpMailer, (id) => app.getDeployment(id).name),
+    });
+    // Only a writer carries out breaches and flattens (a standby cannot journal): at start-up, or
+    // once a standby took the lease over (promote, below).
+    let controlsStarted = false;
+    const startControls = async () => {
+      if (controlsStarted) return;
+      controlsStarted = true;
+      service.subscribe(() => void controls.flattener.settle().catch(failedQuietly(logger)));
+      losses.start();
+      await losses.resume();
+    };
+    if (role === 'writer') await startControls();
     const performance = new Performance(store);
     const scheduler = new MarkScheduler({
       prices: app.prices,
@@ -208,9 +316,10 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       }
       return run;
     };
+    const keep = role === 'writer' ? secret : (s: StorePort, n: string, g?: string) => storedSecret(s, n, g, logger);
     const auth = {
-      adminToken: await secret(store, 'auth.admin_token', config.adminToken),
-      tokenSecret: await secret(store, 'auth.token_secret', config.tokenSecret),
+      adminToken: await keep(store, 'auth.admin_token', config.adminToken),
+      tokenSecret: await keep(store, 'auth.token_secret', config.tokenSecret),
     };
     const tokens = await DeploymentTokens.load(auth.tokenSecret, store);
     const gatewayKeys = await GatewayKeys.load(store);
@@ -237,11 +346,74 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
           .catch(() => undefined)
           .finally(() => process.exit(1));
       });
+    fatalRef.current = fatal;
     /** A background failure: fatal when the journal is corrupt, else logged (and retried on the next run). */
     const failed = (what: string) => (error: unknown) => {
       const corrupt = journalCorruption(error);
       if (corrupt) fatal(corrupt);
       else logger.warn({ err: error }, `${what} failed`);
+    };
+    let watcher: LeaseWatcher | undefined;
+    let started = false;
+    /** The writer's periodic work: the scheduler, reports, the rebalance cron, checks and market steps. */
+    const startWriting = async () => {
+      // Missed day closes are recorded after this returns: start-up does not grow with them.
+      await scheduler.startInBackground(failed('catching up missed day closes'));
+      reports?.start();
+      if (config.rebalanceCron) {
+        crons.push(
+          new Cron(config.rebalanceCron, { protect: true }, () => {
+            rebalance().catch(failed('scheduled rebalance'));
+          }),
+        );
+      }
+      timers.push(setInterval(() => track(checkAccount(app, 'scheduled check', logger)), RECONCILE_EVERY_MS));
+      timers.push(setInterval(() => track(resolveOrders(app, 'scheduled', logger)), RESOLVE_ORDERS_EVERY_MS));
+      let stepping = false;
+      timers.push(
+        setInterval(() => {
+          if (stepping) return;
+          stepping = true;
+          track(
+            broker
+              .step()
+              .then(() => scheduler.tick())
+              .catch(failed('market step / scheduler'))
+              .finally(() => (stepping = false)),
+          );
+        }, config.stepMs),
+      );
+    };
+    /**
+     * The standby claimed the lease: nothing else can commit now, so the journal is folded to its
+     * end, then the process starts as a writer does; writes are refused until it is done.
+     */
+    const promote = async (claimed: WriterLease) => {
+      logger.warn(
+        { lease: 'taken over', epoch: claimed.epoch, role: 'writer' },
+        `the writer lease expired: this standby takes it over (epoch ${claimed.epoch})`,
+      );
+      try {
+        await follower?.stop();
+        await service.follow();
+        lease.start();
+        await startBooking('at take-over');
+        await startControls();
+        await startWriting();
+        role = 'writer';
+        logger.warn({ lease: 'writing', epoch: claimed.epoch, seq: service.lastSeq }, 'writing as the new writer');
+      } catch (error) {
+        fatal(error as Error); // exits; the lease is released for another standby
+      }
+    };
+    /** Why a write is refused here (undefined: this process writes). */
+    const refusal = () => {
+      if (role === 'writer') return undefined;
+      const h = (watcher?.current ?? heldBy)?.holder;
+      return {
+        message: `NOT_WRITER: this process is a standby; writes go to the writer${h ? ` (pid ${h.pid} on ${h.host})` : ''}. Retry there, or here once this process took over.`,
+        details: { retryable: true, ...(h ? { writer: { host: h.host, pid: h.pid, command: h.command } } : {}) },
+      };
     };
     const runtime: Runtime = {
       app,
@@ -252,15 +424,41 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
       tokenFor: (deployment) => tokens.token(deployment),
       tokens,
       gatewayKeys,
+      controls,
       gatewayUrl: () => gatewayUrl,
       performance,
       scheduler,
       engine,
       rebalance,
       appendHistory: (kind, ts) => recorder.appendHistory(kind, ts),
+      cluster: async () => {
+        const lastSeq = role === 'writer' ? service.lastSeq : (await store.journalStats()).lastSeq;
+        const lease = role === 'writer' ? undefined : (watcher?.current ?? heldBy);
+        return {
+          role,
+          epoch: role === 'writer' ? (store.writerEpoch ?? 0) : (lease?.epoch ?? 0),
+          seq: service.lastSeq,
+          lag: Math.max(0, lastSeq - service.lastSeq),
+          followed_at:
+            role === 'writer' || !follower?.lastCaughtUpAt ? null : new Date(follower.lastCaughtUpAt).toISOString(),
+          writer: lease ? { host: lease.holder.host, pid: lease.holder.pid, command: lease.holder.command } : null,
+          serving: started,
+        };
+      },
       async serve() {
-        await scheduler.start();
-        reports?.start();
+        if (role === 'writer') await startWriting();
+        else {
+          watcher = new LeaseWatcher(
+            store,
+            me,
+            settings,
+            standby.leasePollMs,
+            (claimed) => void promote(claimed),
+            (error) =>
+              logger.warn({ standby: 'lease poll failed', error: (error as Error).message }, 'lease poll failed'),
+          );
+          watcher.start();
+        }
         http = buildServer({
           api: app,
           auth,
@@ -269,20 +467,16 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
           logger,
           onFatal: fatal,
           performance,
+          controls,
           web: { feed: journalFeed(service) },
           rebalances: {
             listRebalances: (n) => engine.listRebalances(n),
             getRebalance: (id) => engine.getRebalance(id),
             rebalance,
           },
+          cluster: () => runtime.cluster(),
         });
-        if (config.rebalanceCron) {
-          crons.push(
-            new Cron(config.rebalanceCron, { protect: true }, () => {
-              rebalance().catch(failed('scheduled rebalance'));
-            }),
-          );
-        }
+        refuseWritesOnStandby(http, () => refusal(), 'api');
         const url = await http.listen({ host: config.host, port: config.port });
         logger.info({ url, broker: broker.source }, 'listening');
         if (config.gatewayPort !== undefined) {
@@ -299,28 +493,18 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
             ...(broker.dataStream ? { dataStream: broker.dataStream } : {}),
             ...(broker.marketInfo ? { marketInfo: broker.marketInfo } : {}),
           });
+          refuseWritesOnStandby(gateway.fastify, () => refusal(), 'alpaca');
           gatewayUrl = await gateway.fastify.listen({ host: config.host, port: config.gatewayPort });
           logger.info({ url: gatewayUrl }, 'gateway listening');
         }
-        timers.push(setInterval(() => track(checkAccount(app, 'scheduled check', logger)), RECONCILE_EVERY_MS));
-        timers.push(setInterval(() => track(resolveOrders(app, 'scheduled', logger)), RESOLVE_ORDERS_EVERY_MS));
-        let stepping = false;
-        timers.push(
-          setInterval(() => {
-            if (stepping) return;
-            stepping = true;
-            track(
-              broker
-                .step()
-                .then(() => scheduler.tick())
-                .catch(failed('market step / scheduler'))
-                .finally(() => (stepping = false)),
-            );
-          }, config.stepMs),
-        );
+        started = true;
         return url;
       },
       async close() {
+        watcher?.stop();
+        await follower?.stop();
+        await checkpointer.stop();
+        await scheduler.stop();
         await reports?.stop();
         for (const t of timers) clearInterval(t);
         for (const c of crons) c.stop();
@@ -391,4 +575,9 @@ async function checkAccount(app: Subledger, when: string, logger: Logger): Promi
   } catch (error) {
     logger.warn({ reconciliation: when, error: (error as Error).message }, `reconciliation ${when} failed`);
   }
+}
+
+/** Logs a background failure of the kill switch's bookkeeping (retried on the next commit). */
+function failedQuietly(logger: PinoLogger): (error: unknown) => void {
+  return (error) => logger.warn({ err: error }, 'flatten bookkeeping failed');
 }

@@ -65,6 +65,11 @@ export const ERROR_CODES = {
     summary:
       'Another process took over the writer lease of this store; this one writes no more. `details.writer` names the current writer: retry there.',
   },
+  NOT_WRITER: {
+    status: 503,
+    summary:
+      'This process is a standby (several processes on one PostgreSQL store): it serves reads and refuses writes. Retryable: `details.writer` names the writer to send it to; a standby that takes over accepts writes.',
+  },
   BROKER_UNAVAILABLE: {
     status: 503,
     summary: 'The broker could not be reached; the outcome is being resolved, retry later.',

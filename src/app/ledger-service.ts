@@ -18,6 +18,11 @@
  *   all-or-nothing; `load` folds the journal, so the live state always equals a replay.
  * - Fencing: when the store says another process took the writer lease over, this service stops
  *   writing for good (`WRITER_FENCED` on every later append) and tells `onFenced` listeners.
+ * - Start-up from a checkpoint (checkpoint.ts): `load` starts from the store's latest checkpoint
+ *   when it is readable and its seq's journal row is still the one it was taken after, and folds
+ *   only the journal after it; otherwise (or with `checkpoint: false`) the whole journal.
+ * - Following (a standby, standby.ts): `follow` folds what another process committed since
+ *   `lastSeq` into the same state (the same fold, so the same result) and publishes it as a commit.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DeploymentId, Symbol } from '../core/ids.js';
@@ -32,7 +37,8 @@ import {
 } from './account-state.js';
 import { AppError } from './errors.js';
 import { timeOf } from './as-of.js';
-import { applyRecord } from './journal-read.js';
+import { CHECKPOINT_FORMAT, decodeState } from './checkpoint.js';
+import { applyRecord, decodeRecord } from './journal-read.js';
 import { type JournalEvent, admitEvent, encodeChecked, encodeEvent, journalKey } from './journal-codec.js';
 import {
   type DeploymentInfo,
@@ -63,6 +69,22 @@ export interface AppendResult {
 }
 
 export type LoadProgress = (done: number, total: number) => void;
+
+/** What a fold started from: nothing (seq 0), or a checkpoint of the state at `lastSeq`. */
+export interface FoldStart {
+  readonly state: AccountState;
+  readonly lastSeq: number;
+  readonly latestMs: number;
+}
+
+export interface LoadOptions {
+  now?: () => Date;
+  onProgress?: LoadProgress;
+  /** Start from the store's latest checkpoint when there is a usable one (default true). */
+  checkpoint?: boolean;
+  /** Told why a checkpoint was not used (unreadable, another format, its journal row changed). */
+  onNote?: (message: string) => void;
+}
 
 /** What one commit added to the journal, published once after the commit. */
 export interface CommittedBatch {
@@ -98,6 +120,8 @@ export class LedgerService {
   private latestMs: number;
   private readonly listeners = new Set<(batch: CommittedBatch) => void>();
   private readonly fenceListeners = new Set<(error: AppError) => void>();
+  /** The seq of the checkpoint `load` started from (0: the whole journal was folded). */
+  readonly checkpointSeq: number;
 
   private constructor(
     readonly store: StorePort,
@@ -105,18 +129,45 @@ export class LedgerService {
     private seq: number,
     latestMs: number,
     private readonly now: () => Date,
+    checkpointSeq: number,
   ) {
     this.working = cloneState(committed);
     this.latestMs = latestMs;
+    this.checkpointSeq = checkpointSeq;
   }
 
-  /** Folds the whole journal into a fresh state. */
-  static async load(
-    store: StorePort,
-    options: { now?: () => Date; onProgress?: LoadProgress } = {},
-  ): Promise<LedgerService> {
-    const { state, lastSeq, latestMs } = await foldJournal(store, options.onProgress);
-    return new LedgerService(store, state, lastSeq, latestMs, options.now ?? (() => new Date()));
+  /** Folds the journal into a fresh state: from the latest usable checkpoint on, else all of it. */
+  static async load(store: StorePort, options: LoadOptions = {}): Promise<LedgerService> {
+    const start = options.checkpoint === false ? undefined : await readCheckpoint(store, options.onNote);
+    const { state, lastSeq, latestMs } = await foldJournal(store, options.onProgress, undefined, start);
+    return new LedgerService(store, state, lastSeq, latestMs, options.now ?? (() => new Date()), start?.lastSeq ?? 0);
+  }
+
+  /**
+   * Folds the journal rows another process committed after `lastSeq` (a standby following the
+   * writer), in the writer queue, and publishes them like a commit. Returns the new last seq.
+   * Throws `JournalCorruptError` on an entry that cannot be read (nothing after it is folded).
+   */
+  follow(pageSize = PAGE): Promise<number> {
+    return this.exclusive(async () => {
+      for (;;) {
+        const page = await this.store.readJournal(this.seq, pageSize);
+        if (page.length === 0) return this.seq;
+        const events: JournalEvent[] = [];
+        for (const record of page) {
+          if (record.seq !== this.seq + 1)
+            throw new Error(`the journal skips from seq ${this.seq} to ${record.seq}: a standby cannot follow it`);
+          const event = decodeRecord(record);
+          applyRecord(this.committed, record);
+          applyJournalEvent(this.working, event);
+          events.push(event);
+          this.seq = record.seq;
+          this.latestMs = Math.max(this.latestMs, timeOf(record.tsEvent));
+        }
+        this.publish({ records: page, events, lastSeq: this.seq });
+        if (page.length < pageSize) return this.seq;
+      }
+    });
   }
 
   /** The committed state: what every reader sees. */
@@ -412,22 +463,56 @@ function describe(problem: BatchProblem): string {
   return `event ${problem.index + 1}: ${problem.field}: ${problem.message}`;
 }
 
-/** Folds every journal record, in seq order, into a fresh state. */
+/**
+ * The store's latest checkpoint as a fold start, when it is usable: its format is this one, it
+ * decodes, and the journal row at its seq still has the key it was taken after. Else undefined
+ * (and `onNote` says why, unless there is none).
+ */
+export async function readCheckpoint(
+  store: StorePort,
+  onNote?: (message: string) => void,
+): Promise<FoldStart | undefined> {
+  const checkpoint = await store.latestCheckpoint?.();
+  if (!checkpoint) return undefined;
+  const ignored = (why: string) => {
+    onNote?.(`checkpoint at seq ${checkpoint.seq} not used (${why}): folding the whole journal`);
+    return undefined;
+  };
+  if (checkpoint.format !== CHECKPOINT_FORMAT) return ignored(`format ${checkpoint.format}`);
+  const [row] = await store.readJournal(checkpoint.seq - 1, 1);
+  if (row?.seq !== checkpoint.seq || row.key !== checkpoint.key)
+    return ignored(`the journal row at seq ${checkpoint.seq} is not the one it was taken after`);
+  try {
+    const { state, latestMs } = decodeState(checkpoint.state);
+    return { state, lastSeq: checkpoint.seq, latestMs };
+  } catch (error) {
+    return ignored(`unreadable: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Folds every journal record after `start` (default: none, a fresh state), in seq order, up to
+ * `throughSeq` (default: the end).
+ */
 export async function foldJournal(
   store: StorePort,
   onProgress?: LoadProgress,
   onApplied?: (effects: Effects, seq: number) => void,
+  start?: FoldStart,
+  throughSeq = Infinity,
 ): Promise<{ state: AccountState; lastSeq: number; latestMs: number }> {
-  const state = newAccountState();
-  const { count } = await store.journalStats();
-  let lastSeq = 0;
-  let latestMs = -Infinity;
+  const state = start?.state ?? newAccountState();
+  const total = (await store.journalStats()).count;
+  let lastSeq = start?.lastSeq ?? 0;
+  let latestMs = start?.latestMs ?? -Infinity;
+  const count = Math.max(0, total - lastSeq);
   let done = 0;
   onProgress?.(0, count);
-  for (;;) {
+  while (lastSeq < throughSeq) {
     const page = await store.readJournal(lastSeq, PAGE);
     if (page.length === 0) break;
     for (const record of page) {
+      if (record.seq > throughSeq) break;
       // Decodes and folds; an entry that cannot be read throws JournalCorruptError (seq, field, reason).
       const effects = applyRecord(state, record); // not inside `onApplied?.(…)`: that would skip it
       onApplied?.(effects, record.seq);

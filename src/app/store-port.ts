@@ -242,6 +242,22 @@ export interface TradeQuery {
   readonly limit: number;
 }
 
+/**
+ * A checkpoint of the folded state (src/app/checkpoint.ts): `state` folded from the journal rows
+ * 1..`seq`, whose row at `seq` has key `key` (a checkpoint is used only while that row is still
+ * there). Written by the writer, fenced like every write; the store drops every checkpoint when a
+ * journal row is changed or deleted.
+ */
+export interface Checkpoint {
+  readonly seq: number;
+  readonly key: string;
+  /** The encoding's name and version (checkpoint.ts `CHECKPOINT_FORMAT`); another one is ignored. */
+  readonly format: string;
+  readonly state: string;
+  /** ISO-8601 wall-clock time it was written. */
+  readonly writtenAt: string;
+}
+
 /** Who holds (or asks for) the writer lease. */
 export interface LeaseHolder {
   /** A random id per process run, so two runs with the same pid are told apart. */
@@ -339,6 +355,19 @@ export interface StorePort {
   renewLease(now: number, ttlMs: number): Promise<WriterLease>;
   /** Ends this store's lease (expires it now, keeping the epoch); a no-op when fenced or never held. */
   releaseLease(): Promise<void>;
+  /**
+   * Keeps `checkpoint` (and the one before it; older ones are deleted), fenced by the lease.
+   * Optional: a store without checkpoints (S3) starts by folding its whole journal.
+   */
+  writeCheckpoint?(checkpoint: Checkpoint): Promise<void>;
+  /** The checkpoint with the highest seq, or undefined. */
+  latestCheckpoint?(): Promise<Checkpoint | undefined>;
+  /**
+   * Calls `onCommit` soon after another process commits journal rows (PostgreSQL: LISTEN/NOTIFY,
+   * the NOTIFY sent in the commit's transaction). Resolves to a stop function. Optional: a
+   * follower polls `readJournal` anyway, this only wakes it sooner.
+   */
+  watchJournal?(onCommit: () => void): Promise<() => Promise<void>>;
   /** The epoch this store writes under, or undefined (read-only). */
   readonly writerEpoch: number | undefined;
   close(): Promise<void>;

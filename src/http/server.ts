@@ -32,12 +32,14 @@ import { registerOpenApi } from './openapi.js';
 import { accountRoutes } from './routes/account.js';
 import { capitalFlowRoutes } from './routes/capital-flows.js';
 import { deploymentRoutes } from './routes/deployments.js';
-import { healthRoutes } from './routes/health.js';
+import { type ClusterView, healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { performanceRoutes } from './routes/performance.js';
 import { type RebalanceApi, rebalanceRoutes } from './routes/rebalances.js';
 import { type WebOptions, registerWeb } from './routes/web.js';
 import { sleeveRoutes } from './routes/sleeve.js';
+import { controlRoutes } from './routes/controls.js';
+import type { ControlsApi } from '../app/controls.js';
 import { type GatewayKeyAdmin, gatewayKeyRoutes } from './routes/gateway-keys.js';
 import { DeploymentTokens, type TokenIssuer } from './tokens.js';
 import { validatorCompiler } from './validation.js';
@@ -57,6 +59,8 @@ export interface ServerOptions {
    * memory only (the composition root passes the store's).
    */
   readonly tokens?: TokenIssuer;
+  /** Flatten, loss-limit breaches and the wash-sale report (src/http/routes/controls.ts); absent: not served. */
+  readonly controls?: ControlsApi;
   /** The gateway's key pairs (src/http/routes/gateway-keys.ts); absent: their routes are not served. */
   readonly gatewayKeys?: GatewayKeyAdmin;
   /** Logs each request and every unexpected error (a pino logger: src/logging.ts). Default: no logging. */
@@ -66,6 +70,8 @@ export interface ServerOptions {
    * the request is answered 500 first. Default: nothing more.
    */
   readonly onFatal?: (error: Error) => void;
+  /** This process among several on one store (writer or standby): /health reports it, /ready serves. */
+  readonly cluster?: () => Promise<ClusterView>;
 }
 
 /** Longest path parameter the router lets through to the routes' schemas. */
@@ -108,7 +114,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     await registerOpenApi(scope);
     const routes = scope.withTypeProvider() as unknown as App;
     const deps = { api: options.api, tokens };
-    healthRoutes(routes, deps);
+    healthRoutes(routes, deps, options.cluster);
     accountRoutes(routes, deps);
     deploymentRoutes(routes, deps);
     sleeveRoutes(routes, deps);
@@ -117,6 +123,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (options.performance) performanceRoutes(routes, options.performance);
     if (options.rebalances) rebalanceRoutes(routes, options.rebalances);
     if (options.gatewayKeys) gatewayKeyRoutes(routes, deps, options.gatewayKeys);
+    if (options.controls) controlRoutes(routes, options.controls);
   });
   return app;
 }

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { LedgerService } from '../../src/app/ledger-service.js';
+import { Checkpointer } from '../../src/app/checkpoint.js';
+import { LedgerService, foldJournal } from '../../src/app/ledger-service.js';
 import { parseJournalLine, type JournalEvent } from '../../src/app/journal-codec.js';
 import { replay } from '../../src/app/replay.js';
 import { emptyProjections, type HistoryRow, JournalConflictError, type StorePort } from '../../src/app/store-port.js';
@@ -436,6 +437,52 @@ export function storeContract(name: string, harness: () => StoreHarness, skip?: 
         4,
         'history is not a journal projection: a replay keeps it',
       );
+    });
+
+    it('keeps the latest two checkpoints and reads back the newest exactly (stores that keep them)', async (t) => {
+      const { store, reopen } = await seeded();
+      if (!store.writeCheckpoint || !store.latestCheckpoint) return t.skip('this store keeps no checkpoints');
+      assert.equal(await store.latestCheckpoint(), undefined);
+      const journalRows = await store.readJournal(0, 10);
+      for (const seq of [2, 4, 6])
+        await store.writeCheckpoint({
+          seq,
+          key: journalRows[seq - 1]!.key,
+          format: 'test/1',
+          state: `state at ${seq}: "quoted", 0.000000000000000001`,
+          writtenAt: `2025-01-03T00:00:0${seq}.000Z`,
+        });
+      const expected = {
+        seq: 6,
+        key: journalRows[5]!.key,
+        format: 'test/1',
+        state: 'state at 6: "quoted", 0.000000000000000001',
+        writtenAt: '2025-01-03T00:00:06.000Z',
+      };
+      assert.deepEqual(await store.latestCheckpoint(), expected);
+      await store.close();
+      const again = await reopen();
+      assert.deepEqual(await again.latestCheckpoint!(), expected, 'durable');
+    });
+
+    it('starts a service from its checkpoint with the state a whole fold gives (stores that keep them)', async (t) => {
+      const { store } = await seeded();
+      if (!store.writeCheckpoint) return t.skip('this store keeps no checkpoints');
+      const service = await LedgerService.load(store);
+      const checkpointer = new Checkpointer(store, service, { everyEvents: 1, everyMs: 0 }, (e) => assert.fail(e));
+      checkpointer.start();
+      await service.append(
+        lines(
+          { type: 'mark', symbol: 'AAPL', price: '153', ts: '2025-01-02T17:00:00Z' },
+          { type: 'capital_flow', id: 'c1', deployment: 'beta', amount: '-0.5', ts: '2025-01-02T17:00:01Z' },
+        ),
+      );
+      await checkpointer.stop();
+      const fromCheckpoint = await LedgerService.load(store);
+      const folded = await LedgerService.load(store, { checkpoint: false });
+      assert.equal(fromCheckpoint.checkpointSeq, 8);
+      assert.deepStrictEqual(fromCheckpoint.state, folded.state);
+      assert.deepStrictEqual(fromCheckpoint.state, (await foldJournal(store)).state);
     });
 
     it('keeps one snapshot per deployment and time (writing it again replaces it)', async () => {

@@ -9,8 +9,9 @@
  *    is held — all within the risk limits and Alpaca's account rules). Every answer is 201 (so none
  *    is 5xx); every accepted order is at the broker exactly once by client order id, and nothing
  *    else is; once the burst is over no order stays `pending_new`, and `GET /account` reconciles.
- * 2. Two `serve` processes on one store: the second is refused at start — it exits non-zero
- *    naming the writer lease and the holder's pid; after the first is SIGKILLed, `--take-over`
+ * 2. Two `serve` processes on one store: the second is refused at start — on SQLite it exits
+ *    non-zero naming the writer lease and the holder's pid; on PostgreSQL it runs as a standby that
+ *    refuses writes (503 NOT_WRITER) naming the writer; after the first is SIGKILLed, `--take-over`
  *    starts, and every sleeve's cash, positions, realized P&L and fees equal the journal's
  *    (`books --json`, run as a process after the kill).
  *
@@ -386,7 +387,7 @@ async function sleevesOf(url: string): Promise<Record<string, ReturnType<typeof 
   return out;
 }
 
-async function twoWritersDrill(db: string): Promise<void> {
+async function twoWritersDrill(db: string, postgres: boolean): Promise<void> {
   const first = await startServeProcess(['--db', db, ...PAPER]);
   let second: ReturnType<typeof startProcess> | undefined;
   let takeOver: ServeProcess | undefined;
@@ -423,10 +424,38 @@ async function twoWritersDrill(db: string): Promise<void> {
       names_the_writer_lease: /writer lease/i.test(second.stderr()),
       names_the_holder_pid: second.stderr().includes(`pid ${first.proc.pid}`),
     };
-    if (outcome.kind === 'serving') await second.stop();
+    // On PostgreSQL the second runs as a standby instead (docs/decisions/0006): it serves reads
+    // and refuses every write with 503 NOT_WRITER, naming the writer.
+    let standbyWrite: { status: number; code: string | undefined; names_the_writer: boolean } | undefined;
+    if (outcome.kind === 'serving') {
+      const tried = await json<ErrorAnswer>('POST', `${outcome.url}/deployments`, admin, {
+        id: 'late',
+        initial_capital: '1000',
+      });
+      standbyWrite = {
+        status: tried.status,
+        code: tried.body.code,
+        names_the_writer: JSON.stringify(tried.body).includes(String(first.proc.pid)),
+      };
+      await second.stop();
+    }
     assert.deepEqual(
-      refusal,
-      { outcome: 'exited', exit_code_non_zero: true, names_the_writer_lease: true, names_the_holder_pid: true },
+      { ...refusal, standby_write: standbyWrite },
+      postgres
+        ? {
+            outcome: 'serving',
+            exit_code_non_zero: false,
+            names_the_writer_lease: true,
+            names_the_holder_pid: true,
+            standby_write: { status: 503, code: 'NOT_WRITER', names_the_writer: true },
+          }
+        : {
+            outcome: 'exited',
+            exit_code_non_zero: true,
+            names_the_writer_lease: true,
+            names_the_holder_pid: true,
+            standby_write: undefined,
+          },
       `second serve on the same store while pid ${first.proc.pid} serves it: ${JSON.stringify(refusal)}\n` +
         `--- its stderr:\n${second.stderr()}--- its stdout:\n${second.stdout()}`,
     );
@@ -478,12 +507,12 @@ async function twoWritersDrill(db: string): Promise<void> {
 describe('drill: two `serve` processes on one store', () => {
   for (const store of stores) {
     it(
-      `on ${store.name}: the second is refused naming the lease holder; --take-over after SIGKILL keeps the books`,
+      `on ${store.name}: the second is refused (SQLite) or a standby refusing writes (PostgreSQL), naming the lease holder; --take-over after SIGKILL keeps the books`,
       {
         ...(store.skip ? { skip: store.skip } : {}),
         timeout: 4 * START_TIMEOUT_MS,
       },
-      () => twoWritersDrill(store.target()),
+      () => twoWritersDrill(store.target(), store.name === 'PostgreSQL'),
     );
   }
 });

@@ -218,6 +218,39 @@ $$`.execute(db);
 FOR EACH STATEMENT EXECUTE FUNCTION journal_changes_clear_projections_seq()`.execute(db);
     },
   },
+  '0006_checkpoints': {
+    // Checkpoints of the folded state (src/app/checkpoint.ts): start-up reads the latest and folds
+    // only the journal after it. Like the projections' seq (0005), a checkpoint vouches for the
+    // journal rows up to its seq: an UPDATE or DELETE of a journal row drops every checkpoint.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('checkpoints')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('key', text, (c) => c.notNull())
+        .addColumn('format', text, (c) => c.notNull())
+        .addColumn('state', text, (c) => c.notNull())
+        .addColumn('written_at', text, (c) => c.notNull())
+        .execute();
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        for (const [name, change] of [
+          ['journal_update_drops_checkpoints', 'UPDATE'],
+          ['journal_delete_drops_checkpoints', 'DELETE'],
+        ] as const)
+          await sql
+            .raw(`CREATE TRIGGER ${name} AFTER ${change} ON journal BEGIN DELETE FROM checkpoints; END`)
+            .execute(db);
+        return;
+      }
+      await sql`CREATE FUNCTION journal_changes_drop_checkpoints() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('DELETE FROM %I.checkpoints', TG_TABLE_SCHEMA);
+  RETURN NULL;
+END
+$$`.execute(db);
+      await sql`CREATE TRIGGER journal_changes_drop_checkpoints AFTER UPDATE OR DELETE OR TRUNCATE ON journal
+FOR EACH STATEMENT EXECUTE FUNCTION journal_changes_drop_checkpoints()`.execute(db);
+    },
+  },
 };
 
 /** Exported so later migrations (other issues) append here. */

@@ -92,7 +92,7 @@ async function openSqlite(path: string): Promise<SqlStore> {
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrateToLatest(db as Kysely<unknown>);
-  return new SqlStore(db, 'sqlite', path);
+  return new SqlStore(db, 'sqlite', path, undefined, database);
 }
 
 async function openPostgres(url: string): Promise<SqlStore> {
@@ -108,12 +108,19 @@ async function openPostgres(url: string): Promise<SqlStore> {
     import('./migrations.js'),
     import('./sql-store.js'),
   ]);
-  const pool = new pg.Pool({
+  const config = {
     connectionString: parsed.toString(),
-    max: 10,
     connectionTimeoutMillis: 5000,
+    // Names the process in pg_stat_activity (an operator, or the failover drill, finds its sessions).
+    application_name: `subledger pid ${process.pid}`,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...config, max: 10 });
+  // A pooled connection the server ended (restart, pg_terminate_backend) is dropped from the pool
+  // and the next query opens another: never an uncaught 'error' event that would end the process.
+  pool.on('error', () => undefined);
+  // … and so is one in use: its query fails (and says why) instead.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
@@ -124,5 +131,47 @@ async function openPostgres(url: string): Promise<SqlStore> {
       cause: error,
     });
   }
-  return new SqlStore(db, 'postgres', redactUrl(url));
+  const channel = `subledger_${schema ?? 'public'}`.slice(0, 63);
+  return new SqlStore(db, 'postgres', redactUrl(url), {
+    channel,
+    listen: (onCommit) => listenFor(() => new pg.Client(config), channel, onCommit),
+  });
+}
+
+/**
+ * LISTENs on `channel` on a connection of its own, calling `onCommit` on each NOTIFY; a lost
+ * connection is opened again after a second (and `onCommit` called once, for what it missed).
+ */
+async function listenFor(
+  connect: () => import('pg').Client,
+  channel: string,
+  onCommit: () => void,
+): Promise<() => Promise<void>> {
+  let client: import('pg').Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const open = async (): Promise<void> => {
+    const next = connect();
+    next.on('notification', () => onCommit());
+    next.on('error', () => {
+      void next.end().catch(() => undefined);
+      if (client === next) client = undefined;
+      if (!stopped) retry = setTimeout(() => void open().catch(() => undefined), 1000);
+    });
+    await next.connect();
+    await next.query(`LISTEN "${channel}"`);
+    if (stopped) return void (await next.end().catch(() => undefined));
+    client = next;
+    onCommit();
+  };
+  try {
+    await open();
+  } catch {
+    if (!stopped) retry = setTimeout(() => void open().catch(() => undefined), 1000);
+  }
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => undefined);
+  };
 }

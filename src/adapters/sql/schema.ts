@@ -160,6 +160,16 @@ export interface Database {
   orders: OrdersTable;
   pnl_history: PnlHistoryTable;
   writer_lease: WriterLeaseTable;
+  checkpoints: CheckpointsTable;
+}
+
+export interface CheckpointsTable {
+  /** bigint: pg returns it as a string. */
+  seq: number | string;
+  key: string;
+  format: string;
+  state: string;
+  written_at: string;
 }
 
 export interface WriterLeaseTable {

@@ -14,10 +14,15 @@
  * The projections' seq (`PROJECTIONS_SEQ_CURSOR`, see store-port.ts) is moved in the same
  * transaction as the rows it vouches for (`keepProjectionsSeq`); migration 0005's triggers clear
  * it when a journal row is changed or deleted.
+ *
+ * Followers (standbys, src/app/standby.ts): on PostgreSQL a commit that appends journal rows also
+ * sends `NOTIFY <channel>, '<last seq>'` in its transaction, so listeners (`watchJournal`) hear of
+ * it only once it is committed. Checkpoints (migration 0006) are fenced writes like the rest.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import {
   type BalanceRow,
+  type Checkpoint,
   type DeploymentRow,
   type HistoryQuery,
   type HistoryRow,
@@ -39,6 +44,7 @@ import {
   WriterFencedError,
 } from '../../app/store-port.js';
 import type { Database } from './schema.js';
+import { SqliteCommitter, type SqliteHandle } from './sqlite-commit.js';
 
 const CHUNK = 500;
 
@@ -272,6 +278,17 @@ const toLease = (r: Database['writer_lease']): WriterLease => ({
   expiresAt: Number(r.expires_at),
 });
 
+/** How a PostgreSQL store tells followers of its commits (open-store.ts builds it). */
+export interface JournalNotifier {
+  /** The NOTIFY channel (one per schema). */
+  readonly channel: string;
+  /** LISTENs on the channel on a connection of its own; resolves to a stop function. */
+  listen(onCommit: () => void): Promise<() => Promise<void>>;
+}
+
+/** How many checkpoints a store keeps (the latest, and one before it in case the latest is refused). */
+const CHECKPOINTS_KEPT = 2;
+
 export class SqlStore implements StorePort {
   private epoch: number | undefined;
 
@@ -279,7 +296,14 @@ export class SqlStore implements StorePort {
     readonly db: Kysely<Database>,
     readonly kind: string,
     readonly location: string,
-  ) {}
+    private readonly notifier?: JournalNotifier,
+    /** SQLite only: the better-sqlite3 database under `db`, for the commit's prepared statements (sqlite-commit.ts). */
+    sqlite?: SqliteHandle,
+  ) {
+    this.committer = sqlite ? new SqliteCommitter(sqlite) : undefined;
+  }
+
+  private readonly committer: SqliteCommitter | undefined;
 
   get writerEpoch(): number | undefined {
     return this.epoch;
@@ -365,23 +389,12 @@ export class SqlStore implements StorePort {
     try {
       await this.db.transaction().execute(async (tx) => {
         await this.fence(tx, 'commit');
-        for (const part of chunks(journal)) {
-          await tx
-            .insertInto('journal')
-            .values(
-              part.map((r) => ({
-                seq: r.seq,
-                key: r.key,
-                type: r.type,
-                payload: r.payload,
-                ts_event: r.tsEvent,
-                ts_recorded: r.tsRecorded,
-              })),
-            )
-            .execute();
-        }
-        await writeProjections(tx, projections);
+        if (this.committer) this.committer.write(journal, projections);
+        else await writeRows(tx, journal, projections);
         await keepProjectionsSeq(tx, journal, projections);
+        const last = journal[journal.length - 1];
+        if (this.notifier && last)
+          await sql`select pg_notify(${this.notifier.channel}, ${String(last.seq)})`.execute(tx);
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -574,6 +587,52 @@ export class SqlStore implements StorePort {
     });
   }
 
+  async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await this.fence(tx, 'write a checkpoint');
+      await tx
+        .insertInto('checkpoints')
+        .values({
+          seq: checkpoint.seq,
+          key: checkpoint.key,
+          format: checkpoint.format,
+          state: checkpoint.state,
+          written_at: checkpoint.writtenAt,
+        })
+        .onConflict((oc) =>
+          oc.column('seq').doUpdateSet({
+            key: checkpoint.key,
+            format: checkpoint.format,
+            state: checkpoint.state,
+            written_at: checkpoint.writtenAt,
+          }),
+        )
+        .execute();
+      const kept = await tx
+        .selectFrom('checkpoints')
+        .select('seq')
+        .orderBy('seq', 'desc')
+        .limit(CHECKPOINTS_KEPT)
+        .execute();
+      const oldest = kept[kept.length - 1];
+      if (kept.length === CHECKPOINTS_KEPT && oldest)
+        await tx.deleteFrom('checkpoints').where('seq', '<', Number(oldest.seq)).execute();
+    });
+  }
+
+  async latestCheckpoint(): Promise<Checkpoint | undefined> {
+    const row = await this.db.selectFrom('checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row
+      ? { seq: Number(row.seq), key: row.key, format: row.format, state: row.state, writtenAt: row.written_at }
+      : undefined;
+  }
+
+  /** PostgreSQL only: SQLite has no NOTIFY (a follower of a SQLite store polls). */
+  get watchJournal(): ((onCommit: () => void) => Promise<() => Promise<void>>) | undefined {
+    const notifier = this.notifier;
+    return notifier ? (onCommit) => notifier.listen(onCommit) : undefined;
+  }
+
   /** Frees the writer lease if this store holds it, then closes the connections. */
   async close(): Promise<void> {
     await this.releaseLease().catch(() => undefined);
@@ -628,6 +687,30 @@ async function setProjectionsSeq(tx: Transaction<Database>, seq: number): Promis
 
 async function clearProjectionsSeq(tx: Transaction<Database>): Promise<void> {
   await tx.deleteFrom('cursors').where('name', '=', PROJECTIONS_SEQ_CURSOR).execute();
+}
+
+/** A commit's rows through Kysely, in multi-row statements (PostgreSQL; SQLite uses sqlite-commit.ts). */
+async function writeRows(
+  tx: Transaction<Database>,
+  journal: readonly JournalRecord[],
+  projections: Projections,
+): Promise<void> {
+  for (const part of chunks(journal)) {
+    await tx
+      .insertInto('journal')
+      .values(
+        part.map((r) => ({
+          seq: r.seq,
+          key: r.key,
+          type: r.type,
+          payload: r.payload,
+          ts_event: r.tsEvent,
+          ts_recorded: r.tsRecorded,
+        })),
+      )
+      .execute();
+  }
+  await writeProjections(tx, projections);
 }
 
 async function writeProjections(tx: Transaction<Database>, p: Projections): Promise<void> {
