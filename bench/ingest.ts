@@ -97,7 +97,7 @@ export async function benchIngest(backend: IngestBackend, input: IngestInput, ru
   );
   console.log(
     `  of the store path: ${ms(memoryMs)} in memory (check, fold, encode, projection rows: measured with commits discarded),` +
-      ` ~${ms(Math.max(0, storeMs - memoryMs))} in the database through Kysely (raw: ${ms(rawMs)})`,
+      ` ~${ms(Math.max(0, storeMs - memoryMs))} in the database (SQLite: statements prepared once; PostgreSQL: Kysely) (raw: ${ms(rawMs)})`,
   );
   console.log(
     `${backend.name} ingest ${int(fills)} fills: store ${ms(storeMs)} (${rate(fills, storeMs)} fills/s), ${backend.rawName} ${ms(rawMs)}` +

@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks, each against a baseline measured in the same run on the
  * same generated data, then a summary table. Not tests: nothing here asserts a time.
  *
- *   --only fold|sqlite|postgres|http|risk|plan|startup|coexistence|gateway|s3   run one benchmark (comma-separated for several)
+ *   --only fold|sqlite|postgres|http|risk|plan|startup|coexistence|gateway|s3|scaling   run one benchmark (comma-separated for several)
  *   --fills N                     fills for the fold (default 1,000,000); also caps the ingests
  *   --ingest-fills N              fills for the ingests (default 100,000)
  *   --batch N                     fills per append / transaction in the ingests (default 1,000)
@@ -10,9 +10,11 @@
  *                                 http rounds per side and route)
  *   --seconds N                   seconds per http load run (default 4)
  *   (startup: whole `subledger` processes against `node -e 0`; --runs N sets its rounds, default 11)
+ *   --startup-events N            startup: events in the journal `serve` starts on (default 1,000,000)
  *   --orders N, --seed S          coexistence: orders the 6 bots send (default 480), their PRNG seed
  *   --requests N                  gateway: timed order submits per side (default 300); its positions
  *                                 read load uses --runs and --seconds like http
+ *   --scaling-fills A,B,...       scaling: history sizes in fills (default 10000,100000; add 1000000)
  * PostgreSQL: SUBLEDGER_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  * S3 (cold `books` from S3 vs a SQLite file, bench/s3.ts): moto started on loopback, or
  * SUBLEDGER_BENCH_S3_ENDPOINT with SUBLEDGER_BENCH_S3_BUCKET.
@@ -32,6 +34,7 @@ import { type SummaryRow, printSummary } from './report.js';
 import { benchRisk } from './risk.js';
 import { benchS3 } from './s3.js';
 import { STARTUP_DEFAULTS, benchStartup } from './startup.js';
+import { SCALING_DEFAULTS, benchScaling } from './scaling.js';
 
 const BENCHES = [
   'fold',
@@ -44,6 +47,7 @@ const BENCHES = [
   'coexistence',
   'gateway',
   's3',
+  'scaling',
 ] as const;
 type Bench = (typeof BENCHES)[number];
 
@@ -66,6 +70,8 @@ async function main(): Promise<void> {
       orders: { type: 'string' },
       seed: { type: 'string' },
       requests: { type: 'string' },
+      'scaling-fills': { type: 'string' },
+      'startup-events': { type: 'string' },
     },
   });
   const only = (values.only?.split(',') ?? [...BENCHES]).map((s) => s.trim());
@@ -117,10 +123,21 @@ async function main(): Promise<void> {
   if (wants('http')) rows.push(...(await benchHttp({ ...HTTP_DEFAULTS, seconds, rounds: runs })));
   if (wants('risk')) rows.push(...benchRisk());
   if (wants('plan')) rows.push(...benchPlan());
-  if (wants('startup')) rows.push(...(await benchStartup({ runs: values.runs ? runs : STARTUP_DEFAULTS.runs })));
+  if (wants('startup'))
+    rows.push(
+      ...(await benchStartup({
+        runs: values.runs ? runs : STARTUP_DEFAULTS.runs,
+        events: positive('startup-events', values['startup-events'], STARTUP_DEFAULTS.events),
+        pgUrl,
+      })),
+    );
   if (wants('coexistence')) rows.push(...(await benchCoexistence({ orders, seed })));
   if (wants('gateway')) rows.push(...(await benchGateway({ ...GATEWAY_DEFAULTS, requests, seconds, rounds: runs })));
   if (wants('s3')) rows.push(...(await benchS3({ runs })));
+  if (wants('scaling')) {
+    const fills = values['scaling-fills']?.split(',').map((n) => positive('scaling-fills', n, 0));
+    rows.push(...(await benchScaling({ ...SCALING_DEFAULTS, ...(fills ? { fills } : {}) })));
+  }
   printSummary(rows);
   console.log(
     `\nload at the end ${os

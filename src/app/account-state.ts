@@ -10,10 +10,19 @@
 import type { Dec } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import { type Applied, type EventProblem, type Ledger, applyEvent, eventProblem, newLedger } from '../core/ledger.js';
-import { type OrderState, applyOrderUpdate, isTerminal } from '../core/orders.js';
+import { type OrderState, applyOrderUpdate, isOpen, isTerminal } from '../core/orders.js';
 import type { AllocationPlan } from '../core/allocation.js';
 import type { Side } from '../core/events.js';
-import { type JournalEvent, type OrderUpdated, deploymentSettings, isAppEvent, journalKey } from './journal-codec.js';
+import { type PnlTrack, followLosses, lossLimitsOf, startTrack } from '../core/loss-limits.js';
+import {
+  type DeploymentFlattened,
+  type JournalEvent,
+  type LimitBreached,
+  type OrderUpdated,
+  deploymentSettings,
+  isAppEvent,
+  journalKey,
+} from './journal-codec.js';
 import type { DeploymentInfo } from './projections.js';
 import {
   type Route,
@@ -79,6 +88,40 @@ export interface AccountState {
   /** `${deployment} ${key}` → order id. */
   readonly idempotency: Map<string, string>;
   readonly flows: Map<DeploymentId, FlowRecord[]>;
+  /** Kill switch and loss limits (src/app/flatten.ts, src/app/loss-watch.ts): per deployment. */
+  readonly controls: Map<DeploymentId, DeploymentControls>;
+  /**
+   * The total P&L of each deployment with loss limits, followed event by event: the day's opening
+   * figure and the peak its limits are checked against (src/core/loss-limits.ts `followLosses`).
+   */
+  readonly lossTracks: Map<DeploymentId, PnlTrack>;
+}
+
+/** A deployment's flattens and loss-limit breaches, as journaled. */
+export interface DeploymentControls {
+  /** The latest flatten's steps, in journal order (its `id` on each). */
+  lastFlatten: DeploymentFlattened[];
+  /** Every breach journaled, oldest first. */
+  readonly breaches: LimitBreached[];
+}
+
+/** `deployment`'s controls (an empty record for one never flattened nor breached). */
+export function controlsOf(state: AccountState, deployment: DeploymentId): DeploymentControls {
+  // A checkpoint written before controls existed has no map: it is created on first use.
+  const all = (state as { controls?: Map<DeploymentId, DeploymentControls> }).controls ?? new Map();
+  if (!state.controls) (state as { controls?: Map<DeploymentId, DeploymentControls> }).controls = all;
+  let controls = all.get(deployment);
+  if (!controls) {
+    controls = { lastFlatten: [], breaches: [] };
+    all.set(deployment, controls);
+  }
+  return controls;
+}
+
+/** The loss tracks (created here for a state from a checkpoint written before they existed). */
+export function lossTracksOf(state: AccountState): Map<DeploymentId, PnlTrack> {
+  const s = state as { lossTracks?: Map<DeploymentId, PnlTrack> };
+  return (s.lossTracks ??= new Map());
 }
 
 export interface Effects {
@@ -103,6 +146,8 @@ export function newAccountState(): AccountState {
     ordersByDeployment: new Map(),
     idempotency: new Map(),
     flows: new Map(),
+    controls: new Map(),
+    lossTracks: new Map(),
   };
 }
 
@@ -117,6 +162,8 @@ export function journalEventProblem(
 ): EventProblem | undefined {
   switch (event.type) {
     case 'deployment_status':
+    case 'deployment_flattened':
+    case 'limit_breached':
       return hasDeployment(event.deployment)
         ? undefined
         : { field: 'deployment', message: `unknown deployment '${event.deployment}'` };
@@ -150,8 +197,61 @@ export function journalEventProblem(
 
 const NONE: Effects = { duplicate: true, applied: null, orders: [], deployments: [] };
 
+/**
+ * Open orders per symbol (for the internal book, order-book.ts) and per deployment (for buying
+ * power, metrics and the gateway's positions): what is read on every placement and every read
+ * without scanning every order ever placed. Derived, so it is kept beside the state (a clone or a
+ * checkpoint never carries it): built from `orders` on first use, then kept by `applyJournalEvent`
+ * from the orders each event changed (every status change is one of them).
+ */
+interface OpenIndex {
+  readonly bySymbol: Map<string, Map<string, OrderState>>;
+  readonly byDeployment: Map<string, Map<string, OrderState>>;
+}
+const openIndexes = new WeakMap<AccountState, OpenIndex>();
+
+function keepIn(index: Map<string, Map<string, OrderState>>, key: string, order: OrderState): void {
+  let orders = index.get(key);
+  if (isOpen(order)) {
+    if (!orders) index.set(key, (orders = new Map()));
+    orders.set(order.id, order);
+  } else if (orders?.delete(order.id) && orders.size === 0) index.delete(key);
+}
+
+function keepOpen(index: OpenIndex, order: OrderState): void {
+  keepIn(index.bySymbol, order.symbol, order);
+  keepIn(index.byDeployment, order.deployment, order);
+}
+
+function openIndexOf(state: AccountState): OpenIndex {
+  let index = openIndexes.get(state);
+  if (!index) {
+    index = { bySymbol: new Map(), byDeployment: new Map() };
+    for (const order of state.orders.values()) if (isOpen(order)) keepOpen(index, order);
+    openIndexes.set(state, index);
+  }
+  return index;
+}
+
+/** The open orders of `symbol` (every deployment's, the house's, block children), oldest first. */
+export function openOrdersOn(state: AccountState, symbol: Symbol): Iterable<OrderState> {
+  return openIndexOf(state).bySymbol.get(symbol)?.values() ?? [];
+}
+
+/** The open orders of `deployment` (block children included), oldest first. */
+export function openOrdersOf(state: AccountState, deployment: DeploymentId): OrderState[] {
+  return [...(openIndexOf(state).byDeployment.get(deployment)?.values() ?? [])];
+}
+
 /** Folds one journal event. Throws (corrupt journal) on an event `journalEventProblem` rejects. */
 export function applyJournalEvent(state: AccountState, event: JournalEvent): Effects {
+  const effects = foldJournalEvent(state, event);
+  const index = openIndexes.get(state);
+  if (index) for (const order of effects.orders) keepOpen(index, order);
+  return effects;
+}
+
+function foldJournalEvent(state: AccountState, event: JournalEvent): Effects {
   if (!isAppEvent(event)) {
     const applied = applyEvent(state.ledger, event);
     if (applied.duplicate) return NONE;
@@ -162,6 +262,8 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
         createdAt: event.ts,
         updatedAt: event.ts,
       });
+      if (lossLimitsOf(event.limits ?? {}))
+        lossTracksOf(state).set(event.deployment, startTrack(event.ts.slice(0, 10)));
     } else if (event.type === 'capital_flow') {
       const list = state.flows.get(event.deployment) ?? [];
       list.push({ id: event.id, deployment: event.deployment, amount: event.amount, ts: event.ts });
@@ -173,6 +275,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
       if (list.length > MARK_HISTORY) list.splice(0, list.length - MARK_HISTORY);
       state.markHistory.set(event.symbol, list);
     }
+    followLosses(lossTracksOf(state), state.ledger, event, applied);
     const children =
       event.type === 'fill' && event.orderId !== undefined ? bookBlockFill(state, event.orderId, event.legs) : [];
     return {
@@ -224,6 +327,7 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
         ...(event.stopPrice !== undefined ? { stopPrice: event.stopPrice } : {}),
         ...(event.trailPrice !== undefined ? { trailPrice: event.trailPrice } : {}),
         ...(event.trailPercent !== undefined ? { trailPercent: event.trailPercent } : {}),
+        ...(event.replaces !== undefined ? { replaces: event.replaces } : {}),
       });
       const order = state.orders.get(event.id)!;
       if (event.after) state.dependents.set(event.after, event.id);
@@ -231,6 +335,15 @@ export function applyJournalEvent(state: AccountState, event: JournalEvent): Eff
         state.idempotency.set(idempotencyIndex(order.deployment, order.idempotencyKey), order.id);
       return { duplicate: false, applied: null, orders: [order], deployments: [] };
     }
+    case 'deployment_flattened': {
+      const controls = controlsOf(state, event.deployment);
+      if (controls.lastFlatten[0]?.id !== event.id) controls.lastFlatten = [];
+      controls.lastFlatten.push(event);
+      return { duplicate: false, applied: null, orders: [], deployments: [event.deployment] };
+    }
+    case 'limit_breached':
+      controlsOf(state, event.deployment).breaches.push(event);
+      return { duplicate: false, applied: null, orders: [], deployments: [event.deployment] };
     case 'rebalance_completed':
       state.rebalances.set(event.id, { ts: event.ts, summary: event.summary });
       return { duplicate: false, applied: null, orders: [], deployments: [] };

@@ -26,6 +26,10 @@ export interface Limits {
   readonly allowShort?: boolean;
   /** Largest gross exposure (Σ |position value|) as a multiple of sleeve equity (> 0; default 1). */
   readonly maxLeverage?: Dec;
+  /** Loss limits (src/core/loss-limits.ts): the day's loss (money), the drawdown from the peak (%), the action. */
+  readonly maxDailyLoss?: Dec;
+  readonly maxDrawdownPct?: Dec;
+  readonly onBreach?: 'pause' | 'flatten';
 }
 
 export interface CreateDeploymentInput {
@@ -57,6 +61,10 @@ export interface LimitsView {
   allow_short: boolean;
   /** The max leverage in force (the default "1" when none was set); always set by Subledger. */
   max_leverage?: string;
+  /** Loss limits (src/core/loss-limits.ts); null when not set. */
+  max_daily_loss?: string | null;
+  max_drawdown_pct?: string | null;
+  on_breach?: 'pause' | 'flatten' | null;
 }
 
 /** Seed 000's metrics: the sleeve's own virtual account. */
@@ -108,6 +116,8 @@ export interface SubmitOrderInput {
   readonly trailPercent?: Dec;
   /** A retried request with the same key returns the original order. */
   readonly idempotencyKey?: string;
+  /** The deployment's ended order this one replaces (journaled with it, so the link outlives the process). */
+  readonly replaces?: string;
 }
 
 export interface OrderView {
@@ -176,6 +186,16 @@ export interface SubledgerApi {
   capitalFlows(id: DeploymentId): CapitalFlowView[];
   metrics(id: DeploymentId): MetricsView;
   positions(id: DeploymentId): PositionView[];
+  /**
+   * The journal's last committed seq. Every change to what metrics, positions and orders show is
+   * a journal commit (fills, marks, orders, statuses), so a view built at a seq holds until it
+   * moves — but for its time-dependent fields (`as_of`, `mark_stale`).
+   */
+  journalSeq(): number;
+  /** The app clock's time (ISO), as a view's `as_of` reads it. */
+  asOf(): string;
+  /** Whether a position with a mark of this time (null: none) is `mark_stale` now. */
+  isMarkStale(markTs: string | null): boolean;
   trades(id: DeploymentId, query: TradeQueryInput): Promise<TradePage>;
   /** Risk check, journal, send. Throws the risk codes (422), NOT_FOUND, VALIDATION_FAILED. */
   submitOrder(id: DeploymentId, input: SubmitOrderInput): Promise<OrderView>;

@@ -30,7 +30,7 @@ import type { LedgerService } from './ledger-service.js';
 import { type OrderLifecycle, unavailable } from './order-lifecycle.js';
 import { carrierOf, routeOf } from './order-routes.js';
 import { SymbolLocks } from './symbol-locks.js';
-import { blockOfOrder } from './account-state.js';
+import { blockOfOrder, openOrdersOn } from './account-state.js';
 import { type MarketHours, usEquityHours } from './market-hours.js';
 import type { BrokerOrderId, ClientOrderId } from '../core/ids.js';
 
@@ -79,14 +79,20 @@ export class OrderBook {
     const state = this.service.state;
     const waiting = new Set(state.dependents.values());
     const out: BookOrder[] = [];
-    for (const order of state.orders.values()) {
-      if (order.symbol !== symbol || !isOpen(order) || waiting.has(order.id) || blockOfOrder(state, order.id)) continue;
+    // Only the symbol's open orders (an index, not every order ever placed); a block is open
+    // while its first child is, so its open children name it.
+    const blocks = new Set<string>();
+    for (const order of openOrdersOn(state, symbol)) {
+      const block = blockOfOrder(state, order.id);
+      if (block !== undefined) blocks.add(block);
+      if (waiting.has(order.id) || block !== undefined) continue;
       // The house's orders were placed outside Subledger (by hand, another tool): never moved; the
       // broker judges them, and a refusal they cause names the house.
       if (order.deployment === HOUSE) continue;
       out.push(this.entryOf(order));
     }
-    for (const block of state.blocks.values()) {
+    for (const id of blocks) {
+      const block = state.blocks.get(id)!;
       const first = state.orders.get(block.children[0]!);
       if (block.symbol !== symbol || !first || !isOpen(first)) continue;
       const booked = [...block.booked.values()].reduce((a, b) => a + b, 0n);
@@ -394,13 +400,8 @@ export class OrderBook {
 
   private heldOrders(symbol: Symbol): OrderState[] {
     const state = this.service.state;
-    return [...state.orders.values()].filter(
-      (o) =>
-        o.symbol === symbol &&
-        isOpen(o) &&
-        o.deployment !== HOUSE &&
-        carrierOf(state, o) === null &&
-        !o.cancelRequested,
+    return [...openOrdersOn(state, symbol)].filter(
+      (o) => o.deployment !== HOUSE && carrierOf(state, o) === null && !o.cancelRequested,
     );
   }
 

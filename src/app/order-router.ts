@@ -19,7 +19,7 @@ import { type BrokerPort, BrokerRejection, type MarketDataPort, quotePrice } fro
 import { allocationPolicy } from '../core/allocation.js';
 import type { Clock } from './clock-port.js';
 import { makeBlockOrderId, makeClientOrderId } from './client-order-id.js';
-import { idempotencyIndex } from './account-state.js';
+import { idempotencyIndex, openOrdersOf } from './account-state.js';
 import { AppError } from './errors.js';
 import type { JournalEvent } from './journal-codec.js';
 import type { LedgerService } from './ledger-service.js';
@@ -93,6 +93,10 @@ export class OrderRouter {
     if (!info) throw new AppError('NOT_FOUND', `no deployment '${deployment}'`);
     const existing = this.byIdempotencyKey(deployment, input);
     if (existing) return this.settled(existing);
+    if (input.replaces !== undefined && this.service.state.orders.get(input.replaces)?.deployment !== deployment)
+      throw new AppError('VALIDATION_FAILED', `replaces: no order '${input.replaces}' of deployment '${deployment}'`, {
+        fields: [{ field: 'replaces', message: 'not an order of this deployment' }],
+      });
     const symbol = input.symbol as Symbol;
     // A limit order sized in shares needs no price to be checked or reserved: once its symbol is
     // known to the market data, the quote is read only when the book has another sleeve's order
@@ -156,7 +160,7 @@ export class OrderRouter {
         equity: sleeveTotals(sleeve, state.ledger.marks).equity,
         heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
         holdings: sleeveHoldings(sleeve, state.ledger.marks),
-        openOrders: (state.ordersByDeployment.get(deployment) ?? []).filter(isOpen),
+        openOrders: openOrdersOf(state, deployment),
         symbol,
         side: input.side,
         qty,
@@ -211,7 +215,15 @@ export class OrderRouter {
           plan.crosses.length === 0 &&
           plan.withdraw.length === 0 &&
           plan.sendQty === entry.remaining);
-      const events: JournalEvent[] = [{ ...base, id, qty: close ?? qty, idempotencyKey: input.idempotencyKey ?? null }];
+      const events: JournalEvent[] = [
+        {
+          ...base,
+          id,
+          qty: close ?? qty,
+          idempotencyKey: input.idempotencyKey ?? null,
+          ...(input.replaces !== undefined ? { replaces: input.replaces } : {}),
+        },
+      ];
       if (!direct)
         events.push({
           type: 'order_routed',
@@ -377,7 +389,7 @@ export class OrderRouter {
           equity: sleeveTotals(sleeve, state.ledger.marks).equity,
           heldQty: sleeve.positions.get(symbol)?.qty ?? ZERO,
           holdings: sleeveHoldings(sleeve, state.ledger.marks),
-          openOrders: (state.ordersByDeployment.get(p.deployment) ?? []).filter(isOpen),
+          openOrders: openOrdersOf(state, p.deployment),
           symbol,
           side,
           qty: p.qty,

@@ -5,7 +5,7 @@
 import { type Dec, percentString, toPlain } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { Ledger, Sleeve, TradeBooked } from '../core/ledger.js';
-import type { PositionState, RoundTrip } from '../core/position.js';
+import type { Lot, PositionState, RoundTrip } from '../core/position.js';
 import { sleeveTotals, valuePosition } from '../core/valuation.js';
 import type { DeploymentSettings } from './journal-codec.js';
 import type { OrderState } from '../core/orders.js';
@@ -57,7 +57,7 @@ export function positionRow(deployment: DeploymentId, pos: PositionState): Posit
     realizedPnlFifo: toPlain(pos.realizedFifo),
     fees: toPlain(pos.fees),
     dividends: toPlain(pos.dividends),
-    lots: JSON.stringify(pos.lots.map((l) => [toPlain(l.qty), toPlain(l.cost), l.ts])),
+    lots: lotsText(pos.lots),
     trip:
       pos.tripOpenedAt === null
         ? 'null'
@@ -67,6 +67,34 @@ export function positionRow(deployment: DeploymentId, pos: PositionState): Posit
             fees: toPlain(pos.tripFees),
           }),
   };
+}
+
+/**
+ * A lot's JSON text (`["qty","cost","ts"]`) as last written, kept while its qty, cost and ts are the
+ * same: a commit re-writes a touched position's lots, but a fill changes at most the oldest lot
+ * and adds one, so the others are not converted to decimal text again.
+ */
+const lotTexts = new WeakMap<Lot, { qty: Dec; cost: Dec; ts: string; text: string }>();
+
+/** `JSON.stringify(lots.map((l) => [toPlain(l.qty), toPlain(l.cost), l.ts]))`, each lot's text reused while it holds. */
+function lotsText(lots: readonly Lot[]): string {
+  if (lots.length === 0) return '[]';
+  let text = '[';
+  for (let i = 0; i < lots.length; i++) {
+    const lot = lots[i]!;
+    let known = lotTexts.get(lot);
+    if (known === undefined || known.qty !== lot.qty || known.cost !== lot.cost || known.ts !== lot.ts) {
+      known = {
+        qty: lot.qty,
+        cost: lot.cost,
+        ts: lot.ts,
+        text: JSON.stringify([toPlain(lot.qty), toPlain(lot.cost), lot.ts]),
+      };
+      lotTexts.set(lot, known);
+    }
+    text += i === 0 ? known.text : `,${known.text}`;
+  }
+  return `${text}]`;
 }
 
 export function tradeRow(trade: TradeBooked, seq: number): TradeRow {

@@ -7,6 +7,7 @@
  * positions already held, booked at their average entry price), it funds every deployment's
  * capital, so Σ deployments + house = broker holds for cash as well as for every symbol.
  */
+import { openOrdersOf } from './account-state.js';
 import type { EnginePort } from './engine-port.js';
 import { randomUUID } from 'node:crypto';
 import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
@@ -238,7 +239,7 @@ export class Subledger implements SubledgerApi {
   private freeCash(id: DeploymentId): { cash: Dec; reserved: Dec; free: Dec; openBuys: number } {
     const { ledger } = this.service;
     const sleeve = ledger.sleeves.get(id)!;
-    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen);
+    const open = openOrdersOf(this.service.state, id);
     const power = buyingPower(sleeve.cash, sleeveHoldings(sleeve, ledger.marks), open);
     const reserved = (sleeve.cash - (power.available < sleeve.cash ? power.available : sleeve.cash)) as Dec;
     return { cash: sleeve.cash, reserved, free: (sleeve.cash - reserved) as Dec, openBuys: power.openBuys };
@@ -335,7 +336,7 @@ export class Subledger implements SubledgerApi {
       ]);
     }
     if (status === 'stopped') {
-      for (const order of (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen)) {
+      for (const order of openOrdersOf(this.service.state, id)) {
         await this.router.cancel(id, order.id).catch(() => undefined);
       }
     }
@@ -403,7 +404,7 @@ export class Subledger implements SubledgerApi {
     // The risk check's own rule (src/core/risk.ts): cash − reservations − what shorts hold back.
     const { ledger } = this.service;
     const sleeve = ledger.sleeves.get(id)!;
-    const open = (this.service.state.ordersByDeployment.get(id) ?? []).filter(isOpen);
+    const open = openOrdersOf(this.service.state, id);
     const power = buyingPower(sleeve.cash, sleeveHoldings(sleeve, ledger.marks), open);
     return {
       ...view,

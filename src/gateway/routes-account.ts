@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Dec, ONE, ZERO, abs, dec, decimalProblem, floorToIncrement, mul, toPlain } from '../core/decimal.js';
 import { type Symbol } from '../core/ids.js';
-import { isOpen, reservedQty } from '../core/orders.js';
+import { reservedQty } from '../core/orders.js';
+import { openOrdersOf } from '../app/account-state.js';
 import type { Clock } from '../app/clock-port.js';
 import type { MarketDataPort } from '../app/broker-port.js';
 import type { MarketHours } from '../app/market-hours.js';
@@ -40,7 +41,7 @@ const NANO = dec('0.000000001');
 export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteOptions): void {
   const { app } = o;
   const heldBySells = (deployment: string, symbol: string): Dec =>
-    (app.service.state.ordersByDeployment.get(deployment as never) ?? [])
+    openOrdersOf(app.service.state, deployment as never)
       .filter((x) => x.symbol === symbol)
       .reduce((sum, x) => (sum + reservedQty(x)) as Dec, ZERO);
 
@@ -139,7 +140,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
     const deployment = deploymentOf(request);
     const q = request.query as Record<string, string | undefined>;
     if (q.cancel_orders === 'true')
-      for (const order of (app.service.state.ordersByDeployment.get(deployment) ?? []).filter(isOpen))
+      for (const order of openOrdersOf(app.service.state, deployment))
         await app.cancelOrder(deployment, order.id).catch(() => undefined);
     const results = [];
     for (const p of app.positions(deployment)) {

@@ -44,7 +44,7 @@ export async function openMemoryReplica(image?: Uint8Array) {
   const raw = image ? new Sqlite(Buffer.from(image)) : new Sqlite(':memory:');
   const db = new Kysely<Database>({ dialect: new NestingDialect(raw) });
   await migrateToLatest(db as Kysely<unknown>);
-  const store = new SqlStore(db, 'sqlite', ':memory:');
+  const store = new SqlStore(db, 'sqlite', ':memory:', undefined, raw);
   // The image may carry the local lease of the replica it was taken from: start a fresh one.
   raw.prepare('DELETE FROM writer_lease').run();
   await store.claimLease(0, { id: 'replica', host: 'memory', pid: 0, command: 'replica' }, 0, Number.MAX_SAFE_INTEGER);

@@ -2,15 +2,18 @@
  * Orders of one deployment (admin or its own token): POST /deployments/{id}/orders (risk check,
  * journal, send; optional `Idempotency-Key`), GET /deployments/{id}/orders?status&limit,
  * DELETE /deployments/{id}/orders/{orderId}. Bodies are fully validated before the facade is
- * called, so malformed input never reaches the journal.
+ * called, so malformed input never reaches the journal. The list is served from bodies kept
+ * serialized between commits (src/http/ready-bodies.ts).
  */
 import type { SubmitOrderInput } from '../../app/api.js';
 import { type App, type RouteDeps, bearer } from '../app-types.js';
 import { deploymentParams, idempotencyHeaders, orderParams } from '../schemas/common.js';
 import { ordersQuery, submitOrderBody } from '../schemas/inputs.js';
 import { errorResponses, orderSchema } from '../schemas/outputs.js';
+import { ReadyBodies, sendJson } from '../ready-bodies.js';
 
 export function orderRoutes(app: App, { api }: RouteDeps): void {
+  const ready = new ReadyBodies(api);
   app.post(
     '/deployments/:id/orders',
     {
@@ -54,9 +57,9 @@ export function orderRoutes(app: App, { api }: RouteDeps): void {
         response: { 200: orderSchema.array(), ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await api.resolveOrders(request.params.id); // touching orders resolves the unacknowledged ones
-      return api.listOrders(request.params.id, request.query);
+      return sendJson(reply, ready.orders(request.params.id, request.query));
     },
   );
 

@@ -1,15 +1,18 @@
 /**
  * Seed 000's read paths, exactly: GET /deployments/{id}/metrics, /positions and /trades (the
  * trades page by `symbol`, `from`, `to`, `limit` 1..1000 (default 100) and `cursor`). Admin or
- * the deployment's own token.
+ * the deployment's own token. Metrics and positions are served from bodies kept serialized
+ * between commits (src/http/ready-bodies.ts); their schemas still document and check them.
  */
 import { type App, type RouteDeps, bearer } from '../app-types.js';
 import { deploymentParams } from '../schemas/common.js';
 import { tradesQuery } from '../schemas/inputs.js';
 import { errorResponses, metricsSchema, positionSchema, tradePageSchema } from '../schemas/outputs.js';
+import { ReadyBodies, sendJson } from '../ready-bodies.js';
 
 export function sleeveRoutes(app: App, { api }: RouteDeps): void {
   const common = { config: { access: 'own' as const } };
+  const ready = new ReadyBodies(api);
   app.get(
     '/deployments/:id/metrics',
     {
@@ -22,7 +25,7 @@ export function sleeveRoutes(app: App, { api }: RouteDeps): void {
         response: { 200: metricsSchema, ...errorResponses },
       },
     },
-    (request) => api.metrics(request.params.id),
+    (request, reply) => sendJson(reply, ready.metrics(request.params.id)),
   );
 
   app.get(
@@ -37,7 +40,7 @@ export function sleeveRoutes(app: App, { api }: RouteDeps): void {
         response: { 200: positionSchema.array(), ...errorResponses },
       },
     },
-    (request) => api.positions(request.params.id),
+    (request, reply) => sendJson(reply, ready.positions(request.params.id)),
   );
 
   app.get(
