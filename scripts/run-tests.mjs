@@ -40,6 +40,9 @@ const result = spawnSync(
     '--import',
     'tsx',
     '--test',
+    // A test still running after this long is stuck (a process that never exits, an answer that
+    // never comes): it fails instead of holding the whole run until CI's own limit.
+    `--test-timeout=${process.env.SUBLEDGER_TEST_TIMEOUT_MS ?? 900_000}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',

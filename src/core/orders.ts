@@ -36,6 +36,8 @@ export interface OrderState {
   readonly createdAt: string;
   /** An order that must fill before this one is sent (the close leg of a split flip), or null. */
   readonly after: string | null;
+  /** The order this one replaced (Alpaca's replace: the old one canceled, this one placed); absent otherwise. */
+  readonly replaces?: string;
   /**
    * A stop trigger (Alpaca's stop, stop_limit, trailing_stop): the order waits until the price
    * reaches its stop, then works as its `orderType` (market, or limit for a stop_limit). So every

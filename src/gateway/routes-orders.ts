@@ -30,15 +30,32 @@ const notFound = (reply: FastifyReply) =>
   reply.code(404).type('application/json').send({ code: 40410000, message: 'order not found' });
 
 /** Replace links (new order → the one it replaced, and back), kept while the process runs. */
+/**
+ * Which order replaced which: each replacement names the order it replaces in the journal
+ * (`order_submitted.replaces`); the other direction is indexed here, caught up whenever the
+ * account holds orders it has not looked at yet.
+ */
 export class ReplaceLinks {
-  readonly replaces = new Map<string, string>();
-  readonly replacedBy = new Map<string, string>();
+  private readonly byReplaced = new Map<string, string>();
+  private seen = 0;
+
+  constructor(private readonly app: Subledger) {}
+
+  replacedBy(id: string): string | undefined {
+    const orders = this.app.service.state.orders;
+    if (orders.size !== this.seen) {
+      for (const order of orders.values())
+        if (order.replaces !== undefined) this.byReplaced.set(order.replaces, order.id);
+      this.seen = orders.size;
+    }
+    return this.byReplaced.get(id);
+  }
 }
 
 export function orderOut(app: Subledger, links: ReplaceLinks, order: OrderState): Wire {
   const wire = orderWire(order);
-  const replaces = links.replaces.get(order.id);
-  const replacedBy = links.replacedBy.get(order.id);
+  const replaces = order.replaces;
+  const replacedBy = links.replacedBy(order.id);
   if (replaces) wire.replaces = orderUuid(app.service.state.orders.get(replaces)!);
   if (replacedBy) {
     wire.replaced_by = orderUuid(app.service.state.orders.get(replacedBy)!);
@@ -52,7 +69,7 @@ export function orderOut(app: Subledger, links: ReplaceLinks, order: OrderState)
 }
 
 export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): ReplaceLinks {
-  const links = new ReplaceLinks();
+  const links = new ReplaceLinks(app);
   const uuids = new Map<string, string>(); // uuid → order id, filled as orders are seen
   const ordersOf = (deployment: DeploymentId): OrderState[] =>
     app.service.state.ordersByDeployment.get(deployment) ?? [];
@@ -201,9 +218,8 @@ export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): R
           : {}),
         timeInForce: (input.timeInForce ?? old.timeInForce) as 'day' | 'gtc' | 'ioc',
         idempotencyKey: input.clientOrderId ?? randomUUID(),
+        replaces: old.id,
       });
-      links.replaces.set(view.id, old.id);
-      links.replacedBy.set(old.id, view.id);
       return reply.send(orderOut(app, links, app.service.state.orders.get(view.id)!));
     } catch (error) {
       return sendAlpacaError(reply, error);

@@ -9,6 +9,7 @@ import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';
+import { LedgerService } from '../../src/app/ledger-service.js';
 import { usEquityHours } from '../../src/app/market-hours.js';
 import { Performance } from '../../src/app/performance.js';
 import { Recorder } from '../../src/app/recorder.js';
@@ -170,6 +171,15 @@ describe('the gateway (paper broker)', () => {
     );
     const old = (await call(A, 'GET', `/v2/orders/${String(rest.body.id)}`)).body;
     assert.deepEqual([old.status, old.replaced_by], ['replaced', replaced.body.id]);
+    // The link is journaled with the new order, so it outlives the process: the journal folded
+    // afresh (as a restart does) knows which order replaced which.
+    const folded = await LedgerService.load(t.store);
+    const orders = [...folded.state.orders.values()];
+    const first = orders.find((o) => o.idempotencyKey === 'alpha-rest')!;
+    assert.deepEqual(
+      orders.filter((o) => o.replaces === first.id).map((o) => [o.deployment, o.qty, o.limitPrice].map(String)),
+      [['alpha', String(dec('2')), String(dec('1.5'))]],
+    );
     assert.equal((await call(A, 'DELETE', `/v2/orders/${String(replaced.body.id)}`)).status, 204);
     await t.runUntil(() => open().length === 0);
     const again = await call(A, 'DELETE', `/v2/orders/${String(replaced.body.id)}`);

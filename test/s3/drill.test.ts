@@ -35,6 +35,9 @@ const moto = 'moto' in started ? started.moto : (undefined as unknown as Moto);
 const SEED = join(ROOT, 'samples/seed-000.jsonl');
 const { dir, cleanup } = tempDir('subledger-s3-drill-');
 
+/** A drill that has not ended by then is stuck (a held PUT never came, a process never exited): fail it. */
+const DRILL_TIMEOUT_MS = 180_000;
+
 describe('S3 drills: one writer per prefix, with real processes', { skip }, () => {
   let proxy: Proxy;
   let s3: S3Client;
@@ -101,63 +104,75 @@ describe('S3 drills: one writer per prefix, with real processes', { skip }, () =
     assert.equal(fromS3.stdout, fromSqlite.stdout, `${what}: books on S3 = books of the same journal in SQLite`);
   }
 
-  it('two rebalance runs started at once: one completes, the other is refused naming the holder', async () => {
-    const { bucket, db } = await seeded('at-once');
-    proxy.delayLogPuts(400);
-    try {
-      const runs = [startProcess(['rebalance', '--db', db], env), startProcess(['rebalance', '--db', db], env)];
-      const exits = await Promise.all(runs.map((r) => r.exited));
-      const won = exits.findIndex((e) => e.code === 0);
-      assert.notEqual(won, -1, `one run completes:\n${runs.map((r) => r.stderr()).join('\n---\n')}`);
-      const lost = runs[1 - won]!;
-      assert.notEqual(exits[1 - won]!.code, 0, `the other exits non-zero:\n${lost.stdout()}`);
-      assert.match(
-        lost.stderr(),
-        new RegExp(
-          `error: the writer lease of this store is held by pid ${runs[won]!.pid} on .* \\(rebalance, since .*, epoch 2`,
-        ),
-      );
-      assert.match(runs[won]!.stdout(), /^rebalance rb-/m);
-    } finally {
-      proxy.delayLogPuts(0);
-    }
-    await checkStore(bucket, db, 'at once');
-  });
+  it(
+    'two rebalance runs started at once: one completes, the other is refused naming the holder',
+    { timeout: DRILL_TIMEOUT_MS },
+    async () => {
+      const { bucket, db } = await seeded('at-once');
+      proxy.delayLogPuts(400);
+      try {
+        const runs = [startProcess(['rebalance', '--db', db], env), startProcess(['rebalance', '--db', db], env)];
+        const exits = await Promise.all(runs.map((r) => r.exited));
+        const won = exits.findIndex((e) => e.code === 0);
+        assert.notEqual(won, -1, `one run completes:\n${runs.map((r) => r.stderr()).join('\n---\n')}`);
+        const lost = runs[1 - won]!;
+        assert.notEqual(exits[1 - won]!.code, 0, `the other exits non-zero:\n${lost.stdout()}`);
+        assert.match(
+          lost.stderr(),
+          new RegExp(
+            `error: the writer lease of this store is held by pid ${runs[won]!.pid} on .* \\(rebalance, since .*, epoch 2`,
+          ),
+        );
+        assert.match(runs[won]!.stdout(), /^rebalance rb-/m);
+      } finally {
+        proxy.delayLogPuts(0);
+      }
+      await checkStore(bucket, db, 'at once');
+    },
+  );
 
-  it('a run paused mid-append past its lease is fenced by the next run: it exits non-zero saying so', async () => {
-    const { bucket, db } = await seeded('fenced');
-    const short = { ...env, SUBLEDGER_LEASE_SECONDS: '2' };
-    // Hold the stale run's second log object (its first write after its fence).
-    let puts = 0;
-    proxy.holdWhen(() => ++puts === 2);
-    const stale = startProcess(['rebalance', '--db', db], short);
-    const put = await proxy.nextHeld();
-    proxy.holdWhen(undefined);
-    stale.child.kill('SIGSTOP');
-    put.release(); // its object lands; the answer waits for a process that is stopped
-    await new Promise((resolve) => setTimeout(resolve, 2_500)); // its lease expires
-    const next = await runCli(['rebalance', '--db', db], short, 60_000);
-    assert.equal(next.code, 0, next.stderr);
-    assert.match(next.stderr, /taking over the writer lease from pid \d+ .*\(expired\); epoch 3/);
-    stale.child.kill('SIGCONT');
-    const exit = await stale.exited;
-    assert.notEqual(exit.code, 0, `the stale run is fenced:\n${stale.stdout()}\n${stale.stderr()}`);
-    assert.match(stale.stderr(), /writer lease \(epoch 2\) was taken over by pid \d+ on .* \(rebalance, epoch 3\)/);
-    await checkStore(bucket, db, 'fenced');
-  });
+  it(
+    'a run paused mid-append past its lease is fenced by the next run: it exits non-zero saying so',
+    { timeout: DRILL_TIMEOUT_MS },
+    async () => {
+      const { bucket, db } = await seeded('fenced');
+      const short = { ...env, SUBLEDGER_LEASE_SECONDS: '2' };
+      // Hold the stale run's second log object (its first write after its fence).
+      let puts = 0;
+      proxy.holdWhen(() => ++puts === 2);
+      const stale = startProcess(['rebalance', '--db', db], short);
+      const put = await proxy.nextHeld();
+      proxy.holdWhen(undefined);
+      stale.child.kill('SIGSTOP');
+      put.release(); // its object lands; the answer waits for a process that is stopped
+      await new Promise((resolve) => setTimeout(resolve, 2_500)); // its lease expires
+      const next = await runCli(['rebalance', '--db', db], short, 60_000);
+      assert.equal(next.code, 0, next.stderr);
+      assert.match(next.stderr, /taking over the writer lease from pid \d+ .*\(expired\); epoch 3/);
+      stale.child.kill('SIGCONT');
+      const exit = await stale.exited;
+      assert.notEqual(exit.code, 0, `the stale run is fenced:\n${stale.stdout()}\n${stale.stderr()}`);
+      assert.match(stale.stderr(), /writer lease \(epoch 2\) was taken over by pid \d+ on .* \(rebalance, epoch 3\)/);
+      await checkStore(bucket, db, 'fenced');
+    },
+  );
 
-  it('a run killed while its log object is in flight: the next run resumes, nothing lost or doubled', async () => {
-    const { bucket, db } = await seeded('killed');
-    let puts = 0;
-    proxy.holdWhen(() => ++puts === 3);
-    const killed = startProcess(['rebalance', '--db', db], env);
-    const put = await proxy.nextHeld();
-    proxy.holdWhen(undefined);
-    await killed.kill();
-    put.release(); // the append lands after its writer died
-    const next = await runCli(['rebalance', '--take-over', '--db', db], env, 60_000);
-    assert.equal(next.code, 0, next.stderr);
-    assert.match(next.stderr, /taking over the writer lease from pid \d+ .*\(holder gone\); epoch 3/);
-    await checkStore(bucket, db, 'killed');
-  });
+  it(
+    'a run killed while its log object is in flight: the next run resumes, nothing lost or doubled',
+    { timeout: DRILL_TIMEOUT_MS },
+    async () => {
+      const { bucket, db } = await seeded('killed');
+      let puts = 0;
+      proxy.holdWhen(() => ++puts === 3);
+      const killed = startProcess(['rebalance', '--db', db], env);
+      const put = await proxy.nextHeld();
+      proxy.holdWhen(undefined);
+      await killed.kill();
+      put.release(); // the append lands after its writer died
+      const next = await runCli(['rebalance', '--take-over', '--db', db], env, 60_000);
+      assert.equal(next.code, 0, next.stderr);
+      assert.match(next.stderr, /taking over the writer lease from pid \d+ .*\(holder gone\); epoch 3/);
+      await checkStore(bucket, db, 'killed');
+    },
+  );
 });
