@@ -14,7 +14,11 @@
  * Linux) is reported beside it: less sensitive to other load than wall time.
  *
  * `SUBLEDGER_BENCH_CLI=path/to/entry.js` measures another entry point instead of bin/subledger.js
- * (e.g. an older build, to compare).
+ * (e.g. an older build, to compare). bin/subledger.js runs dist/: `npm run build` first.
+ *
+ * Then `serve` until /ready (issue 17, bench/startup-serve.ts): on an empty store, on a journal of
+ * `--startup-events N` events (default 1,000,000) without and with a checkpoint, and a standby
+ * catching up 10,000 events on PostgreSQL; target ≤ 3× the empty start-up.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +26,10 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEPLOYMENTS, type Dataset, generate } from './data.js';
 import { type SummaryRow, int, median, now } from './report.js';
+import { DEFAULT_PG_URL } from './ingest-postgres.js';
+import { SERVE_STARTUP_DEFAULTS, benchServeStartup } from './startup-serve.js';
 
-export const STARTUP_DEFAULTS = { fills: 10_000, runs: 11 } as const;
+export const STARTUP_DEFAULTS = { fills: 10_000, runs: 11, events: SERVE_STARTUP_DEFAULTS.events } as const;
 
 const ROOT = resolve(import.meta.dirname, '..');
 const HELP_TARGET = 2;
@@ -109,7 +115,9 @@ function runOnce(c: Case): Sample {
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
-export async function benchStartup(options: { fills?: number; runs?: number } = {}): Promise<SummaryRow[]> {
+export async function benchStartup(
+  options: { fills?: number; runs?: number; events?: number; pgUrl?: string } = {},
+): Promise<SummaryRow[]> {
   const fills = options.fills ?? STARTUP_DEFAULTS.fills;
   const runs = options.runs ?? STARTUP_DEFAULTS.runs;
   const cli = resolve(ROOT, process.env.SUBLEDGER_BENCH_CLI ?? 'bin/subledger.js');
@@ -192,6 +200,14 @@ export async function benchStartup(options: { fills?: number; runs?: number } = 
         });
       }
     }
+    rows.push(
+      ...(await benchServeStartup({
+        ...SERVE_STARTUP_DEFAULTS,
+        events: options.events ?? STARTUP_DEFAULTS.events,
+        cli,
+        pgUrl: options.pgUrl ?? DEFAULT_PG_URL,
+      })),
+    );
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

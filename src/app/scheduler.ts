@@ -5,13 +5,16 @@
  * trading day's close (snapshots + the daily history rows) — and does it.
  *
  * Entry points: `start()` (catches up every close missed since the last one recorded, e.g. while
- * the server was down, from the journal), `tick()` (call it often; the serve loop calls it after
- * each market step), `lastTick`.
- * Invariants: ticks never overlap (a tick that finds one running returns at once); a failed price
- * fetch is reported (PriceUpdater status + log) and the snapshot and closes still happen with the
- * last marks; a close passed before this tick's prices is recorded before they are journaled, a
+ * the server was down, from the journal), `startInBackground()` (the same catch-up after it
+ * returns, so a server answers before it is done: start-up does not grow with the missed days),
+ * `tick()` (call it often; the serve loop calls it after each market step), `lastTick`, `stop()`.
+ * Invariants: ticks never overlap, nor with a background catch-up (a tick that finds one running
+ * returns at once); a failed price fetch is reported (PriceUpdater status + log) and the snapshot
+ * and closes still happen with the last marks; a close passed before this tick's prices is recorded before they are journaled, a
  * close at exactly now after them (so the closing minute's prices count). The last close done is
- * kept in the store (cursor `history.last_close`), so a restart neither repeats nor skips a day.
+ * kept in the store (cursor `history.last_close`, advanced after each batch of closes written), so
+ * a restart neither repeats nor skips a day. The rows of a close are a pure function of the journal
+ * and its time (recorder.ts), so recording them later, or in batches, writes the same rows.
  */
 import { firstEventTime, timeOf } from './as-of.js';
 import type { Clock } from './clock-port.js';
@@ -60,6 +63,8 @@ export class MarkScheduler {
   private lastSnapshot = -Infinity;
   private running = false;
   private last: TickReport | null = null;
+  private catchingUp: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: SchedulerDeps) {
     this.options = { ...DEFAULT_SCHEDULE, ...deps.options };
@@ -75,6 +80,51 @@ export class MarkScheduler {
 
   /** Records every close since the last one recorded (or since the journal's first event) up to now. */
   async start(onProgress?: (done: number, total: number) => void): Promise<string[]> {
+    const closes = await this.missedCloses();
+    await this.recordCloses(closes, onProgress);
+    return closes;
+  }
+
+  /**
+   * `start()` without waiting for the closes to be written: resolves with the missed closes once
+   * they are known (two short reads), then records them in the background. Ticks return null until
+   * that is done. A failure goes to `onError`, and the next tick catches up again from the cursor.
+   */
+  async startInBackground(onError: (error: unknown) => void): Promise<string[]> {
+    if (this.running) return [];
+    this.running = true;
+    let closes: string[];
+    try {
+      closes = await this.missedCloses();
+    } catch (error) {
+      this.running = false;
+      throw error;
+    }
+    this.catchingUp = this.recordCloses(closes)
+      .catch((error: unknown) => {
+        this.lastClose = undefined; // the next tick starts over from the cursor
+        if (!this.stopping.signal.aborted) onError(error);
+      })
+      .finally(() => {
+        this.running = false;
+        this.catchingUp = undefined;
+      });
+    return closes;
+  }
+
+  /** Resolves once a background catch-up is done (at once when none runs). */
+  async caughtUp(): Promise<void> {
+    await this.catchingUp;
+  }
+
+  /** Stops a background catch-up after the batch it is writing (the cursor keeps its place). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.catchingUp;
+  }
+
+  /** The closes since the last one recorded (or since the journal's first event) up to now. */
+  private async missedCloses(): Promise<string[]> {
     const now = this.deps.clock.now();
     const stored = await this.deps.store.getCursor(LAST_CLOSE_CURSOR);
     const from = stored !== undefined ? timeOf(stored) : await firstEventTime(this.deps.store);
@@ -83,9 +133,7 @@ export class MarkScheduler {
       return [];
     }
     this.lastClose = from;
-    const closes = this.deps.hours.closesBetween(new Date(from), now);
-    await this.recordCloses(closes, onProgress);
-    return closes;
+    return this.deps.hours.closesBetween(new Date(from), now);
   }
 
   /** Does whatever is due at the clock's now. */
@@ -135,10 +183,17 @@ export class MarkScheduler {
     onProgress?: (done: number, total: number) => void,
   ): Promise<void> {
     if (closes.length === 0) return;
-    await this.deps.recorder.closeDays(closes, onProgress);
+    const written = await this.deps.recorder.closeDays(closes, {
+      ...(onProgress ? { onProgress } : {}),
+      signal: this.stopping.signal,
+      // Each batch's cursor is written after its rows: a stop or a crash resumes after it.
+      onWritten: async (close) => {
+        await this.deps.store.setCursor(LAST_CLOSE_CURSOR, close);
+        this.lastClose = timeOf(close);
+      },
+    });
+    if (written < closes.length) return; // stopped
     const last = closes[closes.length - 1]!;
-    await this.deps.store.setCursor(LAST_CLOSE_CURSOR, last);
-    this.lastClose = timeOf(last);
     this.log(
       'info',
       `day close recorded: ${closes.length === 1 ? last : `${closes.length} closes, ${closes[0]} … ${last}`}`,
