@@ -17,11 +17,12 @@
  */
 import { parse, stringify } from 'devalue';
 import { type Dec, parseDec, toPlain } from '../core/decimal.js';
+import type { FillId } from '../core/ids.js';
 import type { AccountState } from './account-state.js';
 import type { Checkpoint, StorePort } from './store-port.js';
 
 /** The encoding's name and version: bump it when the state's meaning (not just its shape) changes. */
-export const CHECKPOINT_FORMAT = 'devalue-dec/2';
+export const CHECKPOINT_FORMAT = 'devalue-dec/3';
 
 interface Encoded {
   readonly state: AccountState;
@@ -40,21 +41,43 @@ interface Encoded {
 export function encodeState(state: AccountState, latestMs: number): string {
   const dependents = new Map<string, string>();
   for (const order of state.orders.values()) if (order.after) dependents.set(order.after, order.id);
-  const value: Encoded = { state: { ...state, dependents }, latestMs };
+  // The applied keys and fill ids are most of a long history's state: each set goes as one JSON
+  // array in one string, which reads back an order of magnitude faster than devalue's item by item.
+  const { fills, applied } = state.ledger;
+  const ledger = { ...state.ledger, fills: new Set<FillId>(), applied: new Set<string>() };
+  const value: Encoded & Keys = {
+    state: { ...state, ledger, dependents },
+    latestMs,
+    fills: JSON.stringify([...fills]),
+    applied: JSON.stringify([...applied]),
+  };
   return stringify(value, { D: (v: unknown) => typeof v === 'bigint' && toPlain(v as Dec) });
+}
+
+/** The ledger's applied keys and fill ids, as `encodeState` writes them apart from the rest. */
+interface Keys {
+  readonly fills: string;
+  readonly applied: string;
 }
 
 /** The inverse of `encodeState`. Throws on text it did not write. */
 export function decodeState(text: string): Encoded {
-  const value = parse(text, { D: (v: string) => parseDec(v) }) as Encoded;
+  const value = parse(text, { D: (v: string) => parseDec(v) }) as Encoded & Keys;
   if (
     typeof value !== 'object' ||
     value === null ||
     !('state' in value) ||
-    !(value.state.ledger?.sleeves instanceof Map)
+    !(value.state.ledger?.sleeves instanceof Map) ||
+    typeof value.fills !== 'string' ||
+    typeof value.applied !== 'string'
   )
     throw new Error('not a checkpoint of the account state');
-  return value;
+  const ledger = {
+    ...value.state.ledger,
+    fills: new Set(JSON.parse(value.fills) as FillId[]),
+    applied: new Set(JSON.parse(value.applied) as string[]),
+  };
+  return { state: { ...value.state, ledger }, latestMs: value.latestMs };
 }
 
 export interface CheckpointSettings {
