@@ -75,6 +75,26 @@ describe('subledger import / books / replay', () => {
     assert.match(again.out, /imported 0 event\(s\) from 5 line\(s\) .*; 5 already journaled/);
   });
 
+  it('an imported journal meets a broker: the house opens with what the broker holds beyond the sleeves, and the account reconciles', () => {
+    // Regression: the house used to open with the whole broker account, counting the imported
+    // sleeves' cash and shares twice (DOES NOT RECONCILE: cash -17750, AAPL -15).
+    const imported = join(dir, 'imported.db');
+    assert.equal(cli('import', 'samples/seed-000.jsonl', '--db', imported).code, 0);
+    const run = cli('rebalance', '--dry-run', '--db', imported);
+    assert.equal(run.code, 0, run.err);
+    const real = cli('rebalance', '--db', imported);
+    assert.equal(real.code, 0, real.err);
+    assert.match(real.out, /^account: Σ sleeves \+ house = broker$/m, real.out);
+    const books = JSON.parse(cli('books', '--db', imported, '--json').out) as {
+      deployments: { id: string; initial_capital: string }[];
+    };
+    assert.deepEqual(
+      books.deployments.filter((d) => d.id === 'house').map((d) => d.initial_capital),
+      ['0'],
+      'the paper account holds exactly the imported sleeves: the house opens empty',
+    );
+  });
+
   it('prints the books as JSON with exact decimal strings', () => {
     const r = cli('books', '--db', db, '--json');
     const { deployments, account } = JSON.parse(r.out);

@@ -5,11 +5,11 @@
  * prices. Without this, a restarted `serve` would reconcile against a fresh $100,000 account.
  */
 import { type Dec, div } from '../core/decimal.js';
-import { HOUSE, type Symbol } from '../core/ids.js';
+import type { Symbol } from '../core/ids.js';
 import { type Ledger, markPrice } from '../core/ledger.js';
 
 export interface BrokerResume {
-  /** undefined when there is no house sleeve yet (a fresh account). */
+  /** undefined for books with no sleeve at all (a fresh account opens with the paper broker's own cash). */
   readonly cash: Dec | undefined;
   readonly positions: { symbol: Symbol; qty: Dec; avgEntryPrice: Dec }[];
   /** The latest event time seen in the marks, if any. */
@@ -37,5 +37,7 @@ export function brokerStateFromBooks(ledger: Ledger): BrokerResume {
     lastPrices.set(symbol, markPrice(mark));
     if (lastTs === undefined || mark.ts > lastTs) lastTs = mark.ts;
   }
-  return { cash: ledger.sleeves.has(HOUSE) ? (cash as Dec) : undefined, positions, lastTs, lastPrices };
+  // Books with sleeves but no house yet (a journal imported from elsewhere): the paper account
+  // holds exactly them, so the house opens empty (src/core/house.ts).
+  return { cash: ledger.sleeves.size > 0 ? (cash as Dec) : undefined, positions, lastTs, lastPrices };
 }

@@ -10,11 +10,12 @@
 import { openOrdersOf } from './account-state.js';
 import type { EnginePort } from './engine-port.js';
 import { randomUUID } from 'node:crypto';
-import { type Dec, ZERO, abs, formatMoney, mul, toPlain } from '../core/decimal.js';
+import { type Dec, ZERO, abs, formatMoney, toPlain } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
 import { type OrderState, isOpen, reservedCash } from '../core/orders.js';
 import { heldSymbols, netQuantity } from '../core/ledger.js';
 import { reconcile } from '../core/reconcile.js';
+import { houseOpening } from '../core/house.js';
 import { buyingPower, sleeveHoldings } from '../core/risk.js';
 import type {
   AccountView,
@@ -151,23 +152,24 @@ export class Subledger implements SubledgerApi {
     if (this.service.ledger.sleeves.has(HOUSE)) return;
     const [account, positions] = await Promise.all([this.broker.account(), this.broker.positions()]);
     const ts = this.clock.now().toISOString();
-    const held = positions.reduce((sum, p) => sum + mul(p.qty, p.avgEntryPrice), 0n);
+    // What the broker holds beyond the sleeves the books already have (an imported journal's).
+    const opening = houseOpening(account.cash, positions, this.service.ledger);
     const events: JournalEvent[] = [
       {
         type: 'deployment',
         deployment: HOUSE,
-        initialCapital: (account.cash + held) as Dec,
+        initialCapital: opening.capital,
         costMethod: 'average',
         name: 'House',
         strategy: 'house',
         limits: { allow_short: true },
         ts,
       },
-      ...positions.map((p): JournalEvent => ({
+      ...opening.positions.map((p): JournalEvent => ({
         type: 'fill',
         id: `opening:${p.symbol}:${ts}` as FillId,
         symbol: p.symbol,
-        price: p.avgEntryPrice,
+        price: p.price,
         ts,
         legs: [
           { deployment: HOUSE, side: p.qty > 0n ? 'buy' : 'sell', qty: abs(p.qty), fee: ZERO, feeCurrency: 'quote' },
