@@ -1,7 +1,7 @@
 """Schemathesis hooks for test/fuzz/schemathesis.test.ts (loaded through `hooks` in its config).
 
 Path ids: in four of five positive cases, `{id}` becomes a real one (SUBLEDGER_FUZZ_DEPLOYMENTS,
-SUBLEDGER_FUZZ_STOPPABLE for POST .../stop, SUBLEDGER_FUZZ_REBALANCES for /rebalances/{id}: comma
+SUBLEDGER_FUZZ_STOPPABLE for POST .../stop and .../flatten (both end a deployment), SUBLEDGER_FUZZ_REBALANCES for /rebalances/{id}: comma
 separated, set by the test), so that requests reach the books rather than a 404. (Not a dictionary
 binding in schemathesis.toml: on the operations whose only parameter is the path id, Hypothesis'
 target phase then hill-climbs over the binding's random draws for minutes without sending a request.)
@@ -58,7 +58,7 @@ def map_case(context, case):
     path = operation.path
     parameters = case.path_parameters
     if isinstance(parameters, dict) and "id" in parameters:
-        pool = STOPPABLE if path.endswith("/stop") else REBALANCES if path.startswith("/rebalances/") else DEPLOYMENTS
+        pool = STOPPABLE if path.endswith(("/stop", "/flatten")) else REBALANCES if path.startswith("/rebalances/") else DEPLOYMENTS
         h = _hash(parameters["id"])
         if pool and h % 5:
             case.path_parameters = {**parameters, "id": pool[h // 5 % len(pool)]}

@@ -79,7 +79,7 @@ export function healthRoutes(app: App, { api }: RouteDeps, cluster?: () => Promi
           tags: ['system'],
           summary: 'Readiness for a load balancer: 200 when this process serves (`?role=writer`: only the writer)',
           querystring: z.object({ role: z.enum(['writer', 'any']).default('any') }),
-          response: { 200: readySchema, 503: readySchema, 500: errorSchema },
+          response: { 200: readySchema, 400: errorSchema, 503: readySchema, 500: errorSchema },
         },
       },
       async (request, reply) => {
