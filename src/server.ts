@@ -328,6 +328,21 @@ export async function createRuntime(config: RuntimeConfig, options: RuntimeOptio
     let gatewayUrl: string | undefined;
     const timers: NodeJS.Timeout[] = [];
     const crons: Cron[] = [];
+    // A standby reads the writer's key and token changes from the store every second: a revoked
+    // gateway key or a re-issued deployment token is refused here too, a new one accepted.
+    if (role === 'standby') {
+      const refresh = setInterval(() => {
+        if (role !== 'standby') return clearInterval(refresh);
+        void Promise.all([tokens.reload(), gatewayKeys.reload()]).catch((error: unknown) =>
+          logger.warn(
+            { standby: 'credentials reload failed', error: (error as Error).message },
+            'reading the gateway keys and token generations failed; retrying',
+          ),
+        );
+      }, 1000);
+      refresh.unref();
+      timers.push(refresh);
+    }
     // Periodic work still running (a market step and its tick, an order sweep, a check): close()
     // waits for it before the store closes, so nothing is cut off mid-write.
     const inFlight = new Set<Promise<unknown>>();

@@ -48,6 +48,11 @@ function randomText(alphabet: string, length: number): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+async function readKeys(store: KeyStore): Promise<Map<string, StoredKey>> {
+  const text = await store.getCursor(GATEWAY_KEYS_CURSOR);
+  return new Map<string, StoredKey>(Object.entries(text ? (JSON.parse(text) as Record<string, StoredKey>) : {}));
+}
+
 export class GatewayKeys {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lastUsed = new Map<string, string>();
@@ -59,11 +64,20 @@ export class GatewayKeys {
   ) {}
 
   static async load(store: KeyStore, now: () => Date = () => new Date()): Promise<GatewayKeys> {
-    const text = await store.getCursor(GATEWAY_KEYS_CURSOR);
-    const keys = new Map<string, StoredKey>(
-      Object.entries(text ? (JSON.parse(text) as Record<string, StoredKey>) : {}),
-    );
-    return new GatewayKeys(keys, store, now);
+    return new GatewayKeys(await readKeys(store), store, now);
+  }
+
+  /**
+   * Reads the keys again from the store (a standby: the writer creates and revokes keys; a
+   * revoked key must be refused here too). In the key queue, so it never undoes a change made here.
+   */
+  reload(): Promise<void> {
+    return this.serially(async () => {
+      if (!this.store) return;
+      const fresh = await readKeys(this.store);
+      this.keys.clear();
+      for (const [id, key] of fresh) this.keys.set(id, key);
+    });
   }
 
   static inMemory(now: () => Date = () => new Date()): GatewayKeys {

@@ -33,6 +33,17 @@ export interface GenerationStore {
 
 export const TOKEN_GENERATIONS_CURSOR = 'auth.token_generations';
 
+async function readGenerations(store: GenerationStore): Promise<Map<string, number>> {
+  const text = await store.getCursor(TOKEN_GENERATIONS_CURSOR);
+  const generations = new Map<string, number>();
+  if (text) {
+    const parsed: unknown = JSON.parse(text);
+    for (const [id, n] of Object.entries(parsed as Record<string, unknown>))
+      if (Number.isSafeInteger(n) && (n as number) > 0) generations.set(id, n as number);
+  }
+  return generations;
+}
+
 export class DeploymentTokens implements TokenIssuer {
   /** One re-issue at a time: each reads the generation the one before wrote. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -45,14 +56,16 @@ export class DeploymentTokens implements TokenIssuer {
 
   /** The tokens of a store: its generations read once, every re-issue written there first. */
   static async load(secret: string, store: GenerationStore): Promise<DeploymentTokens> {
-    const text = await store.getCursor(TOKEN_GENERATIONS_CURSOR);
-    const generations = new Map<string, number>();
-    if (text) {
-      const parsed: unknown = JSON.parse(text);
-      for (const [id, n] of Object.entries(parsed as Record<string, unknown>))
-        if (Number.isSafeInteger(n) && (n as number) > 0) generations.set(id, n as number);
-    }
-    return new DeploymentTokens(secret, generations, store);
+    return new DeploymentTokens(secret, await readGenerations(store), store);
+  }
+
+  /**
+   * Reads the generations again (a standby: the writer re-issues tokens; an old token must stop
+   * working here too). Takes the higher of what is kept and what is known, never going back.
+   */
+  async reload(): Promise<void> {
+    if (!this.store) return;
+    for (const [id, n] of await readGenerations(this.store)) if (n > this.generationOf(id)) this.generations.set(id, n);
   }
 
   /** Generations in memory only: a restart forgets every re-issue. */

@@ -77,3 +77,35 @@ describe('gateway keys (admin API, stored hashed)', () => {
     assert.equal((await call('POST', '/deployments/nobody/gateway-keys')).status, 404);
   });
 });
+
+describe('a standby’s keys and tokens follow the writer’s (reload from the store)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('a key created, then revoked, by the writer is accepted, then refused, by the standby after its reload', async () => {
+    const writer = await GatewayKeys.load(t.store);
+    const standby = await GatewayKeys.load(t.store);
+    const { keyId, secret } = await writer.create('bot1');
+    assert.equal(standby.verify(keyId, secret), undefined, 'not known before the reload');
+    await standby.reload();
+    assert.equal(standby.verify(keyId, secret), 'bot1');
+    await writer.revoke('bot1', keyId);
+    await standby.reload();
+    assert.equal(standby.verify(keyId, secret), undefined, 'revoked on the writer: refused on the standby');
+  });
+
+  it('a token re-issued by the writer replaces the old one on the standby after its reload', async () => {
+    const writer = await DeploymentTokens.load(auth.tokenSecret, t.store);
+    const standby = await DeploymentTokens.load(auth.tokenSecret, t.store);
+    const old = standby.token('bot1');
+    const fresh = await writer.reissue('bot1');
+    assert.notEqual(fresh, old);
+    await standby.reload();
+    assert.deepEqual([standby.token('bot1'), standby.generationOf('bot1')], [fresh, 1]);
+  });
+});
