@@ -2,13 +2,14 @@
  * The broker's clock and calendar as the gateway serves them to bots: passed through, and cached
  * so that bots polling them cost the account's request budget next to nothing.
  *
- * Entry point: `MarketInfoCache` (`clock()`, `calendar(start, end)`).
+ * Entry point: `MarketInfoCache` (`clock()`, `calendar(start, end)`, `assets()`).
  * Invariants: the clock's `is_open`, `next_open` and `next_close` are the broker's, kept until the
  * earlier of its next open and next close (or an hour) has passed, then asked again; its
  * `timestamp` is the broker's time of the answer moved on by the time elapsed here since, so it
- * stays on the broker's clock (a simulated market's included). A calendar range is kept an hour.
+ * stays on the broker's clock (a simulated market's included). A calendar range, and the asset
+ * list, are kept an hour.
  */
-import type { BrokerClock, CalendarDay, MarketInfoPort } from '../app/market-info-port.js';
+import type { BrokerAsset, BrokerClock, CalendarDay, MarketInfoPort } from '../app/market-info-port.js';
 
 const HOUR_MS = 3_600_000;
 /** Calendar ranges kept at most (a bot asks for a few; anything more is dropped, oldest first). */
@@ -26,6 +27,7 @@ interface ClockAnswer {
 export class MarketInfoCache {
   private answer: ClockAnswer | undefined;
   private readonly ranges = new Map<string, { days: CalendarDay[]; until: number }>();
+  private assetList: { assets: readonly BrokerAsset[]; until: number } | undefined;
 
   constructor(
     private readonly info: MarketInfoPort,
@@ -43,6 +45,14 @@ export class MarketInfoCache {
     }
     const { value, at, brokerAt } = this.answer;
     return Number.isNaN(brokerAt) ? value : { ...value, timestamp: new Date(brokerAt + (now - at)).toISOString() };
+  }
+
+  /** The broker's assets, asked again once an hour. */
+  async assets(): Promise<readonly BrokerAsset[]> {
+    const now = this.nowMs();
+    if (!this.assetList || now >= this.assetList.until)
+      this.assetList = { assets: await this.info.assets(), until: now + HOUR_MS };
+    return this.assetList.assets;
   }
 
   async calendar(start: string, end: string): Promise<CalendarDay[]> {

@@ -2,8 +2,9 @@
  * The gateway's account, position, activity, clock and asset endpoints, each the calling
  * deployment's own: `GET /v2/account` is its sleeve as an account; positions are its positions,
  * and closing one closes the sleeve's quantity only (a market order of the sleeve); FILL activities
- * are its fills (internal crosses included). The clock follows Subledger's market hours and an asset
- * is tradable when the market data knows it.
+ * are its fills (internal crosses included). The clock and the assets are the broker's, passed
+ * through (market-info-cache.ts); without the broker's (the paper broker), the clock follows
+ * Subledger's market hours and an asset is one the market data prices.
  *
  * Invariant: nothing here is forwarded to the broker; it is all read from the ledger.
  */
@@ -232,12 +233,37 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
       attributes: [],
     };
   };
-  fastify.get('/v2/assets', async (_request, reply) => {
+  // With the broker's own asset list (Alpaca's), its assets are passed through as it describes
+  // them; without one (the paper broker), an asset is what the market data prices.
+  const brokerAssets = async (reply: FastifyReply) => {
+    const assets = await o.info!.assets().catch((error: unknown) => error as Error);
+    if (assets instanceof Error) {
+      void reply.code(503).send({ code: 50300000, message: `the broker's assets are unavailable: ${assets.message}` });
+      return undefined;
+    }
+    return assets.map(assetOut);
+  };
+  fastify.get('/v2/assets', async (request, reply) => {
+    if (o.info) {
+      const assets = await brokerAssets(reply);
+      if (!assets) return reply;
+      const q = request.query as Record<string, string | undefined>;
+      return reply.send(
+        assets.filter((a) => (!q.status || a.status === q.status) && (!q.asset_class || a.class === q.asset_class)),
+      );
+    }
     const known = await Promise.all(o.symbols().map((s) => asset(s).catch(() => undefined)));
     return reply.send(known.filter((a) => a !== undefined));
   });
   fastify.get<{ Params: { symbol: string } }>('/v2/assets/:symbol', async (request, reply) => {
-    const found = await asset(request.params.symbol.toUpperCase()).catch(() => undefined);
+    const wanted = decodeURIComponent(request.params.symbol);
+    if (o.info) {
+      const assets = await brokerAssets(reply);
+      if (!assets) return reply;
+      const found = assets.find((a) => a.symbol === wanted.toUpperCase() || a.id === wanted);
+      return found ? reply.send(found) : reply.code(404).send({ code: 40410000, message: 'asset not found' });
+    }
+    const found = await asset(wanted.toUpperCase()).catch(() => undefined);
     return found ? reply.send(found) : reply.code(404).send({ code: 40410000, message: 'asset not found' });
   });
 }
@@ -252,4 +278,16 @@ function nextChange(hours: MarketHours, from: Date, open: boolean): Date {
     if (open ? now && !before : !now && before) return new Date(open ? t : t - 60_000);
   }
   return new Date(start);
+}
+
+/**
+ * A broker asset as bots get it: as the broker sent it, but for
+ * `maintenance_margin_requirement`, a number on Alpaca's wire (a percentage, not money), which
+ * the adapter's exact reader kept as text.
+ */
+function assetOut(asset: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const margin = asset.maintenance_margin_requirement;
+  return typeof margin === 'string' && /^\d+(\.\d+)?$/.test(margin)
+    ? { ...asset, maintenance_margin_requirement: Number(margin) }
+    : { ...asset };
 }

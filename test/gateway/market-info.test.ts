@@ -16,7 +16,7 @@ import { type Gateway, buildGateway } from '../../src/gateway/server.js';
 import { type AlpacaApp, START, startAlpacaApp } from '../alpaca/helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 
-describe('the gateway’s clock and calendar, passed through from the broker', () => {
+describe('the gateway’s clock, calendar and assets, passed through from the broker', () => {
   const { dir, cleanup } = tempDir('subledger-market-info-');
   let emulator: EmulatorHandle;
   let running: AlpacaApp;
@@ -81,6 +81,29 @@ describe('the gateway’s clock and calendar, passed through from the broker', (
     assert.equal(brokerReads('/v2/calendar') - before, 1);
   });
 
+  it('GET /v2/assets and /v2/assets/{symbol} are the broker’s assets as it describes them, one read an hour', async () => {
+    const before = brokerReads('/v2/assets');
+    const direct = (await (
+      await fetch(`${emulator.url}/v2/assets`, {
+        headers: { 'APCA-API-KEY-ID': emulator.keyId, 'APCA-API-SECRET-KEY': emulator.secretKey },
+      })
+    ).json()) as Record<string, unknown>[];
+    const through = await get('/v2/assets');
+    assert.equal(through.status, 200);
+    assert.deepEqual(through.body, direct, 'every asset, every field, as the broker sent it');
+    const aapl = await get('/v2/assets/AAPL');
+    assert.deepEqual(
+      aapl.body,
+      direct.find((a) => a.symbol === 'AAPL'),
+    );
+    assert.deepEqual((await get('/v2/assets/NOPE')).body, { code: 40410000, message: 'asset not found' });
+    assert.equal(
+      (await get('/v2/assets?asset_class=crypto')).body.length,
+      direct.filter((a) => a.class === 'crypto').length,
+    );
+    assert.equal(brokerReads('/v2/assets') - before, 2, 'the direct read and one through the gateway');
+  });
+
   it('the cache asks again once the next open or close has passed, and keeps the broker’s time', async () => {
     let calls = 0;
     let localMs = 0;
@@ -103,6 +126,7 @@ describe('the gateway’s clock and calendar, passed through from the broker', (
               };
         },
         calendar: async () => [],
+        assets: async () => [],
       },
       () => localMs,
     );
@@ -124,6 +148,7 @@ describe('the gateway’s clock and calendar, passed through from the broker', (
       marketInfo: {
         clock: () => Promise.reject(new Error('connect ECONNREFUSED')),
         calendar: () => Promise.reject(new Error('connect ECONNREFUSED')),
+        assets: () => Promise.reject(new Error('connect ECONNREFUSED')),
       },
     });
     try {
@@ -132,6 +157,11 @@ describe('the gateway’s clock and calendar, passed through from the broker', (
       assert.deepEqual(
         [clock.statusCode, clock.json()],
         [503, { code: 50300000, message: "the broker's clock is unavailable: connect ECONNREFUSED" }],
+      );
+      const assets = await failing.fastify.inject({ method: 'GET', url: '/v2/assets', headers: auth });
+      assert.deepEqual(
+        [assets.statusCode, assets.json()],
+        [503, { code: 50300000, message: "the broker's assets are unavailable: connect ECONNREFUSED" }],
       );
       const calendar = await failing.fastify.inject({ method: 'GET', url: '/v2/calendar', headers: auth });
       assert.deepEqual(

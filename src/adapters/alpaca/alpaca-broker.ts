@@ -328,6 +328,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
 
   /** The broker's clock and trading days, for the gateway to pass through (src/app/market-info-port.ts). */
   readonly marketInfo: MarketInfoPort = {
+    assets: () => this.api.assetsRaw(),
     clock: async () => {
       const c = await this.api.clock();
       return { timestamp: c.timestamp, isOpen: c.is_open, nextOpen: c.next_open, nextClose: c.next_close };

@@ -163,6 +163,11 @@ export class TradingApi {
     return (await this.http.get(this.url('/v2/clock'), ClockSchema))!;
   }
 
+  /** Every asset as Alpaca describes it, whole (numbers as their decimal text). */
+  async assetsRaw() {
+    return (await this.http.get(this.url('/v2/assets'), z.array(z.record(z.string(), z.unknown()))))!;
+  }
+
   async calendar(start: string, end: string) {
     return (await this.http.get(this.url(`/v2/calendar${query({ start, end })}`), z.array(CalendarDaySchema)))!;
   }
