@@ -6,7 +6,8 @@
  * through (market-info-cache.ts); without the broker's (the paper broker), the clock follows
  * Subledger's market hours and an asset is one the market data prices.
  *
- * Invariant: nothing here is forwarded to the broker; it is all read from the ledger.
+ * Invariant: account, positions and activities are never forwarded to the broker: they are read
+ * from the ledger. Only the clock and the asset list reach it, cached.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
