@@ -198,17 +198,20 @@ export function journalEventProblem(
 const NONE: Effects = { duplicate: true, applied: null, orders: [], deployments: [] };
 
 /**
- * Open orders per symbol (for the internal book, order-book.ts) and per deployment (for buying
- * power, metrics and the gateway's positions): what is read on every placement and every read
- * without scanning every order ever placed. Derived, so it is kept beside the state (a clone or a
- * checkpoint never carries it): built from `orders` on first use, then kept by `applyJournalEvent`
- * from the orders each event changed (every status change is one of them).
+ * Indexes derived from the orders, read on hot paths without scanning every order ever placed:
+ * open orders per symbol (the internal book, order-book.ts) and per deployment (buying power,
+ * metrics, the gateway's positions), and which order replaced which (the gateway's `replaced_by`;
+ * each replacement names the order it replaces). Kept beside the state (a clone or a checkpoint
+ * never carries them): built from `orders` on first use, then kept by `applyJournalEvent` from the
+ * orders each event changed (every submission and status change is one of them).
  */
-interface OpenIndex {
+interface OrderIndex {
   readonly bySymbol: Map<string, Map<string, OrderState>>;
   readonly byDeployment: Map<string, Map<string, OrderState>>;
+  /** replaced order id → the id of the order that replaced it. */
+  readonly replacedBy: Map<string, string>;
 }
-const openIndexes = new WeakMap<AccountState, OpenIndex>();
+const orderIndexes = new WeakMap<AccountState, OrderIndex>();
 
 function keepIn(index: Map<string, Map<string, OrderState>>, key: string, order: OrderState): void {
   let orders = index.get(key);
@@ -218,36 +221,42 @@ function keepIn(index: Map<string, Map<string, OrderState>>, key: string, order:
   } else if (orders?.delete(order.id) && orders.size === 0) index.delete(key);
 }
 
-function keepOpen(index: OpenIndex, order: OrderState): void {
+function keepIndexed(index: OrderIndex, order: OrderState): void {
   keepIn(index.bySymbol, order.symbol, order);
   keepIn(index.byDeployment, order.deployment, order);
+  if (order.replaces !== undefined) index.replacedBy.set(order.replaces, order.id);
 }
 
-function openIndexOf(state: AccountState): OpenIndex {
-  let index = openIndexes.get(state);
+function orderIndexOf(state: AccountState): OrderIndex {
+  let index = orderIndexes.get(state);
   if (!index) {
-    index = { bySymbol: new Map(), byDeployment: new Map() };
-    for (const order of state.orders.values()) if (isOpen(order)) keepOpen(index, order);
-    openIndexes.set(state, index);
+    index = { bySymbol: new Map(), byDeployment: new Map(), replacedBy: new Map() };
+    for (const order of state.orders.values()) keepIndexed(index, order);
+    orderIndexes.set(state, index);
   }
   return index;
 }
 
 /** The open orders of `symbol` (every deployment's, the house's, block children), oldest first. */
 export function openOrdersOn(state: AccountState, symbol: Symbol): Iterable<OrderState> {
-  return openIndexOf(state).bySymbol.get(symbol)?.values() ?? [];
+  return orderIndexOf(state).bySymbol.get(symbol)?.values() ?? [];
 }
 
 /** The open orders of `deployment` (block children included), oldest first. */
 export function openOrdersOf(state: AccountState, deployment: DeploymentId): OrderState[] {
-  return [...(openIndexOf(state).byDeployment.get(deployment)?.values() ?? [])];
+  return [...(orderIndexOf(state).byDeployment.get(deployment)?.values() ?? [])];
+}
+
+/** The order that replaced order `id` (a replace through the gateway), or undefined. */
+export function replacementOf(state: AccountState, id: string): string | undefined {
+  return orderIndexOf(state).replacedBy.get(id);
 }
 
 /** Folds one journal event. Throws (corrupt journal) on an event `journalEventProblem` rejects. */
 export function applyJournalEvent(state: AccountState, event: JournalEvent): Effects {
   const effects = foldJournalEvent(state, event);
-  const index = openIndexes.get(state);
-  if (index) for (const order of effects.orders) keepOpen(index, order);
+  const index = orderIndexes.get(state);
+  if (index) for (const order of effects.orders) keepIndexed(index, order);
   return effects;
 }
 

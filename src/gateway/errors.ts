@@ -4,7 +4,8 @@
  * Alpaca's. The sleeve's risk refusals are what Alpaca says of an account that cannot afford an
  * order (403 40310000); a refusal by the broker keeps the broker's words.
  *
- * Entry point: `alpacaError(error)` → `{ status, body }`.
+ * Entry points: `alpacaError(error)` → `{ status, body }`; `brokerReadFailed(what, error)`, the 503 of a
+ * read passed through to the broker.
  */
 import { AppError } from '../app/errors.js';
 import { brokerUnavailable } from '../app/broker-port.js';
@@ -65,4 +66,13 @@ export function alpacaError(error: unknown): AlpacaErrorAnswer {
       // The sleeve's own risk check: the account (the sleeve) cannot take the order.
       return answer(403, 40310000, error.message);
   }
+}
+
+/**
+ * A read the gateway passes through to the broker (clock, calendar, assets) got no answer: 503 in
+ * Alpaca's shape, naming what is unavailable and why; never an answer made up in its place.
+ */
+export function brokerReadFailed(what: string, error: unknown): AlpacaErrorAnswer {
+  const why = error instanceof Error ? error.message : 'no answer';
+  return { status: 503, body: { code: 50300000, message: `the broker's ${what} unavailable: ${why}` } };
 }

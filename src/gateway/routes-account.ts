@@ -20,10 +20,10 @@ import type { MarketDataPort } from '../app/broker-port.js';
 import type { MarketHours } from '../app/market-hours.js';
 import type { Subledger } from '../app/subledger.js';
 import { executionIdOf, uuidOf } from './ids.js';
-import { type ReplaceLinks, deploymentOf, orderOut, sendAlpacaError } from './routes-orders.js';
+import { deploymentOf, orderOut, sendAlpacaError } from './routes-orders.js';
 import { accountWire, positionWire } from './wire.js';
-import { alpacaError } from './errors.js';
-import { ReadyViews } from './ready-views.js';
+import { type AlpacaErrorAnswer, alpacaError, brokerReadFailed } from './errors.js';
+import { ReadyViews } from '../app/ready-views.js';
 import type { MarketInfoCache } from './market-info-cache.js';
 
 export interface AccountRouteOptions {
@@ -31,7 +31,6 @@ export interface AccountRouteOptions {
   readonly market: MarketDataPort;
   readonly clock: Clock;
   readonly hours: MarketHours;
-  readonly links: ReplaceLinks;
   /** The broker's clock, passed through (absent: Subledger's market hours, no holidays). */
   readonly info?: MarketInfoCache;
   /** The symbols the market trades (GET /v2/assets). */
@@ -123,7 +122,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
         // Alpaca gives a closing order a UUID client_order_id (not Subledger's internal order id).
         idempotencyKey: randomUUID(),
       });
-      return { status: 200, body: orderOut(app, o.links, app.service.state.orders.get(view.id)!) };
+      return { status: 200, body: orderOut(app, app.service.state.orders.get(view.id)!) };
     } catch (error) {
       return alpacaError(error);
     }
@@ -195,9 +194,12 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
 
   fastify.get('/v2/clock', async (_request, reply) => {
     if (o.info) {
-      const clock = await o.info.clock().catch((error: unknown) => error as Error);
-      if (clock instanceof Error)
-        return reply.code(503).send({ code: 50300000, message: `the broker's clock is unavailable: ${clock.message}` });
+      let clock;
+      try {
+        clock = await o.info.clock();
+      } catch (error) {
+        return sendAnswer(reply, brokerReadFailed('clock is', error));
+      }
       return reply.send({
         timestamp: clock.timestamp,
         is_open: clock.isOpen,
@@ -236,18 +238,17 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
   };
   // With the broker's own asset list (Alpaca's), its assets are passed through as it describes
   // them; without one (the paper broker), an asset is what the market data prices.
-  const brokerAssets = async (reply: FastifyReply) => {
-    const assets = await o.info!.assets().catch((error: unknown) => error as Error);
-    if (assets instanceof Error) {
-      void reply.code(503).send({ code: 50300000, message: `the broker's assets are unavailable: ${assets.message}` });
-      return undefined;
+  const brokerAssets = async (info: MarketInfoCache) => {
+    try {
+      return (await info.assets()).map(assetOut);
+    } catch (error) {
+      return brokerReadFailed('assets are', error);
     }
-    return assets.map(assetOut);
   };
   fastify.get('/v2/assets', async (request, reply) => {
     if (o.info) {
-      const assets = await brokerAssets(reply);
-      if (!assets) return reply;
+      const assets = await brokerAssets(o.info);
+      if (!Array.isArray(assets)) return sendAnswer(reply, assets);
       const q = request.query as Record<string, string | undefined>;
       return reply.send(
         assets.filter((a) => (!q.status || a.status === q.status) && (!q.asset_class || a.class === q.asset_class)),
@@ -259,8 +260,8 @@ export function registerAccountRoutes(fastify: FastifyInstance, o: AccountRouteO
   fastify.get<{ Params: { symbol: string } }>('/v2/assets/:symbol', async (request, reply) => {
     const wanted = decodeURIComponent(request.params.symbol);
     if (o.info) {
-      const assets = await brokerAssets(reply);
-      if (!assets) return reply;
+      const assets = await brokerAssets(o.info);
+      if (!Array.isArray(assets)) return sendAnswer(reply, assets);
       const found = assets.find((a) => a.symbol === wanted.toUpperCase() || a.id === wanted);
       return found ? reply.send(found) : reply.code(404).send({ code: 40410000, message: 'asset not found' });
     }
@@ -292,3 +293,5 @@ function assetOut(asset: Readonly<Record<string, unknown>>): Record<string, unkn
     ? { ...asset, maintenance_margin_requirement: Number(margin) }
     : { ...asset };
 }
+
+const sendAnswer = (reply: FastifyReply, answer: AlpacaErrorAnswer) => reply.code(answer.status).send(answer.body);

@@ -9,6 +9,7 @@
  * capital moved in or out is not counted as profit.
  */
 import type { MarketInfoCache } from './market-info-cache.js';
+import { brokerReadFailed } from './errors.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Dec, ZERO, dec, div } from '../core/decimal.js';
 import { rawNumber, stringifyJson } from '../core/exact-json.js';
@@ -83,13 +84,13 @@ export function registerHistoryRoutes(fastify: FastifyInstance, o: HistoryRouteO
     if (Number.isNaN(from) || Number.isNaN(to))
       return send(reply, 422, { code: 40010001, message: 'start and end must be dates (YYYY-MM-DD)' });
     if (o.info) {
-      const info = o.info;
-      const broker = await info.calendar(start.slice(0, 10), end.slice(0, 10)).catch((error: unknown) => error);
-      if (broker instanceof Error || !Array.isArray(broker))
-        return send(reply, 503, {
-          code: 50300000,
-          message: `the broker's calendar is unavailable: ${broker instanceof Error ? broker.message : 'no answer'}`,
-        });
+      let broker;
+      try {
+        broker = await o.info.calendar(start.slice(0, 10), end.slice(0, 10));
+      } catch (error) {
+        const failed = brokerReadFailed('calendar is', error);
+        return send(reply, failed.status, failed.body);
+      }
       return send(
         reply,
         200,

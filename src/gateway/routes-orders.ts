@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Dec, parseDec } from '../core/decimal.js';
 import type { DeploymentId } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
-import { idempotencyIndex } from '../app/account-state.js';
+import { idempotencyIndex, replacementOf } from '../app/account-state.js';
 import type { Subledger } from '../app/subledger.js';
 import { alpacaError } from './errors.js';
 import { parseOrderBody, parseReplaceBody } from './order-body.js';
@@ -29,33 +29,11 @@ export function sendAlpacaError(reply: FastifyReply, error: unknown): FastifyRep
 const notFound = (reply: FastifyReply) =>
   reply.code(404).type('application/json').send({ code: 40410000, message: 'order not found' });
 
-/** Replace links (new order → the one it replaced, and back), kept while the process runs. */
-/**
- * Which order replaced which: each replacement names the order it replaces in the journal
- * (`order_submitted.replaces`); the other direction is indexed here, caught up whenever the
- * account holds orders it has not looked at yet.
- */
-export class ReplaceLinks {
-  private readonly byReplaced = new Map<string, string>();
-  private seen = 0;
-
-  constructor(private readonly app: Subledger) {}
-
-  replacedBy(id: string): string | undefined {
-    const orders = this.app.service.state.orders;
-    if (orders.size !== this.seen) {
-      for (const order of orders.values())
-        if (order.replaces !== undefined) this.byReplaced.set(order.replaces, order.id);
-      this.seen = orders.size;
-    }
-    return this.byReplaced.get(id);
-  }
-}
-
-export function orderOut(app: Subledger, links: ReplaceLinks, order: OrderState): Wire {
+/** An order in Alpaca's shape, with its replace links (`replaces`, `replaced_by`) from the journal. */
+export function orderOut(app: Subledger, order: OrderState): Wire {
   const wire = orderWire(order);
   const replaces = order.replaces;
-  const replacedBy = links.replacedBy(order.id);
+  const replacedBy = replacementOf(app.service.state, order.id);
   if (replaces) wire.replaces = orderUuid(app.service.state.orders.get(replaces)!);
   if (replacedBy) {
     wire.replaced_by = orderUuid(app.service.state.orders.get(replacedBy)!);
@@ -68,8 +46,7 @@ export function orderOut(app: Subledger, links: ReplaceLinks, order: OrderState)
   return wire;
 }
 
-export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): ReplaceLinks {
-  const links = new ReplaceLinks(app);
+export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): void {
   const uuids = new Map<string, string>(); // uuid → order id, filled as orders are seen
   const ordersOf = (deployment: DeploymentId): OrderState[] =>
     app.service.state.ordersByDeployment.get(deployment) ?? [];
@@ -105,7 +82,7 @@ export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): R
     try {
       const result = await submit(deploymentOf(request), request.body);
       if ('error' in result) return reply.code(result.error.status).send(result.error.body);
-      return reply.send(orderOut(app, links, result.order));
+      return reply.send(orderOut(app, result.order));
     } catch (error) {
       return sendAlpacaError(reply, error);
     }
@@ -135,18 +112,18 @@ export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): R
       return !q.side || o.side === q.side;
     });
     const ordered = direction === 'desc' ? chosen.reverse() : chosen;
-    return reply.send(ordered.slice(0, limit).map((o) => orderOut(app, links, o)));
+    return reply.send(ordered.slice(0, limit).map((o) => orderOut(app, o)));
   });
 
   fastify.get('/v2/orders::by_client_order_id', async (request, reply) => {
     const q = request.query as Record<string, string | undefined>;
     const order = q.client_order_id ? byClientId(deploymentOf(request), q.client_order_id) : undefined;
-    return order ? reply.send(orderOut(app, links, order)) : notFound(reply);
+    return order ? reply.send(orderOut(app, order)) : notFound(reply);
   });
 
   fastify.get<{ Params: { id: string } }>('/v2/orders/:id', async (request, reply) => {
     const order = byUuid(deploymentOf(request), request.params.id);
-    return order ? reply.send(orderOut(app, links, order)) : notFound(reply);
+    return order ? reply.send(orderOut(app, order)) : notFound(reply);
   });
 
   fastify.delete<{ Params: { id: string } }>('/v2/orders/:id', async (request, reply) => {
@@ -170,7 +147,7 @@ export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): R
     for (const order of open) {
       try {
         await app.cancelOrder(deployment, order.id);
-        results.push({ id: orderUuid(order), status: 200, body: orderOut(app, links, order) });
+        results.push({ id: orderUuid(order), status: 200, body: orderOut(app, order) });
       } catch (error) {
         const { status, body } = alpacaError(error);
         results.push({ id: orderUuid(order), status, body });
@@ -220,12 +197,11 @@ export function registerOrderRoutes(app: Subledger, fastify: FastifyInstance): R
         idempotencyKey: input.clientOrderId ?? randomUUID(),
         replaces: old.id,
       });
-      return reply.send(orderOut(app, links, app.service.state.orders.get(view.id)!));
+      return reply.send(orderOut(app, app.service.state.orders.get(view.id)!));
     } catch (error) {
       return sendAlpacaError(reply, error);
     }
   });
-  return links;
 }
 
 /** Waits (polling the in-memory state) until `done()` or `ms` pass. */

@@ -127,14 +127,13 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
           });
     }
   });
-  const links = registerOrderRoutes(app, fastify);
+  registerOrderRoutes(app, fastify);
   const info = options.marketInfo ? new MarketInfoCache(options.marketInfo) : undefined;
   registerAccountRoutes(fastify, {
     app,
     market: options.market,
     clock: options.clock,
     hours: options.hours ?? usEquityHours,
-    links,
     symbols: options.symbols ?? (() => []),
     ...(info ? { info } : {}),
   });
