@@ -4,10 +4,10 @@
  *
  *   core      → core                       (pure: no node:, no package, no outer layer)
  *   app       → core, zod, node:crypto, node:async_hooks
- *   sim       → core, app/broker-port.ts   (the deterministic matching engine)
+ *   sim       → core, app/ports/broker-port.ts   (the deterministic matching engine)
  *   adapters  → core, app, sim, their own folder; never another adapter
- *   emulator  → core, sim, app/broker-port.ts (a stand-in for Alpaca: never the adapter it tests)
- *   engine    → core, app (the application itself only through app/engine-port.ts)
+ *   emulator  → core, sim, app/ports/broker-port.ts (a stand-in for Alpaca: never the adapter it tests)
+ *   engine    → core, app (the application itself only through app/ports/engine-port.ts)
  *   reports   → core, app
  *   http      → core, app, engine types
  *   web       → core, app types            (it talks to http over the network; browser code)
@@ -60,7 +60,7 @@ module.exports = {
         'src/app reaches the world only through its ports: of packages it may use zod (parsing) and devalue (checkpoint encoding), of Node node:crypto (ids) and node:async_hooks (the writer queue); no vendor SDK (fastify, pg, better-sqlite3, kysely, @aws-sdk, nodemailer, ws, mjml, echarts, pino, …) and no I/O module (fs, net, http, os, child_process, …).',
       severity: 'error',
       from: { path: '^src/app/' },
-      // devalue: the checkpoints' pure encoding of the folded state (src/app/checkpoint.ts), no I/O.
+      // devalue: the checkpoints' pure encoding of the folded state (src/app/journal/checkpoint.ts), no I/O.
       to: { pathNot: '^src/|^(node:)?(crypto|async_hooks)$|(^|/)node_modules/(zod|devalue)/' },
     },
     {
@@ -69,7 +69,7 @@ module.exports = {
         'src/sim (the matching engine behind the paper broker and the emulator) is deterministic: core, itself and the broker port types only.',
       severity: 'error',
       from: { path: '^src/sim/' },
-      to: { pathNot: '^src/(core|sim)/|^src/app/broker-port\\.ts$' },
+      to: { pathNot: '^src/(core|sim)/|^src/app/ports/broker-port\\.ts$' },
     },
     {
       name: 'adapters-implement-app-ports',
@@ -92,7 +92,7 @@ module.exports = {
         "src/emulator is a stand-in for Alpaca that the Alpaca adapter is tested against: it shares sim and the broker port's types, never the adapter (or the app) it would then agree with by construction.",
       severity: 'error',
       from: { path: '^src/emulator/' },
-      to: { path: '^src/', pathNot: '^src/(core|sim|emulator)/|^src/app/broker-port\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(core|sim|emulator)/|^src/app/ports/broker-port\\.ts$' },
     },
     {
       name: 'engine-reaches-only-the-app',
@@ -105,11 +105,11 @@ module.exports = {
     {
       name: 'engine-uses-its-port',
       comment:
-        'src/engine reaches the application through src/app/engine-port.ts only: never the Subledger facade, the ledger service, the router, the internal book, the lifecycle, the recorder or the store port themselves.',
+        'src/engine reaches the application through src/app/ports/engine-port.ts only: never the Subledger facade, the ledger service, the router, the internal book, the lifecycle, the recorder or the store port themselves.',
       severity: 'error',
       from: { path: '^src/engine/' },
       to: {
-        path: '^src/app/(subledger|ledger-service|order-router|order-book|order-lifecycle|recorder|store-port|writer-lease)\\.ts$',
+        path: '^src/app/(subledger|journal/ledger-service|trading/order-router|trading/order-book|trading/order-lifecycle|marks/recorder|ports/store-port|cluster/writer-lease)\\.ts$',
       },
     },
     {

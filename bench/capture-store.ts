@@ -5,7 +5,7 @@
  * in-memory share of the store path (fold, encoding, projection rows) without the database.
  * A Proxy, so it forwards whatever the port grows into.
  */
-import type { JournalRecord, Projections, StorePort } from '../src/app/store-port.js';
+import type { JournalRecord, Projections, StorePort } from '../src/app/ports/store-port.js';
 
 export interface Commit {
   readonly journal: readonly JournalRecord[];

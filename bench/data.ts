@@ -14,7 +14,7 @@
  */
 import { parseDec } from '../src/core/decimal.js';
 import type { FeeCurrency, FillBooked, Side } from '../src/core/events.js';
-import type { DeploymentCreated } from '../src/app/journal-codec.js';
+import type { DeploymentCreated } from '../src/app/journal/journal-codec.js';
 import type { DeploymentId, FillId, Symbol } from '../src/core/ids.js';
 import type { NumDeployment, NumFill } from './number-fold.js';
 

@@ -8,9 +8,9 @@
  * clock starts; the timed part is the fill batches only. Warm-up on a few batches, then `runs`
  * runs of each side, alternating, the median reported.
  */
-import type { JournalEvent } from '../src/app/journal-codec.js';
-import { LedgerService } from '../src/app/ledger-service.js';
-import type { StorePort } from '../src/app/store-port.js';
+import type { JournalEvent } from '../src/app/journal/journal-codec.js';
+import { LedgerService } from '../src/app/journal/ledger-service.js';
+import type { StorePort } from '../src/app/ports/store-port.js';
 import { type Commit, capturingStore } from './capture-store.js';
 import { type Dataset, deploymentEvents, fillEvent } from './data.js';
 import { rowTotals } from './raw-tables.js';

@@ -18,7 +18,7 @@ import { applyEvent, newLedger } from '../src/core/ledger.js';
 import { type OrderState, isOpen } from '../src/core/orders.js';
 import { type RiskInput, checkOrder, sleeveHoldings } from '../src/core/risk.js';
 import { valueSleeve } from '../src/core/valuation.js';
-import { limitsOf } from '../src/app/limits.js';
+import { limitsOf } from '../src/app/risk/limits.js';
 import { type SummaryRow, collectGarbage, int } from './report.js';
 
 const TARGET_P99_US = 20;

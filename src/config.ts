@@ -13,7 +13,7 @@
  * raise it only for an account with a higher limit, or for the local emulator).
  */
 import { z } from 'zod';
-import { LOG_LEVELS } from './app/logger.js';
+import { LOG_LEVELS } from './app/ports/logger.js';
 
 const int = (name: string, min: number, max: number) =>
   z.coerce

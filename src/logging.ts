@@ -3,7 +3,7 @@
  * what a command prints for people). Part of the composition root, which hands it to the HTTP
  * server (one line per request), the broker adapter (calls and outcomes, backfills) and its own
  * lease, recovery and scheduler events; the application sees only the `Logger` port
- * (src/app/logger.ts).
+ * (src/app/ports/logger.ts).
  *
  * A line: `level` (label), `time` (ISO-8601), `pid`, `hostname`, `msg`, then the event's fields —
  * e.g. `req_id`, `method`, `route`, `url`, `status`, `duration_ms` for a request (README "Logs").
@@ -11,7 +11,7 @@
  * redacted wherever they appear (top level or one or two levels down) in case something does.
  */
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { LOG_LEVELS, type LogLevel } from './app/logger.js';
+import { LOG_LEVELS, type LogLevel } from './app/ports/logger.js';
 
 export type { LogLevel };
 export { LOG_LEVELS };

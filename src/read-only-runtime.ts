@@ -11,13 +11,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { type Clock, systemClock } from './app/clock-port.js';
-import { LedgerService, type LoadProgress } from './app/ledger-service.js';
-import type { Logger } from './app/logger.js';
-import { usEquityHours } from './app/market-hours.js';
-import type { StorePort } from './app/store-port.js';
+import { type Clock, systemClock } from './app/ports/clock-port.js';
+import { LedgerService, type LoadProgress } from './app/journal/ledger-service.js';
+import type { Logger } from './app/ports/logger.js';
+import { usEquityHours } from './app/marks/market-hours.js';
+import type { StorePort } from './app/ports/store-port.js';
 import { Subledger } from './app/subledger.js';
-import { acquireWriterLease, leaseSettingsFromEnv } from './app/writer-lease.js';
+import { acquireWriterLease, leaseSettingsFromEnv } from './app/cluster/writer-lease.js';
 import { openStoreAt, thisProcess } from './main/adapters.js';
 import type { RuntimeConfig } from './config.js';
 import { Engine } from './engine/engine.js';

@@ -11,17 +11,17 @@
  * calendar the marks keep): the step after a close is the next weekday's open, so it never trades
  * or moves while the market is closed.
  */
-import type { MarketInfoPort } from './app/market-info-port.js';
+import type { MarketInfoPort } from './app/ports/market-info-port.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AlpacaBroker, RequestBudget } from './adapters/alpaca/index.js';
 import { PaperBroker, barsMarketFromCsv, simulatedPaperBroker } from './adapters/paper/index.js';
-import type { BrokerPort, ExecutionReport, MarketDataPort } from './app/broker-port.js';
-import { type Clock, systemClock } from './app/clock-port.js';
-import { brokerStateFromBooks } from './app/paper-resume.js';
-import type { LedgerService } from './app/ledger-service.js';
-import type { Logger } from './app/logger.js';
-import { type MarketHours, usEquityHours } from './app/market-hours.js';
-import type { StorePort } from './app/store-port.js';
+import type { BrokerPort, ExecutionReport, MarketDataPort } from './app/ports/broker-port.js';
+import { type Clock, systemClock } from './app/ports/clock-port.js';
+import { brokerStateFromBooks } from './app/trading/paper-resume.js';
+import type { LedgerService } from './app/journal/ledger-service.js';
+import type { Logger } from './app/ports/logger.js';
+import { type MarketHours, usEquityHours } from './app/marks/market-hours.js';
+import type { StorePort } from './app/ports/store-port.js';
 import { dec } from './core/decimal.js';
 import type { Symbol } from './core/ids.js';
 import type { RuntimeConfig } from './config.js';

@@ -13,7 +13,7 @@ import {
   barsMarketFromCsv,
   simulatedPaperBroker,
 } from '../src/adapters/paper/index.js';
-import { BrokerRejection, type ExecutionReport, type OrderRequest } from '../src/app/broker-port.js';
+import { BrokerRejection, type ExecutionReport, type OrderRequest } from '../src/app/ports/broker-port.js';
 import { dec, toPlain } from '../src/core/decimal.js';
 import type { ClientOrderId, Symbol } from '../src/core/ids.js';
 import { SimulatedMarket, demoSymbols } from '../src/sim/index.js';

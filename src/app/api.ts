@@ -7,9 +7,9 @@
 import type { Dec } from '../core/decimal.js';
 import type { CostMethod, Side } from '../core/events.js';
 import type { DeploymentId } from '../core/ids.js';
-import type { OrderType, TimeInForce } from './broker-port.js';
-import type { PositionView, SleeveView } from './views.js';
-import type { PriceStatusView } from './price-updater.js';
+import type { OrderType, TimeInForce } from './ports/broker-port.js';
+import type { PositionView, SleeveView } from './performance/views.js';
+import type { PriceStatusView } from './marks/price-updater.js';
 
 export type DeploymentStatus = 'active' | 'paused' | 'stopped';
 
@@ -169,7 +169,7 @@ export interface HealthView {
   /** Null when the store could not be read (the status is then degraded). */
   journal_events: number | null;
   time: string;
-  /** The price feed (src/app/price-updater.ts); a failing feed makes the status degraded. */
+  /** The price feed (src/app/marks/price-updater.ts); a failing feed makes the status degraded. */
   marks?: PriceStatusView;
 }
 

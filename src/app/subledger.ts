@@ -7,8 +7,8 @@
  * positions already held, booked at their average entry price), it funds every deployment's
  * capital, so Σ deployments + house = broker holds for cash as well as for every symbol.
  */
-import { openOrdersOf } from './account-state.js';
-import type { EnginePort } from './engine-port.js';
+import { openOrdersOf } from './journal/account-state.js';
+import type { EnginePort } from './ports/engine-port.js';
 import { randomUUID } from 'node:crypto';
 import { type Dec, ZERO, abs, formatMoney, toPlain } from '../core/decimal.js';
 import { type DeploymentId, type FillId, HOUSE, type Symbol, deploymentIdProblem } from '../core/ids.js';
@@ -31,20 +31,20 @@ import type {
   TradePage,
   TradeQueryInput,
 } from './api.js';
-import { type BrokerPort, type MarketDataPort, TERMINAL_STATUSES } from './broker-port.js';
-import type { Clock } from './clock-port.js';
+import { type BrokerPort, type MarketDataPort, TERMINAL_STATUSES } from './ports/broker-port.js';
+import type { Clock } from './ports/clock-port.js';
 import { AppError } from './errors.js';
-import { idempotencyKeyProblem } from './journal-bounds.js';
-import { bookReport } from './fill-path.js';
-import { type JournalEvent, journalKey } from './journal-codec.js';
-import type { LedgerService } from './ledger-service.js';
-import { limitsToJson, limitsView } from './limits.js';
-import type { MarketHours } from './market-hours.js';
-import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './order-router.js';
-import type { SweepResult } from './order-lifecycle.js';
-import { PriceUpdater } from './price-updater.js';
-import { carrierOf, routeOf } from './order-routes.js';
-import { type PositionView, sleeveSummaryView, sleeveView } from './views.js';
+import { idempotencyKeyProblem } from './journal/journal-bounds.js';
+import { bookReport } from './trading/fill-path.js';
+import { type JournalEvent, journalKey } from './journal/journal-codec.js';
+import type { LedgerService } from './journal/ledger-service.js';
+import { limitsToJson, limitsView } from './risk/limits.js';
+import type { MarketHours } from './marks/market-hours.js';
+import { DEFAULT_ROUTER_OPTIONS, OrderRouter, type RouterOptions } from './trading/order-router.js';
+import type { SweepResult } from './trading/order-lifecycle.js';
+import { PriceUpdater } from './marks/price-updater.js';
+import { carrierOf, routeOf } from './trading/order-routes.js';
+import { type PositionView, sleeveSummaryView, sleeveView } from './performance/views.js';
 
 export interface SubledgerOptions {
   readonly service: LedgerService;
@@ -98,7 +98,7 @@ export class Subledger implements SubledgerApi {
     });
   }
 
-  /** The application as the multi-strategy engine may reach it (src/app/engine-port.ts). */
+  /** The application as the multi-strategy engine may reach it (src/app/ports/engine-port.ts). */
   get engine(): EnginePort {
     const { service, router } = this;
     return {
@@ -181,7 +181,7 @@ export class Subledger implements SubledgerApi {
 
   /**
    * Re-prices every symbol any sleeve holds whose market is open (crypto always), in one batched
-   * market-data call, journaling the marks (src/app/price-updater.ts). A symbol without a price
+   * market-data call, journaling the marks (src/app/marks/price-updater.ts). A symbol without a price
    * keeps its last mark (never zeroed); a failed fetch throws `PriceFetchError` and journals
    * nothing. Returns the symbols marked.
    */

@@ -1,7 +1,7 @@
 /**
  * `subledger books`: every deployment's sleeve, as a table or as JSON with decimal strings.
  *
- * Two ways to the same bytes (app/books-view.ts): from the store's projections when the store
+ * Two ways to the same bytes (app/performance/books-view.ts): from the store's projections when the store
  * vouches that they were written at the journal's last seq (cli/context.ts `readStoredBooks`;
  * no journal is read or folded, and neither Kysely nor zod is loaded), else — no such seq, one
  * behind the journal, a journal row changed since, a PostgreSQL store, a row the fold could not have
@@ -10,8 +10,8 @@
  */
 import type { Command } from 'commander';
 import type { CostMethod } from '../core/events.js';
-import { type BooksView, booksView } from '../app/books-view.js';
-import { ledgerFromStored } from '../app/stored-books.js';
+import { type BooksView, booksView } from '../app/performance/books-view.js';
+import { ledgerFromStored } from '../app/journal/stored-books.js';
 import { DB_HELP, DEFAULT_DB, action, progressBar, readStoredBooks, withStore } from './context.js';
 
 export function registerBooks(program: Command): void {
@@ -75,7 +75,7 @@ function folding(reason: string): undefined {
 
 /** The books folded from the whole journal (the store opened as every reader opens it). */
 async function fromJournal(db: string, method: CostMethod | undefined, quiet: boolean): Promise<Books> {
-  const { LedgerService } = await import('../app/ledger-service.js');
+  const { LedgerService } = await import('../app/journal/ledger-service.js');
   return withStore(db, async (store) => {
     const bar = progressBar('loading journal', quiet);
     const service = await LedgerService.load(store, { onProgress: bar.update });

@@ -10,10 +10,10 @@
  */
 import { createRequire } from 'node:module';
 import type * as CliProgress from 'cli-progress';
-import { brokerUnavailable } from '../app/broker-port.js';
-import type { StoredBooks, StorePort } from '../app/store-port.js';
+import { brokerUnavailable } from '../app/ports/broker-port.js';
+import type { StoredBooks, StorePort } from '../app/ports/store-port.js';
 import { AppError } from '../app/errors.js';
-import { acquireWriterLease, leaseSettingsFromEnv } from '../app/writer-lease.js';
+import { acquireWriterLease, leaseSettingsFromEnv } from '../app/cluster/writer-lease.js';
 import { openStoreAt, readStoredBooksAt, thisProcess } from '../main/adapters.js';
 
 export const DEFAULT_DB = process.env.SUBLEDGER_DB ?? './subledger.db';

@@ -56,7 +56,7 @@ export function registerDemo(program: Command): void {
             import('../server.js'),
             import('../engine/demo-session.js'),
             import('../engine/summary-text.js'),
-            import('../app/views.js'),
+            import('../app/performance/views.js'),
             import('./print.js'),
             import('./serve.js'),
           ]);
@@ -133,7 +133,7 @@ async function makeWay(db: string, keep: boolean, takeOver: boolean): Promise<bo
   const { openStoreAt, storeTarget, thisProcess } = await import('../main/adapters.js');
   const { postgres, shown } = await storeTarget(db);
   if (!postgres && !existsSync(db)) return true;
-  const { LeaseHeldError, decideClaim } = await import('../app/writer-lease.js');
+  const { LeaseHeldError, decideClaim } = await import('../app/cluster/writer-lease.js');
   const store = await openStoreAt(db, false);
   let entries: number;
   let ours: boolean;

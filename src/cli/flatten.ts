@@ -5,7 +5,7 @@
  * SUBLEDGER_ADMIN_TOKEN). Prints the closing orders sent and what is left to close.
  */
 import type { Command } from 'commander';
-import type { FlattenView } from '../app/flatten.js';
+import type { FlattenView } from '../app/risk/flatten.js';
 import { action } from './context.js';
 
 interface FlattenOptions {

@@ -11,12 +11,12 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { type Dec, dec, toFixedString } from '../core/decimal.js';
 import type { DeploymentId } from '../core/ids.js';
-import { historyCsv } from '../app/csv.js';
-import { usEquityHours } from '../app/market-hours.js';
-import type { HistoryPeriod, HistoryView, RangeInput } from '../app/performance-api.js';
-import { foldJournal } from '../app/ledger-service.js';
-import { Performance } from '../app/performance.js';
-import { rebuildHistory, verifyHistory } from '../app/recorder.js';
+import { historyCsv } from '../app/performance/csv.js';
+import { usEquityHours } from '../app/marks/market-hours.js';
+import type { HistoryPeriod, HistoryView, RangeInput } from '../app/performance/performance-api.js';
+import { foldJournal } from '../app/journal/ledger-service.js';
+import { Performance } from '../app/performance/performance.js';
+import { rebuildHistory, verifyHistory } from '../app/marks/recorder.js';
 import { DB_HELP, DEFAULT_DB, action, progressBar, withStoreAs } from './context.js';
 import { money } from './print.js';
 

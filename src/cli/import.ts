@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { importJournal } from '../app/import-journal.js';
-import { LedgerService } from '../app/ledger-service.js';
+import { importJournal } from '../app/journal/import-journal.js';
+import { LedgerService } from '../app/journal/ledger-service.js';
 import { DB_HELP, DEFAULT_DB, DEMO_STORE_CURSOR, action, progressBar, withWriter } from './context.js';
 
 export function registerImport(program: Command): void {

@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import { type Dec, dec, formatMoney } from '../core/decimal.js';
 import type { AccountView } from '../app/api.js';
-import type { SleeveView } from '../app/views.js';
+import type { SleeveView } from '../app/performance/views.js';
 
 export const money = (text: string) => formatMoney(dec(text));
 const right = (content: string) => ({ content, hAlign: 'right' as const });

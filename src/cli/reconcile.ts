@@ -41,7 +41,7 @@ export function registerReconcile(program: Command): void {
     .action(
       action(async (opts: ConfigFlags & { json?: boolean }) => {
         const config = loadConfig(opts);
-        const { LeaseHeldError } = await import('../app/writer-lease.js');
+        const { LeaseHeldError } = await import('../app/cluster/writer-lease.js');
         const { bookCorporateActions, openReadOnlyRuntime } = await import('../read-only-runtime.js');
         // The books are read even when there is nothing to check them against: a store that is
         // missing or a journal that cannot be read back still fails loudly.

@@ -1,6 +1,6 @@
 /** `subledger replay`: rebuild every projection from the journal and report differences. */
 import type { Command } from 'commander';
-import { replay } from '../app/replay.js';
+import { replay } from '../app/journal/replay.js';
 import { DB_HELP, DEFAULT_DB, action, progressBar, withStoreAs } from './context.js';
 
 export function registerReplay(program: Command): void {

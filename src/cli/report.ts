@@ -9,7 +9,7 @@
  */
 import { Option, type Command } from 'commander';
 import { smtpMailer } from '../main/adapters.js';
-import { LedgerService } from '../app/ledger-service.js';
+import { LedgerService } from '../app/journal/ledger-service.js';
 import { buildReport } from '../reports/build-report.js';
 import { gatherReportInput, lastEventTime } from '../reports/gather-report.js';
 import { type ReportFlags, loadReportConfig, requireMail } from '../reports/report-config.js';

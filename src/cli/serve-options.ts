@@ -1,6 +1,6 @@
 /** The options `serve` and `demo` share: store, HTTP, tokens, broker and market, logging. */
 import type { Command } from 'commander';
-import { LOG_LEVELS } from '../app/logger.js';
+import { LOG_LEVELS } from '../app/ports/logger.js';
 import { DB_HELP } from './context.js';
 
 export function addRuntimeOptions(command: Command, defaults: { db?: string } = {}): Command {

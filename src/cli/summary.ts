@@ -1,6 +1,6 @@
 /** `subledger summary [ID]`: a rebalance run's execution summary (the latest by default). */
 import type { Command } from 'commander';
-import { LedgerService } from '../app/ledger-service.js';
+import { LedgerService } from '../app/journal/ledger-service.js';
 import type { ExecutionSummary } from '../engine/summary.js';
 import { summaryText } from '../engine/summary-text.js';
 import { DB_HELP, DEFAULT_DB, action, withStore } from './context.js';

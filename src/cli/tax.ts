@@ -1,11 +1,11 @@
 /**
  * `subledger tax wash-sales --year Y [--csv|--json]`: the account's wash sales of a tax year
- * (src/app/wash-sale-report.ts), read from the store without the writer lease (it runs while
+ * (src/app/performance/wash-sale-report.ts), read from the store without the writer lease (it runs while
  * `serve` writes). A table by default; exact decimal strings in CSV and JSON.
  */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { type WashSaleReport, washSaleCsv, washSaleReport, yearProblem } from '../app/wash-sale-report.js';
+import { type WashSaleReport, washSaleCsv, washSaleReport, yearProblem } from '../app/performance/wash-sale-report.js';
 import { DB_HELP, DEFAULT_DB, action, withStore } from './context.js';
 import { money } from './print.js';
 

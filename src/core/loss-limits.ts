@@ -2,8 +2,8 @@
  * Loss limits of one deployment: `breachOf(figures, limits)` says which limit its P&L has
  * reached, if any. Pure: the figures (P&L now, at the start of its trading day, at its peak) come
  * from the journal — `followLosses` folds them event by event into a `PnlTrack` per deployment
- * with loss limits (src/app/account-state.ts), `figuresOn` reads them for a day — and the watcher
- * (src/app/loss-watch.ts) acts on the answer (pause or flatten).
+ * with loss limits (src/app/journal/account-state.ts), `figuresOn` reads them for a day — and the watcher
+ * (src/app/risk/loss-watch.ts) acts on the answer (pause or flatten).
  *
  * - `max_daily_loss` (money): reached when P&L at the day's start − P&L now ≥ the limit.
  * - `max_drawdown_pct` (percent, 10 = 10 %): reached when (peak P&L − P&L now) × 100 ÷

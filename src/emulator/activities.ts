@@ -8,7 +8,7 @@
  * Invariant: pure; rows keep the order they were booked in (the log's order is the time order),
  * so ties in time never reorder or drop rows across pages.
  */
-import type { ExecutionReport } from '../app/broker-port.js';
+import type { ExecutionReport } from '../app/ports/broker-port.js';
 import { type Dec, mul, toPlain } from '../core/decimal.js';
 import { countParam, timeFilter } from './http-util.js';
 import { activityId } from './ids.js';

@@ -6,7 +6,7 @@
  * Entry points: `isCrypto`, `sizeOrder`, `cryptoProblem`, `expiry`.
  * Invariant: pure functions of their arguments (the engine and market are only read).
  */
-import type { BrokerOrder, OrderRequest } from '../app/broker-port.js';
+import type { BrokerOrder, OrderRequest } from '../app/ports/broker-port.js';
 import { type Dec, ZERO } from '../core/decimal.js';
 import {
   type MatchingEngine,

@@ -12,9 +12,9 @@
  * (acceptances, terminal events and refusals), so they order every event exactly; times are the
  * simulated market's.
  */
-import type { BrokerOrder } from '../app/broker-port.js';
+import type { BrokerOrder } from '../app/ports/broker-port.js';
 import { type Dec, parseDec, toPlain } from '../core/decimal.js';
-import type { StopFields } from '../app/broker-port.js';
+import type { StopFields } from '../app/ports/broker-port.js';
 import { type Rejection, type RejectionCode, type RuleOrder, couldTrade, isTrailing } from '../sim/index.js';
 import { type AlpacaOrderType, alpacaType } from '../sim/order-types.js';
 import type { VenueOrderRequest } from './order-checks.js';

@@ -13,7 +13,7 @@
  * time is the simulated market's, never the wall clock; every acceptance, terminal event and
  * refusal takes the next number of one sequence (order-log.ts).
  */
-import { type BrokerOrder, type ExecutionReport, TERMINAL_STATUSES } from '../app/broker-port.js';
+import { type BrokerOrder, type ExecutionReport, TERMINAL_STATUSES } from '../app/ports/broker-port.js';
 import { type Dec, ZERO, mul, toPlain } from '../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
 import { type AccountRules, type Rejection, type SimSymbol, MatchingEngine, SimulatedMarket } from '../sim/index.js';

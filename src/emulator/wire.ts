@@ -7,7 +7,7 @@
  * every key the spec or its examples show is present (nullable ones as null), including
  * `source` and `subtag`, which only the examples carry.
  */
-import type { BrokerOrder } from '../app/broker-port.js';
+import type { BrokerOrder } from '../app/ports/broker-port.js';
 import { type Dec, ZERO, abs, mul, quotientString, toPlain } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
 import type { SimPosition, SimQuote } from '../sim/index.js';

@@ -16,10 +16,10 @@
 import { dec } from '../core/decimal.js';
 import type { DeploymentId, Symbol } from '../core/ids.js';
 import type { SubmitOrderInput } from '../app/api.js';
-import type { MarketDataPort } from '../app/broker-port.js';
-import type { Clock } from '../app/clock-port.js';
+import type { MarketDataPort } from '../app/ports/broker-port.js';
+import type { Clock } from '../app/ports/clock-port.js';
 import { AppError } from '../app/errors.js';
-import type { DemoPort } from '../app/engine-port.js';
+import type { DemoPort } from '../app/ports/engine-port.js';
 import { recordPrices } from './prices.js';
 import type { RebalanceRun } from './rebalance.js';
 

@@ -6,7 +6,7 @@ import { type Dec, ZERO, toPlain } from '../core/decimal.js';
 import { HOUSE, type Symbol } from '../core/ids.js';
 import { sleeveTotals } from '../core/valuation.js';
 import { AppError } from '../app/errors.js';
-import { returnPercent } from '../app/projections.js';
+import { returnPercent } from '../app/journal/projections.js';
 import type { ExecutionPolicy } from './execution.js';
 import { type RebalanceDeps, type RebalanceRun, runRebalance } from './rebalance.js';
 import type { ExecutionSummary } from './summary.js';

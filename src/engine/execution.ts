@@ -11,9 +11,9 @@ import { type Dec, ZERO, floorToIncrement } from '../core/decimal.js';
 import type { Symbol } from '../core/ids.js';
 import type { DeploymentId } from '../core/ids.js';
 import { isTerminal } from '../core/orders.js';
-import { type MarketDataPort, quoteMid } from '../app/broker-port.js';
-import type { EnginePort } from '../app/engine-port.js';
-import { childOrderId } from '../app/account-state.js';
+import { type MarketDataPort, quoteMid } from '../app/ports/broker-port.js';
+import type { EnginePort } from '../app/ports/engine-port.js';
+import { childOrderId } from '../app/journal/account-state.js';
 
 export type ExecutionPolicy =
   { readonly kind: 'market' } | { readonly kind: 'smart'; readonly repriceAfter: number; readonly maxReprices: number };

@@ -8,8 +8,8 @@ import type { Symbol } from '../core/ids.js';
 import { isOpen } from '../core/orders.js';
 import { type Holding, checkOrder, sleeveHoldings } from '../core/risk.js';
 import { sleeveTotals } from '../core/valuation.js';
-import { limitsOf } from '../app/limits.js';
-import type { EnginePort } from '../app/engine-port.js';
+import { limitsOf } from '../app/risk/limits.js';
+import type { EnginePort } from '../app/ports/engine-port.js';
 import type { Contribution, ManagerResult } from './manager.js';
 
 export interface Refusal {

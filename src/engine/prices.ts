@@ -4,9 +4,9 @@
  * A symbol without a quote keeps its last mark; nothing is zeroed.
  */
 import type { Symbol } from '../core/ids.js';
-import type { MarketDataPort } from '../app/broker-port.js';
-import { markOf } from '../app/price-updater.js';
-import type { EnginePort } from '../app/engine-port.js';
+import type { MarketDataPort } from '../app/ports/broker-port.js';
+import { markOf } from '../app/marks/price-updater.js';
+import type { EnginePort } from '../app/ports/engine-port.js';
 
 export async function recordPrices(
   app: EnginePort,

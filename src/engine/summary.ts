@@ -9,8 +9,8 @@ import type { Symbol } from '../core/ids.js';
 import { isTerminal } from '../core/orders.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { AccountView } from '../app/api.js';
-import { childOrderId } from '../app/account-state.js';
-import type { EnginePort } from '../app/engine-port.js';
+import { childOrderId } from '../app/journal/account-state.js';
+import type { EnginePort } from '../app/ports/engine-port.js';
 import type { ManagerResult } from './manager.js';
 import type { RebalancePlan } from './planner.js';
 

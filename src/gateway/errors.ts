@@ -8,7 +8,7 @@
  * read passed through to the broker.
  */
 import { AppError } from '../app/errors.js';
-import { brokerUnavailable } from '../app/broker-port.js';
+import { brokerUnavailable } from '../app/ports/broker-port.js';
 
 export interface AlpacaErrorAnswer {
   readonly status: number;

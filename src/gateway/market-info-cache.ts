@@ -9,7 +9,7 @@
  * stays on the broker's clock (a simulated market's included). A calendar range, and the asset
  * list, are kept an hour.
  */
-import type { BrokerAsset, BrokerClock, CalendarDay, MarketInfoPort } from '../app/market-info-port.js';
+import type { BrokerAsset, BrokerClock, CalendarDay, MarketInfoPort } from '../app/ports/market-info-port.js';
 
 const HOUR_MS = 3_600_000;
 /** Calendar ranges kept at most (a bot asks for a few; anything more is dropped, oldest first). */

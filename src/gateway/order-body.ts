@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { decimalProblem, parseDec } from '../core/decimal.js';
 import type { SubmitOrderInput } from '../app/api.js';
-import { idempotencyKeyProblem } from '../app/journal-bounds.js';
+import { idempotencyKeyProblem } from '../app/journal/journal-bounds.js';
 import { ORDER_TYPES, orderPrices, priceProblem } from '../sim/order-types.js';
 import type { AlpacaErrorAnswer } from './errors.js';
 

@@ -14,16 +14,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Dec, ONE, ZERO, abs, dec, decimalProblem, floorToIncrement, mul, toPlain } from '../core/decimal.js';
 import { type Symbol } from '../core/ids.js';
 import { reservedQty } from '../core/orders.js';
-import { openOrdersOf } from '../app/account-state.js';
-import type { Clock } from '../app/clock-port.js';
-import type { MarketDataPort } from '../app/broker-port.js';
-import type { MarketHours } from '../app/market-hours.js';
+import { openOrdersOf } from '../app/journal/account-state.js';
+import type { Clock } from '../app/ports/clock-port.js';
+import type { MarketDataPort } from '../app/ports/broker-port.js';
+import type { MarketHours } from '../app/marks/market-hours.js';
 import type { Subledger } from '../app/subledger.js';
 import { executionIdOf, uuidOf } from './ids.js';
 import { deploymentOf, orderOut, sendAlpacaError } from './routes-orders.js';
 import { accountWire, positionWire } from './wire.js';
 import { type AlpacaErrorAnswer, alpacaError, brokerReadFailed } from './errors.js';
-import { ReadyViews } from '../app/ready-views.js';
+import { ReadyViews } from '../app/performance/ready-views.js';
 import type { MarketInfoCache } from './market-info-cache.js';
 
 export interface AccountRouteOptions {

@@ -10,8 +10,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { stringifyJson, rawNumber } from '../core/exact-json.js';
 import type { Symbol } from '../core/ids.js';
-import { type MarketDataPort, type Quote, quoteMid } from '../app/broker-port.js';
-import { isCrypto } from '../app/market-hours.js';
+import { type MarketDataPort, type Quote, quoteMid } from '../app/ports/broker-port.js';
+import { isCrypto } from '../app/marks/market-hours.js';
 
 const SIZE = rawNumber(100);
 

@@ -13,8 +13,8 @@ import { brokerReadFailed } from './errors.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Dec, ZERO, dec, div } from '../core/decimal.js';
 import { rawNumber, stringifyJson } from '../core/exact-json.js';
-import type { PerformanceApi } from '../app/performance-api.js';
-import type { Clock } from '../app/clock-port.js';
+import type { PerformanceApi } from '../app/performance/performance-api.js';
+import type { Clock } from '../app/ports/clock-port.js';
 import { deploymentOf } from './routes-orders.js';
 
 const send = (reply: FastifyReply, status: number, body: unknown) =>

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Dec, parseDec } from '../core/decimal.js';
 import type { DeploymentId } from '../core/ids.js';
 import { type OrderState, isOpen, isTerminal, remainingQty } from '../core/orders.js';
-import { idempotencyIndex, replacementOf } from '../app/account-state.js';
+import { idempotencyIndex, replacementOf } from '../app/journal/account-state.js';
 import type { Subledger } from '../app/subledger.js';
 import { alpacaError } from './errors.js';
 import { parseOrderBody, parseReplaceBody } from './order-body.js';

@@ -31,8 +31,8 @@ import type { RawData, WebSocket } from 'ws';
 import { type Dec, ZERO, div, mul, toPlain } from '../core/decimal.js';
 import type { FillBooked } from '../core/events.js';
 import type { OrderState, OrderStatus } from '../core/orders.js';
-import { childOrderId } from '../app/account-state.js';
-import type { CommittedBatch, LedgerService } from '../app/ledger-service.js';
+import { childOrderId } from '../app/journal/account-state.js';
+import type { CommittedBatch, LedgerService } from '../app/journal/ledger-service.js';
 import { executionIdOf } from './ids.js';
 import { orderWire } from './wire.js';
 

@@ -10,8 +10,8 @@
 import { type Dec, ZERO, abs, dec, quotientString, toPlain } from '../core/decimal.js';
 import { type OrderState, alpacaOrderType, isTerminal } from '../core/orders.js';
 import type { MetricsView } from '../app/api.js';
-import type { PositionView } from '../app/views.js';
-import { isCrypto } from '../app/market-hours.js';
+import type { PositionView } from '../app/performance/views.js';
+import { isCrypto } from '../app/marks/market-hours.js';
 import { uuidOf } from './ids.js';
 
 export type Wire = Record<string, unknown>;

@@ -9,7 +9,7 @@
  * corrupt journal entry is a 500 that also calls `onFatal`: the process must stop.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { brokerUnavailable } from '../app/broker-port.js';
+import { brokerUnavailable } from '../app/ports/broker-port.js';
 import { AppError, ERROR_CODES, type ErrorCode, journalCorruption } from '../app/errors.js';
 import { fieldErrorsOf } from './validation.js';
 

@@ -1,5 +1,5 @@
 /**
- * The read routes' answers kept serialized between commits (src/app/ready-views.ts): a
+ * The read routes' answers kept serialized between commits (src/app/performance/ready-views.ts): a
  * deployment's metrics, positions and orders list, each checked and encoded by its route's own
  * zod schema once per journal seq, then sent as the same text to every read until the next
  * commit. Bots poll these several times a second; a read costs a map lookup, not a valuation.
@@ -12,8 +12,8 @@
 import type { FastifyReply } from 'fastify';
 import type { SubledgerApi } from '../app/api.js';
 import type { DeploymentId } from '../core/ids.js';
-import { ReadyViews } from '../app/ready-views.js';
-import type { PositionView } from '../app/views.js';
+import { ReadyViews } from '../app/performance/ready-views.js';
+import type { PositionView } from '../app/performance/views.js';
 import { metricsSchema, orderSchema, positionSchema } from './schemas/outputs.js';
 
 const positionsSchema = positionSchema.array();

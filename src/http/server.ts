@@ -23,7 +23,7 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { SubledgerApi } from '../app/api.js';
-import type { PerformanceApi } from '../app/performance-api.js';
+import type { PerformanceApi } from '../app/performance/performance-api.js';
 import type { App } from './app-types.js';
 import { type AuthConfig, checkAuthConfig } from './auth.js';
 import { installAuth } from './auth-hook.js';
@@ -39,7 +39,7 @@ import { type RebalanceApi, rebalanceRoutes } from './routes/rebalances.js';
 import { type WebOptions, registerWeb } from './routes/web.js';
 import { sleeveRoutes } from './routes/sleeve.js';
 import { controlRoutes } from './routes/controls.js';
-import type { ControlsApi } from '../app/controls.js';
+import type { ControlsApi } from '../app/risk/controls.js';
 import { type GatewayKeyAdmin, gatewayKeyRoutes } from './routes/gateway-keys.js';
 import { DeploymentTokens, type TokenIssuer } from './tokens.js';
 import { validatorCompiler } from './validation.js';

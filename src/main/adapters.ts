@@ -7,9 +7,9 @@
  * Entry points: `openStoreAt`, `readStoredBooksAt`, `storeTarget`, `smtpMailer`, `thisProcess`.
  */
 import { hostname } from 'node:os';
-import { processHolder } from '../app/writer-lease.js';
-import type { MailerPort } from '../app/mailer-port.js';
-import type { LeaseHolder, StoredBooks, StorePort } from '../app/store-port.js';
+import { processHolder } from '../app/cluster/writer-lease.js';
+import type { MailerPort } from '../app/ports/mailer-port.js';
+import type { LeaseHolder, StoredBooks, StorePort } from '../app/ports/store-port.js';
 import { isS3Url } from '../adapters/s3/s3-target.js';
 
 /** Opens the store at `target` (a SQLite path, a PostgreSQL URL or s3://…); `mustExist`: never create one. */

@@ -9,7 +9,7 @@
  */
 import { type Dec, ZERO, dec, percentString, toPlain } from '../core/decimal.js';
 import { HOUSE } from '../core/ids.js';
-import type { HistoryRow } from '../app/store-port.js';
+import type { HistoryRow } from '../app/ports/store-port.js';
 import { buildActivity, buildClosedPositions } from './report-activity.js';
 import type {
   ChartSeries,

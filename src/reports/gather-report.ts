@@ -8,9 +8,9 @@
  * Entry points: `gatherReportInput(sources, options)`, `lastEventTime(service)`.
  */
 import type { AccountView } from '../app/api.js';
-import type { LedgerService } from '../app/ledger-service.js';
-import { sleeveView } from '../app/views.js';
-import type { HistoryRow } from '../app/store-port.js';
+import type { LedgerService } from '../app/journal/ledger-service.js';
+import { sleeveView } from '../app/performance/views.js';
+import type { HistoryRow } from '../app/ports/store-port.js';
 import { dec, toPlain, type Dec } from '../core/decimal.js';
 import type {
   ReconciliationInput,

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import type { InlineImage, MailMessage } from '../app/mailer-port.js';
+import type { InlineImage, MailMessage } from '../app/ports/mailer-port.js';
 import { reportSubject } from './report-format.js';
 import type { ReportModel } from './report-model.js';
 import { reportText } from './report-text.js';

@@ -10,7 +10,7 @@
  * /deployments/{id}/metrics` and the execution summary); a change that cannot be known (no close
  * recorded before the period and the subject is older than it) is null, never a guess.
  */
-import type { HistoryRow, RoundTripRow } from '../app/store-port.js';
+import type { HistoryRow, RoundTripRow } from '../app/ports/store-port.js';
 
 /** The part of an execution summary (src/engine/summary.ts, journaled with each run) a report reads. */
 export interface SummaryLike {

@@ -12,9 +12,9 @@
  */
 import { Cron } from 'croner';
 import type { AccountView } from '../app/api.js';
-import type { Clock } from '../app/clock-port.js';
-import type { LedgerService } from '../app/ledger-service.js';
-import { MailSendError, type MailerPort } from '../app/mailer-port.js';
+import type { Clock } from '../app/ports/clock-port.js';
+import type { LedgerService } from '../app/journal/ledger-service.js';
+import { MailSendError, type MailerPort } from '../app/ports/mailer-port.js';
 import { buildReport } from './build-report.js';
 import { type ReportSources, gatherReportInput } from './gather-report.js';
 import { type MailSettings, type ReportConfig, requireMail } from './report-config.js';

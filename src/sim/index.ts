@@ -1,7 +1,7 @@
 /**
  * The simulation: markets that advance in steps and one matching engine, pure and deterministic.
  * Shared by the paper broker (src/adapters/paper) and the Alpaca emulator ("one matching engine,
- * two faces"). Imports only src/core and types of src/app/broker-port.ts; no node: modules, no
+ * two faces"). Imports only src/core and types of src/app/ports/broker-port.ts; no node: modules, no
  * wall clock, no Math.random.
  */
 export { type SimClock, type StepClock, DEFAULT_STEP_CLOCK, sessionClock, stepClock, tradingDay } from './clock.js';

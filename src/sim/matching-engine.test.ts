@@ -1,7 +1,7 @@
 /** The matching engine: exact fill prices and fees, partial fills, time in force, Alpaca's rules. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ExecutionReport, OrderRequest } from '../app/broker-port.js';
+import type { ExecutionReport, OrderRequest } from '../app/ports/broker-port.js';
 import { dec, toPlain } from '../core/decimal.js';
 import type { ClientOrderId, Symbol } from '../core/ids.js';
 import { stepClock } from './clock.js';

@@ -23,8 +23,8 @@
  * is Σ qty × price ÷ filledQty; time is the market's, never the wall clock; client order ids are
  * unique forever (also after cancel). A broken internal invariant throws.
  */
-import type { BrokerOrder, ExecutionReport, OrderRequest, ReportKind } from '../app/broker-port.js';
-import { TERMINAL_STATUSES } from '../app/broker-port.js';
+import type { BrokerOrder, ExecutionReport, OrderRequest, ReportKind } from '../app/ports/broker-port.js';
+import { TERMINAL_STATUSES } from '../app/ports/broker-port.js';
 import { type Dec, ZERO, div, mul } from '../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../core/ids.js';
 import { asFillId } from '../core/ids.js';

@@ -3,13 +3,13 @@
  * `paths./v2/orders.post`): which of `limit_price`, `stop_price`, `trail_price`, `trail_percent`
  * each type requires or forbids, and the sub-penny rule on the prices. A stop is sent to the
  * engine as a market order with a stop, a stop_limit as a limit order with a stop, a trailing stop
- * as a market order with a trail (src/app/broker-port.ts `StopFields`).
+ * as a market order with a trail (src/app/ports/broker-port.ts `StopFields`).
  *
  * Entry point: `orderPrices(body, crypto)` → the engine's `type` and price fields, or the refusal.
  * Invariant: pure. The sub-penny message is Alpaca's (FACTS §1.4); the required-field wording is
  * ours (Alpaca's exact text is not recorded), with the 422 / 40010001 of its validation errors.
  */
-import type { StopFields } from '../app/broker-port.js';
+import type { StopFields } from '../app/ports/broker-port.js';
 import { type Dec, parseDec, toPlain } from '../core/decimal.js';
 import { isOnTick } from './index.js';
 

@@ -11,7 +11,7 @@
  * `decimals` places (default 2, cents). All arithmetic is exact `Dec`.
  */
 import { type Dec, ZERO, mul, mulDiv, roundToPlaces } from '../core/decimal.js';
-import type { OrderType } from '../app/broker-port.js';
+import type { OrderType } from '../app/ports/broker-port.js';
 import type { Side } from '../core/events.js';
 import type { SimQuote } from './market.js';
 import { roundToTick } from './ticks.js';

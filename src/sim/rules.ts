@@ -18,7 +18,7 @@
  * Invariant: pure — the verdict depends only on the arguments.
  */
 import { type Dec, ZERO, mul, neg } from '../core/decimal.js';
-import type { OrderType } from '../app/broker-port.js';
+import type { OrderType } from '../app/ports/broker-port.js';
 import type { Side } from '../core/events.js';
 import {
   type Rejection,

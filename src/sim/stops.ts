@@ -9,7 +9,7 @@
  * Entry points: `isTrailing`, `hasStop`, `trailingStop`, `nextMark`, `stopReached`.
  * Invariant: pure; exact decimals.
  */
-import type { StopFields } from '../app/broker-port.js';
+import type { StopFields } from '../app/ports/broker-port.js';
 import { type Dec, mulDiv } from '../core/decimal.js';
 import type { Side } from '../core/events.js';
 import { roundToTick } from './ticks.js';

@@ -5,7 +5,7 @@
  * Entry point: `validateOrder(request, knownSymbols, duplicateClientId)`.
  * Invariant: pure; returns the first problem as a `Rejection`, or undefined.
  */
-import type { OrderRequest } from '../app/broker-port.js';
+import type { OrderRequest } from '../app/ports/broker-port.js';
 import type { Symbol } from '../core/ids.js';
 import { isOnTick } from './ticks.js';
 import {

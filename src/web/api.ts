@@ -11,10 +11,15 @@
  * `code` (or `NETWORK` when the server could not be reached).
  */
 import type { AccountView, CapitalFlowView, DeploymentView, MetricsView, OrderView, TradePage } from '../app/api.js';
-import type { BreachView, LossLimitsView } from '../app/controls.js';
-import type { FlattenView } from '../app/flatten.js';
-import type { EquitySeriesView, HistoryView, StatsOverviewView, StatsView } from '../app/performance-api.js';
-import type { PositionView } from '../app/views.js';
+import type { BreachView, LossLimitsView } from '../app/risk/controls.js';
+import type { FlattenView } from '../app/risk/flatten.js';
+import type {
+  EquitySeriesView,
+  HistoryView,
+  StatsOverviewView,
+  StatsView,
+} from '../app/performance/performance-api.js';
+import type { PositionView } from '../app/performance/views.js';
 
 export type {
   AccountView,

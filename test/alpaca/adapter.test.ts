@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ExecutionReport } from '../../src/app/broker-port.js';
+import type { ExecutionReport } from '../../src/app/ports/broker-port.js';
 import { type Dec, abs, dec, div, sub, sum, mul } from '../../src/core/decimal.js';
 import type { ClientOrderId, Symbol } from '../../src/core/ids.js';
 import { startEmulator } from '../../src/emulator/index.js';

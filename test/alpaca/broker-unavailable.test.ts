@@ -10,7 +10,7 @@ import { afterEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import type { AlpacaBroker } from '../../src/adapters/alpaca/index.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
 import type { Symbol } from '../../src/core/ids.js';
 import { Engine } from '../../src/engine/engine.js';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BrokerRejection, type ExecutionReport, type OrderRequest } from '../../src/app/broker-port.js';
+import { BrokerRejection, type ExecutionReport, type OrderRequest } from '../../src/app/ports/broker-port.js';
 import { dec, sum } from '../../src/core/decimal.js';
 import type { ClientOrderId, Symbol } from '../../src/core/ids.js';
 import { type AlpacaHarness, alpacaHarness, control, waitFor } from './helpers.js';

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Flattener } from '../../src/app/flatten.js';
+import { Flattener } from '../../src/app/risk/flatten.js';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';

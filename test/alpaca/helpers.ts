@@ -9,8 +9,8 @@ import type { Symbol } from '../../src/core/ids.js';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import type { BrokerHarness } from '../contracts/broker.contract.js';
 import { openWriterStore } from '../../src/adapters/sql/open-store.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
-import type { StorePort } from '../../src/app/store-port.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
+import type { StorePort } from '../../src/app/ports/store-port.js';
 import { Subledger } from '../../src/app/subledger.js';
 
 export const START = '2025-01-02T14:30:00.000Z';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import type { AlpacaBroker } from '../../src/adapters/alpaca/index.js';
 import { AppError } from '../../src/app/errors.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
 import { dec } from '../../src/core/decimal.js';
 import { type ClientOrderId, type DeploymentId, HOUSE, type Symbol } from '../../src/core/ids.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId, FillId, Symbol } from '../../src/core/ids.js';
-import type { JournalEvent } from '../../src/app/journal-codec.js';
+import type { JournalEvent } from '../../src/app/journal/journal-codec.js';
 import { loadConfig } from '../../src/config.js';
 import { type Runtime, createRuntime } from '../../src/server.js';
 import { type ParsedMessage, type SmtpSink, parseMime, startSmtpSink } from '../reports/helpers.js';

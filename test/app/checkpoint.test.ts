@@ -1,5 +1,5 @@
 /**
- * Checkpoints (src/app/checkpoint.ts) against a full replay: the real app on the paper broker
+ * Checkpoints (src/app/journal/checkpoint.ts) against a full replay: the real app on the paper broker
  * journals deployments, a flow, market and limit orders (open, filled, canceled, a flip split in
  * two legs), fills and marks; then, for a checkpoint taken after every seq, loading it and folding
  * the rest of the journal gives exactly the state a fold of the whole journal gives — and the
@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Checkpointer, CHECKPOINT_FORMAT, decodeState, encodeState } from '../../src/app/checkpoint.js';
-import { LedgerService, foldJournal } from '../../src/app/ledger-service.js';
+import { Checkpointer, CHECKPOINT_FORMAT, decodeState, encodeState } from '../../src/app/journal/checkpoint.js';
+import { LedgerService, foldJournal } from '../../src/app/journal/ledger-service.js';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';

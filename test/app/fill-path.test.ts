@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { dec } from '../../src/core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, DeploymentId, FillId, Symbol } from '../../src/core/ids.js';
 import { HOUSE } from '../../src/core/ids.js';
-import type { ExecutionReport } from '../../src/app/broker-port.js';
-import { makeClientOrderId } from '../../src/app/client-order-id.js';
-import { bookReport } from '../../src/app/fill-path.js';
+import type { ExecutionReport } from '../../src/app/ports/broker-port.js';
+import { makeClientOrderId } from '../../src/app/trading/client-order-id.js';
+import { bookReport } from '../../src/app/trading/fill-path.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const report = (clientOrderId: string, execution: string, qty: string): ExecutionReport => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
-import { Flattener } from '../../src/app/flatten.js';
+import { Flattener } from '../../src/app/risk/flatten.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const A = 'alpha' as DeploymentId;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId, Symbol } from '../../src/core/ids.js';
-import { quoteMid } from '../../src/app/broker-port.js';
+import { quoteMid } from '../../src/app/ports/broker-port.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const A = 'alpha' as DeploymentId;

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { dec, toPlain, mul } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { AppError } from '../../src/app/errors.js';
-import { replay } from '../../src/app/replay.js';
+import { replay } from '../../src/app/journal/replay.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const A = 'a' as DeploymentId;

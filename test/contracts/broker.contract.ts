@@ -1,5 +1,5 @@
 /**
- * THE contract of the broker port (src/app/broker-port.ts): every implementation — the paper
+ * THE contract of the broker port (src/app/ports/broker-port.ts): every implementation — the paper
  * broker, the Alpaca adapter against the local emulator or a paper account — runs these same
  * tests through `brokerContract(name, makeHarness)`.
  *
@@ -18,7 +18,7 @@ import {
   type OrderRequest,
   BrokerRejection,
   TERMINAL_STATUSES,
-} from '../../src/app/broker-port.js';
+} from '../../src/app/ports/broker-port.js';
 import { type Dec, ZERO, dec, div, mul, sum } from '../../src/core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../../src/core/ids.js';
 

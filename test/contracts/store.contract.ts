@@ -9,11 +9,16 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Checkpointer } from '../../src/app/checkpoint.js';
-import { LedgerService, foldJournal } from '../../src/app/ledger-service.js';
-import { parseJournalLine, type JournalEvent } from '../../src/app/journal-codec.js';
-import { replay } from '../../src/app/replay.js';
-import { emptyProjections, type HistoryRow, JournalConflictError, type StorePort } from '../../src/app/store-port.js';
+import { Checkpointer } from '../../src/app/journal/checkpoint.js';
+import { LedgerService, foldJournal } from '../../src/app/journal/ledger-service.js';
+import { parseJournalLine, type JournalEvent } from '../../src/app/journal/journal-codec.js';
+import { replay } from '../../src/app/journal/replay.js';
+import {
+  emptyProjections,
+  type HistoryRow,
+  JournalConflictError,
+  type StorePort,
+} from '../../src/app/ports/store-port.js';
 import { AppError } from '../../src/app/errors.js';
 import { journal } from '../helpers/arbitrary.js';
 

@@ -8,16 +8,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostname } from 'node:os';
 import { AppError } from '../../src/app/errors.js';
-import { type JournalEvent, parseJournalLine } from '../../src/app/journal-codec.js';
-import { type CommittedBatch, LedgerService } from '../../src/app/ledger-service.js';
+import { type JournalEvent, parseJournalLine } from '../../src/app/journal/journal-codec.js';
+import { type CommittedBatch, LedgerService } from '../../src/app/journal/ledger-service.js';
 import {
   type LeaseHolder,
   NotWriterError,
   type StorePort,
   WriterFencedError,
   emptyProjections,
-} from '../../src/app/store-port.js';
-import { LeaseHeldError, acquireWriterLease } from '../../src/app/writer-lease.js';
+} from '../../src/app/ports/store-port.js';
+import { LeaseHeldError, acquireWriterLease } from '../../src/app/cluster/writer-lease.js';
 import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { isApplied } from '../../src/core/ledger.js';

@@ -16,7 +16,7 @@
  * Entry points: `CAUSES`, `causeOf`, `attribute`, `Attribution`.
  * Invariant: pure.
  */
-import { deploymentOfClientOrderId } from '../../src/app/client-order-id.js';
+import { deploymentOfClientOrderId } from '../../src/app/trading/client-order-id.js';
 import type { RejectionRecord } from '../../src/emulator/index.js';
 
 export const CAUSES = ['wash trade', 'qty available', 'flip / opposite order', 'other'] as const;

@@ -13,7 +13,7 @@
  * Entry points: `prng`, `OrderBudget`, `runBot`, `BotTally`, `REQUEST_TIMEOUT_MS`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deploymentOfClientOrderId } from '../../src/app/client-order-id.js';
+import { deploymentOfClientOrderId } from '../../src/app/trading/client-order-id.js';
 
 /** Every bot request gives up after this long without an answer (a live serve answers sooner). */
 export const REQUEST_TIMEOUT_MS = 20_000;

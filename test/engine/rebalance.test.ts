@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId, Symbol } from '../../src/core/ids.js';
-import { replay } from '../../src/app/replay.js';
+import { replay } from '../../src/app/journal/replay.js';
 import type { ManagerResult } from '../../src/engine/manager.js';
 import { planRebalance } from '../../src/engine/planner.js';
 import { executePlan, runRebalance } from '../../src/engine/rebalance.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
-import { usEquityHours } from '../../src/app/market-hours.js';
+import { usEquityHours } from '../../src/app/marks/market-hours.js';
 import { RequestBudget } from '../../src/gateway/budget.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';

@@ -23,7 +23,7 @@ import { EXT_TIMESTAMP, ExtensionCodec, decode, decodeTimestampToTimeSpec, encod
 import { WebSocket } from 'ws';
 import { toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId, Symbol } from '../../src/core/ids.js';
-import { usEquityHours } from '../../src/app/market-hours.js';
+import { usEquityHours } from '../../src/app/marks/market-hours.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';

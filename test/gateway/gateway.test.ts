@@ -9,10 +9,10 @@ import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { GatewayKeys } from '../../src/gateway/keys.js';
 import { type Gateway, buildGateway } from '../../src/gateway/server.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
-import { usEquityHours } from '../../src/app/market-hours.js';
-import { Performance } from '../../src/app/performance.js';
-import { Recorder } from '../../src/app/recorder.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
+import { usEquityHours } from '../../src/app/marks/market-hours.js';
+import { Performance } from '../../src/app/performance/performance.js';
+import { Recorder } from '../../src/app/marks/recorder.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const A = 'alpha' as DeploymentId;

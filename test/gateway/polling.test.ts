@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { usEquityHours } from '../../src/app/market-hours.js';
+import { usEquityHours } from '../../src/app/marks/market-hours.js';
 import type { Subledger } from '../../src/app/subledger.js';
 import { dec } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';

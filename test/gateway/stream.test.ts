@@ -16,7 +16,7 @@ import websocket from '@fastify/websocket';
 import { WebSocket } from 'ws';
 import { dec, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId, Symbol } from '../../src/core/ids.js';
-import { quoteMid } from '../../src/app/broker-port.js';
+import { quoteMid } from '../../src/app/ports/broker-port.js';
 import { executionIdOf } from '../../src/gateway/ids.js';
 import { registerTradeStream } from '../../src/gateway/stream.js';
 import { orderUuid } from '../../src/gateway/wire.js';

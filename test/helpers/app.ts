@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import { openWriterStore } from '../../src/adapters/sql/open-store.js';
 import { simulatedPaperBroker, type PaperBroker } from '../../src/adapters/paper/index.js';
-import { type BrokerPort, BrokerUnavailableError } from '../../src/app/broker-port.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
+import { type BrokerPort, BrokerUnavailableError } from '../../src/app/ports/broker-port.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
 import { Subledger } from '../../src/app/subledger.js';
-import type { StorePort } from '../../src/app/store-port.js';
+import type { StorePort } from '../../src/app/ports/store-port.js';
 import type { LiquidityOptions } from '../../src/sim/index.js';
 import { tempDir } from './tmp.js';
 

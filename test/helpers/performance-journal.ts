@@ -9,8 +9,8 @@
  *   15,000 → TWR 0.6579 % over the first three days (flat afterwards).
  * - `trader` (strategy alpha): three round trips in Y, net of fees +49, −11, +10.
  */
-import { importJournal } from '../../src/app/import-journal.js';
-import type { LedgerService } from '../../src/app/ledger-service.js';
+import { importJournal } from '../../src/app/journal/import-journal.js';
+import type { LedgerService } from '../../src/app/journal/ledger-service.js';
 
 const day = ['2025-01-06', '2025-01-07', '2025-01-08', '2025-01-09', '2025-01-10', '2025-01-13'];
 const close = (i: number) => `${day[i]}T21:00:00Z`;

@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type TestContext, after, describe, it } from 'node:test';
-import { BrokerUnavailableError } from '../../src/app/broker-port.js';
+import { BrokerUnavailableError } from '../../src/app/ports/broker-port.js';
 import { JournalCorruptError } from '../../src/app/errors.js';
-import { PriceFetchError } from '../../src/app/price-updater.js';
+import { PriceFetchError } from '../../src/app/marks/price-updater.js';
 import { loadConfig } from '../../src/config.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { createLogger, safeLocation } from '../../src/logging.js';

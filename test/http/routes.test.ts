@@ -3,7 +3,7 @@
 // alpha buys 10 AAPL at the market's next ask p → cash 10,000 − 10 p.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LedgerService } from '../../src/app/ledger-service.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
 import { type Dec, dec, mul, toPlain } from '../../src/core/decimal.js';
 import type { DeploymentId } from '../../src/core/ids.js';
 import { ADMIN, ORDER_ID, T0, setUp, tokenOf } from './fixture.js';

@@ -11,8 +11,8 @@ import { type Dec, abs, dec, formatMoney, mul, toPlain } from '../../src/core/de
 import type { Symbol } from '../../src/core/ids.js';
 import { buildServer } from '../../src/http/server.js';
 import { deploymentToken } from '../../src/http/auth.js';
-import { LedgerService } from '../../src/app/ledger-service.js';
-import { replay } from '../../src/app/replay.js';
+import { LedgerService } from '../../src/app/journal/ledger-service.js';
+import { replay } from '../../src/app/journal/replay.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 
 const auth = { adminToken: 'admin-token-0123456789', tokenSecret: 'secret-0123456789abcdef' };

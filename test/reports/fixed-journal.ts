@@ -23,9 +23,9 @@
  * trend 199.75, dip 99.90, account 339.15 → day change +39.70, +9.85, +60.00, +109.55 and
  * month to date +59.70, +109.85, +159.90, +329.45.
  */
-import { parseJournalObject } from '../../src/app/journal-codec.js';
-import type { LedgerService } from '../../src/app/ledger-service.js';
-import { Recorder } from '../../src/app/recorder.js';
+import { parseJournalObject } from '../../src/app/journal/journal-codec.js';
+import type { LedgerService } from '../../src/app/journal/ledger-service.js';
+import { Recorder } from '../../src/app/marks/recorder.js';
 
 export const AS_OF = '2025-02-04T20:30:00.000Z';
 export const CLOSES = ['2025-01-31T21:00:00.000Z', '2025-02-03T21:00:00.000Z'];

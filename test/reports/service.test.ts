@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createSmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
-import type { MailMessage, MailReceipt, MailerPort } from '../../src/app/mailer-port.js';
+import type { MailMessage, MailReceipt, MailerPort } from '../../src/app/ports/mailer-port.js';
 import { dec } from '../../src/core/decimal.js';
 import type { Symbol } from '../../src/core/ids.js';
 import { localParts } from '../../src/reports/time-zone.js';

@@ -22,8 +22,8 @@ import { ListObjectVersionsCommand, PutBucketVersioningCommand, S3Client } from 
 import { openS3Store } from '../../src/adapters/s3/open-s3-store.js';
 import { openMemoryReplica } from '../../src/adapters/sql/memory-replica.js';
 import { openWriterStore } from '../../src/adapters/sql/open-store.js';
-import { replay } from '../../src/app/replay.js';
-import { emptyProjections } from '../../src/app/store-port.js';
+import { replay } from '../../src/app/journal/replay.js';
+import { emptyProjections } from '../../src/app/ports/store-port.js';
 import { killAll, runCli, startProcess, ROOT } from '../drills/processes.js';
 import { type Moto, startMoto } from '../helpers/moto.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -20,10 +20,10 @@
  * `BrokerUnavailableError` (errors.ts `toPortError`). Every port call is logged with its outcome
  * and duration through the injected `logger` (submit, cancel and lookups at info, reads at debug).
  */
-import type { MarketInfoPort } from '../../app/market-info-port.js';
+import type { MarketInfoPort } from '../../app/ports/market-info-port.js';
 import { corporateActionsOf } from './corporate-actions.js';
-import { BrokerRejection, BrokerUnavailableError, type CorporateAction } from '../../app/broker-port.js';
-import { type LogFields, type Logger, silentLogger } from '../../app/logger.js';
+import { BrokerRejection, BrokerUnavailableError, type CorporateAction } from '../../app/ports/broker-port.js';
+import { type LogFields, type Logger, silentLogger } from '../../app/ports/logger.js';
 import type {
   BrokerAccount,
   BrokerOrder,
@@ -33,7 +33,7 @@ import type {
   MarketDataPort,
   OrderRequest,
   Quote,
-} from '../../app/broker-port.js';
+} from '../../app/ports/broker-port.js';
 import { type Dec, abs, neg, toPlain } from '../../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../../core/ids.js';
 import type { CursorStore } from './backfill.js';
@@ -326,7 +326,7 @@ export class AlpacaBroker implements BrokerPort, MarketDataPort {
     return this.api.clock();
   }
 
-  /** The broker's clock and trading days, for the gateway to pass through (src/app/market-info-port.ts). */
+  /** The broker's clock and trading days, for the gateway to pass through (src/app/ports/market-info-port.ts). */
   readonly marketInfo: MarketInfoPort = {
     assets: () => this.api.assetsRaw(),
     clock: async () => {

@@ -9,7 +9,7 @@
  * reports; every FILL row after the cursor yields one fill report (duplicates of what the stream
  * already delivered are the caller's to drop); the returned cursor never moves backwards.
  */
-import type { ExecutionReport } from '../../app/broker-port.js';
+import type { ExecutionReport } from '../../app/ports/broker-port.js';
 import { type Dec, ZERO, mul } from '../../core/decimal.js';
 import { fillReport, toBrokerOrder } from './mapping.js';
 import type { TradingApi } from './trading-api.js';

@@ -6,7 +6,7 @@
  */
 import { type Dec, abs, div } from '../../core/decimal.js';
 import type { Symbol } from '../../core/ids.js';
-import type { CorporateAction } from '../../app/broker-port.js';
+import type { CorporateAction } from '../../app/ports/broker-port.js';
 import type { Activity } from './trading-api.js';
 import type { NonTradeActivity } from './wire.js';
 

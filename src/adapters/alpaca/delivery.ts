@@ -10,7 +10,7 @@
  * handler without error is dropped; a fill some handler failed on is not marked, so the next
  * backfill delivers it again.
  */
-import type { ExecutionReport } from '../../app/broker-port.js';
+import type { ExecutionReport } from '../../app/ports/broker-port.js';
 import { fillKey } from './mapping.js';
 
 type Handler = (report: ExecutionReport) => Promise<void>;

@@ -7,7 +7,7 @@
  * Entry points: the three classes, `isRetryableStatus` and `toPortError`.
  * Invariant: every error keeps its cause and says whether retrying may help.
  */
-import { BrokerUnavailableError } from '../../app/broker-port.js';
+import { BrokerUnavailableError } from '../../app/ports/broker-port.js';
 
 export class AlpacaHttpError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 /**
- * Translation between Alpaca's wire and the broker port (src/app/broker-port.ts), in one place.
+ * Translation between Alpaca's wire and the broker port (src/app/ports/broker-port.ts), in one place.
  *
  * Entry points: `toBrokerOrder`, `toReport` (a `trade_updates` event), `fillReport` (a FILL
  * activity with its order, for backfill), `toOrderBody`, `fillKey`, `executionIdOfActivity`.
@@ -18,7 +18,7 @@ import type {
   OrderType,
   ReportKind,
   TimeInForce,
-} from '../../app/broker-port.js';
+} from '../../app/ports/broker-port.js';
 import { type Dec, ZERO, div, mul, toPlain } from '../../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, FillId, Symbol } from '../../core/ids.js';
 import type { FillActivity, OrderWire, TradeUpdate } from './wire.js';

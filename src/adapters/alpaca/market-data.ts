@@ -8,7 +8,7 @@
  * (no quote, e.g. outside hours) is absent rather than 0; symbols without data are absent from the
  * map; requests take slots from the data budget, in batches of at most 100 symbols.
  */
-import type { MarketDataPort, Quote } from '../../app/broker-port.js';
+import type { MarketDataPort, Quote } from '../../app/ports/broker-port.js';
 import type { Symbol } from '../../core/ids.js';
 import type { AlpacaHttp } from './http.js';
 import { LatestQuotesSchema, LatestTradesSchema } from './wire.js';

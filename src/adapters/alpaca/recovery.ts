@@ -12,8 +12,8 @@
  * Alpaca's activity ids differ from its execution ids; with no stored cursor the run starts at the
  * broker's latest fill and its clock (`now`) or at the epoch (`beginning`).
  */
-import type { ExecutionReport } from '../../app/broker-port.js';
-import type { Logger } from '../../app/logger.js';
+import type { ExecutionReport } from '../../app/ports/broker-port.js';
+import type { Logger } from '../../app/ports/logger.js';
 import { type CursorStore, type FillCursor, backfill, readCursor, writeCursor } from './backfill.js';
 import type { ReportDelivery } from './delivery.js';
 import { fillKey } from './mapping.js';

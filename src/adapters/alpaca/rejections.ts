@@ -7,7 +7,7 @@
  * Entry point: `toBrokerRejection(error)`.
  * Invariant: only 429 is retryable; an unrecognised message falls back to a code by HTTP status.
  */
-import { BrokerRejection } from '../../app/broker-port.js';
+import { BrokerRejection } from '../../app/ports/broker-port.js';
 import type { RejectionCode } from '../../sim/index.js';
 import type { AlpacaHttpError } from './errors.js';
 

@@ -23,9 +23,9 @@ import type {
   MarketDataPort,
   OrderRequest,
   Quote,
-} from '../../app/broker-port.js';
-import { BrokerRejection } from '../../app/broker-port.js';
-import type { Clock } from '../../app/clock-port.js';
+} from '../../app/ports/broker-port.js';
+import { BrokerRejection } from '../../app/ports/broker-port.js';
+import type { Clock } from '../../app/ports/clock-port.js';
 import { type Dec, dec } from '../../core/decimal.js';
 import type { BrokerOrderId, ClientOrderId, Symbol } from '../../core/ids.js';
 import {

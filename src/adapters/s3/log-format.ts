@@ -13,7 +13,7 @@
  * Positions start at 1 and have no gap. Each log object carries the epoch of the writer that
  * wrote it; along the log, epochs never go down.
  */
-import type { HistoryRow, JournalRecord, LeaseHolder, Projections, WriterLease } from '../../app/store-port.js';
+import type { HistoryRow, JournalRecord, LeaseHolder, Projections, WriterLease } from '../../app/ports/store-port.js';
 
 export type LogOp =
   | { readonly op: 'fence'; readonly holder: LeaseHolder }

@@ -5,7 +5,7 @@
  *
  * SUBLEDGER_S3_SNAPSHOT_EVERY (log objects between snapshots, default 64) sets the cadence.
  */
-import type { StoredBooks } from '../../app/store-port.js';
+import type { StoredBooks } from '../../app/ports/store-port.js';
 import { type S3ClientOptions, S3ObjectStore } from './object-store.js';
 import type { OpenReplica } from './replica.js';
 import { DEFAULT_CADENCE, S3Store, type SnapshotCadence } from './s3-store.js';

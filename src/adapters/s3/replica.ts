@@ -7,7 +7,7 @@
  * adapter's in-memory SQLite, src/adapters/sql/memory-replica.ts), since adapters never import
  * each other.
  */
-import type { StoredBooks, StorePort } from '../../app/store-port.js';
+import type { StoredBooks, StorePort } from '../../app/ports/store-port.js';
 
 export interface Replica {
   /** The in-memory store: reads, and the writes the log replays, go through it. */

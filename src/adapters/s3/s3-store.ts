@@ -40,7 +40,7 @@ import {
   type WriterLease,
   NotWriterError,
   WriterFencedError,
-} from '../../app/store-port.js';
+} from '../../app/ports/store-port.js';
 import {
   type LogObject,
   type LogOp,

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type Nodemailer from 'nodemailer';
-import { MailSendError, type MailMessage, type MailReceipt, type MailerPort } from '../../app/mailer-port.js';
+import { MailSendError, type MailMessage, type MailReceipt, type MailerPort } from '../../app/ports/mailer-port.js';
 
 export interface SmtpMailerOptions {
   /** Connection and greeting timeouts, ms (default 30 s). */

@@ -219,7 +219,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION journal_changes_clear_projections_seq()`.exe
     },
   },
   '0006_checkpoints': {
-    // Checkpoints of the folded state (src/app/checkpoint.ts): start-up reads the latest and folds
+    // Checkpoints of the folded state (src/app/journal/checkpoint.ts): start-up reads the latest and folds
     // only the journal after it. Like the projections' seq (0005), a checkpoint vouches for the
     // journal rows up to its seq: an UPDATE or DELETE of a journal row drops every checkpoint.
     async up(db: Kysely<unknown>) {

@@ -15,7 +15,7 @@ import type { Database } from './schema.js';
 import type { SqlStore } from './sql-store.js';
 import type { StoredBooksRead } from './sqlite-books.js';
 import { hostname } from 'node:os';
-import { type AcquireOptions, acquireWriterLease, processHolder } from '../../app/writer-lease.js';
+import { type AcquireOptions, acquireWriterLease, processHolder } from '../../app/cluster/writer-lease.js';
 
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//.test(target);

@@ -15,7 +15,7 @@
  * transaction as the rows it vouches for (`keepProjectionsSeq`); migration 0005's triggers clear
  * it when a journal row is changed or deleted.
  *
- * Followers (standbys, src/app/standby.ts): on PostgreSQL a commit that appends journal rows also
+ * Followers (standbys, src/app/cluster/standby.ts): on PostgreSQL a commit that appends journal rows also
  * sends `NOTIFY <channel>, '<last seq>'` in its transaction, so listeners (`watchJournal`) hear of
  * it only once it is committed. Checkpoints (migration 0006) are fenced writes like the rest.
  */
@@ -42,7 +42,7 @@ import {
   NotWriterError,
   PROJECTIONS_SEQ_CURSOR,
   WriterFencedError,
-} from '../../app/store-port.js';
+} from '../../app/ports/store-port.js';
 import type { Database } from './schema.js';
 import { SqliteCommitter, type SqliteHandle } from './sqlite-commit.js';
 

@@ -18,7 +18,7 @@ import {
   type PositionRow,
   PROJECTIONS_SEQ_CURSOR,
   type StoredBooks,
-} from '../../app/store-port.js';
+} from '../../app/ports/store-port.js';
 
 /** The stored books, or why they cannot be used. */
 export type StoredBooksRead = { readonly books: StoredBooks } | { readonly reason: string };

@@ -9,7 +9,7 @@
  * the same tables, in the same order, with the same upsert clauses; the store contract suite runs
  * both.
  */
-import type { JournalRecord, Projections } from '../../app/store-port.js';
+import type { JournalRecord, Projections } from '../../app/ports/store-port.js';
 
 /** The subset of better-sqlite3 used here. */
 export interface SqliteHandle {

@@ -6,8 +6,8 @@
  * (admin: the account's wash sales of a year across every sleeve; not tax advice).
  */
 import { z } from 'zod';
-import type { ControlsApi } from '../../app/controls.js';
-import { yearProblem } from '../../app/wash-sale-report.js';
+import type { ControlsApi } from '../../app/risk/controls.js';
+import { yearProblem } from '../../app/performance/wash-sale-report.js';
 import { type App, bearer } from '../app-types.js';
 import { deploymentParams } from '../schemas/common.js';
 import { errorResponses, orderSchema } from '../schemas/outputs.js';

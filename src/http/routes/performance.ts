@@ -11,8 +11,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { PerformanceApi } from '../../app/performance-api.js';
-import { historyCsv, snapshotsCsv } from '../../app/csv.js';
+import type { PerformanceApi } from '../../app/performance/performance-api.js';
+import { historyCsv, snapshotsCsv } from '../../app/performance/csv.js';
 import { type App, bearer } from '../app-types.js';
 import { deploymentParams } from '../schemas/common.js';
 import { errorResponses } from '../schemas/outputs.js';

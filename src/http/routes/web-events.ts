@@ -14,8 +14,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Principal } from '../../app/api.js';
-import { deploymentOfClientOrderId } from '../../app/client-order-id.js';
-import type { JournalRecord } from '../../app/store-port.js';
+import { deploymentOfClientOrderId } from '../../app/trading/client-order-id.js';
+import type { JournalRecord } from '../../app/ports/store-port.js';
 
 export type ChangeKind =
   'fill' | 'order' | 'mark' | 'capital_flow' | 'deployment' | 'corporate_action' | 'rebalance' | 'reset';

@@ -13,7 +13,7 @@ import {
   idempotencyKeyText,
   magnitudeProblem,
   placesProblem,
-} from '../../app/journal-bounds.js';
+} from '../../app/journal/journal-bounds.js';
 
 export const DECIMAL_HINT = 'must be a decimal string, e.g. "150.25"';
 /** Longer than any decimal the core accepts (20 integer + 18 fractional digits, sign, point). */

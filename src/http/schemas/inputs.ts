@@ -16,7 +16,7 @@ import {
   MAX_STRATEGY_CHARS,
   MONEY_PLACES,
   boundedText,
-} from '../../app/journal-bounds.js';
+} from '../../app/journal/journal-bounds.js';
 
 /** The journal's bounds (journal-bounds.ts), so that nothing accepted here is refused by the journal. */
 const AMOUNT = { max: MAX_AMOUNT };

@@ -1,5 +1,5 @@
 /**
- * Response schemas: the facade's views (src/app/api.ts, src/app/views.ts) as zod objects, so
+ * Response schemas: the facade's views (src/app/api.ts, src/app/performance/views.ts) as zod objects, so
  * every response is checked on the way out and documented in the OpenAPI document. Each schema
  * `satisfies` its view type, so a change to a view that is not mirrored here fails to compile.
  * Decimals are exact strings; they are never rounded here.
@@ -14,7 +14,7 @@ import type {
   OrderView,
   TradePage,
 } from '../../app/api.js';
-import type { PositionView } from '../../app/views.js';
+import type { PositionView } from '../../app/performance/views.js';
 import { doc } from './registry.js';
 
 const named = <T extends z.ZodType>(id: string, schema: T): T => doc(schema, { id });

@@ -1,7 +1,7 @@
 /**
  * Schemas of the performance routes (src/http/routes/performance.ts): the range / period /
  * format / points query strings, the strategy path parameter, and the statistics, history,
- * snapshot and equity-series views (src/app/performance-api.ts), each `satisfies` its view type.
+ * snapshot and equity-series views (src/app/performance/performance-api.ts), each `satisfies` its view type.
  * Decimals are exact strings; ratios are fractions ("0.0123" = 1.23 %).
  *
  * Entry point: `performanceSchemas()`, built on first use, so their OpenAPI components exist only
@@ -16,7 +16,7 @@ import type {
   StatsSummaryView,
   StatsView,
   StrategyView,
-} from '../../app/performance-api.js';
+} from '../../app/performance/performance-api.js';
 import { isoTimeInput } from './common.js';
 import { doc } from './registry.js';
 

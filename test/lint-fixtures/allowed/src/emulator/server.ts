@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import type { BrokerPort } from '../app/broker-port.js';
+import type { BrokerPort } from '../app/ports/broker-port.js';
 import { matching } from '../sim/engine.js';
 
 export const venue: BrokerPort = matching;

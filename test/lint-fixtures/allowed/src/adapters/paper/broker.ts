@@ -1,4 +1,4 @@
-import type { BrokerPort } from '../../app/broker-port.js';
+import type { BrokerPort } from '../../app/ports/broker-port.js';
 import { matching } from '../../sim/engine.js';
 import { fee } from './fees.js';
 
