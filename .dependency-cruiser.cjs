@@ -105,11 +105,11 @@ module.exports = {
     {
       name: 'engine-uses-its-port',
       comment:
-        'src/engine reaches the application through src/app/ports/engine-port.ts only: never the Subledger facade, the ledger service, the router, the internal book, the lifecycle, the recorder or the store port themselves.',
+        'src/engine reaches the application through src/app/ports/engine-port.ts only: never the Subledger facade, the ledger service, the router, the internal book, the lifecycle, the recorder or the store port themselves, nor the services the facade wires (src/app/sleeves, src/app/account, trading/deployment-orders.ts).',
       severity: 'error',
       from: { path: '^src/engine/' },
       to: {
-        path: '^src/app/(subledger|journal/ledger-service|trading/order-router|trading/order-book|trading/order-lifecycle|marks/recorder|ports/store-port|cluster/writer-lease)\\.ts$',
+        path: '^src/app/(subledger|sleeves/[^/]+|account/[^/]+|trading/deployment-orders|journal/ledger-service|trading/order-router|trading/order-book|trading/order-lifecycle|marks/recorder|ports/store-port|cluster/writer-lease)\\.ts$',
       },
     },
     {

@@ -23,7 +23,7 @@ import { AppError } from '../errors.js';
 import type { DeploymentFlattened } from '../journal/journal-codec.js';
 import type { Clock } from '../ports/clock-port.js';
 import type { Subledger } from '../subledger.js';
-import { orderView } from '../subledger.js';
+import { orderView } from '../trading/deployment-orders.js';
 
 export interface FlattenRequest {
   /** Who asked: `admin`, `deployment:<id>`, `limit:<name>`, `cli`. */
