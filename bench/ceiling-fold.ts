@@ -109,9 +109,10 @@ export function newCeilingLedger(deployments: readonly { id: string; initialCapi
 /** n ÷ d rounded half-to-even (the core's rounding); d ≠ 0. */
 function divRound(n: bigint, d: bigint): bigint {
   const q = n / d;
-  const r = n - q * d;
-  if (r === 0n) return q;
-  const twiceR = (r < 0n ? -r : r) * 2n;
+  const m = q * d;
+  if (m === n) return q;
+  const r = n - m;
+  const twiceR = r < 0n ? -(r + r) : r + r;
   const absD = d < 0n ? -d : d;
   if (twiceR > absD || (twiceR === absD && (q & 1n) !== 0n)) return n < 0n !== d < 0n ? q - 1n : q + 1n;
   return q;
@@ -158,8 +159,10 @@ export function ceilingApply(ledger: CeilingLedger, f: CeilingFill): void {
       move(pos, -f.fee, -expense, f.price, f.ts, expense, f.fee);
     }
   } else {
-    sleeve.cash -= f.fee;
-    pos.fees += f.fee;
+    if (f.fee !== 0n) {
+      sleeve.cash -= f.fee;
+      pos.fees += f.fee;
+    }
     move(pos, delta, notional, f.price, f.ts, f.fee, f.qty);
   }
   const mark = ledger.marks.get(f.symbol);
@@ -189,7 +192,7 @@ function move(
     pos.qty = q + delta;
     pos.cost += notional;
     pos.lots.push({ qty: delta, cost: notional, ts });
-    pos.tripFees += fee;
+    if (fee !== 0n) pos.tripFees += fee;
     return;
   }
   const absDelta = delta < 0n ? -delta : delta;
@@ -202,7 +205,7 @@ function move(
     pos.cost -= removed;
     pos.qty = q + delta;
     realizedAverage = -notional - removed;
-    realizedFifo = consumeLots(pos.lots, absDelta, notional);
+    realizedFifo = -(notional + consumeLots(pos.lots, absDelta));
     closed = absDelta;
   } else {
     const closeNotional = -q * price;
@@ -219,43 +222,43 @@ function move(
   pos.realizedFifo += realizedFifo;
   const closingFee = fee === 0n ? 0n : closed === feeQty ? fee : divRound(fee * closed, feeQty);
   pos.tripRealized += realizedAverage;
-  pos.tripFees += closingFee;
+  if (closingFee !== 0n) pos.tripFees += closingFee;
   if (pos.qty === 0n || absDelta > absQty) {
     pos.trips++;
     pos.tripsRealized += pos.tripRealized;
     pos.tripsFees += pos.tripFees;
     pos.tripRealized = 0n;
-    pos.tripFees = fee - closingFee;
+    pos.tripFees = closingFee === fee ? 0n : fee - closingFee;
     pos.tripOpenedAt = pos.qty === 0n ? null : ts;
-  } else {
+  } else if (closingFee !== fee) {
     pos.tripFees += fee - closingFee;
   }
 }
 
-/** Consumes `amount` from the oldest lots; returns the FIFO realized P&L (slices sum to `notional`). */
-function consumeLots(lots: CeilingLot[], amount: bigint, notional: bigint): bigint {
+/**
+ * Consumes `amount` from the oldest lots; returns the cost taken out of them (the FIFO realized P&L
+ * is −notional − that cost: the slices' shares of the notional sum exactly to it).
+ */
+function consumeLots(lots: CeilingLot[], amount: bigint): bigint {
   let left = amount;
-  let notionalLeft = notional;
-  let realized = 0n;
+  let removed = 0n;
   let consumed = 0;
   for (const lot of lots) {
     const lotAbs = lot.qty < 0n ? -lot.qty : lot.qty;
     if (lotAbs <= left) {
-      const slice = lotAbs === left ? notionalLeft : divRound(notional * lotAbs, amount);
-      realized -= slice + lot.cost;
+      removed = removed === 0n ? lot.cost : removed + lot.cost;
       consumed++;
-      notionalLeft -= slice;
+      if (lotAbs === left) break;
       left -= lotAbs;
-      if (left === 0n) break;
     } else {
-      const removed = divRound(lot.cost * left, lotAbs);
-      realized -= notionalLeft + removed;
-      lot.cost -= removed;
+      const part = divRound(lot.cost * left, lotAbs);
+      removed = removed === 0n ? part : removed + part;
+      lot.cost -= part;
       lot.qty = lot.qty > 0n ? lot.qty - left : lot.qty + left;
       break;
     }
   }
   if (consumed === 1) lots.shift();
   else if (consumed > 1) lots.splice(0, consumed);
-  return realized;
+  return removed;
 }

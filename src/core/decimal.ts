@@ -104,9 +104,12 @@ export function floorToIncrement(a: Dec, increment: Dec): Dec {
 /** Integer division of bigints rounded half-to-even. `d` must not be 0. */
 function divRound(n: bigint, d: bigint): bigint {
   const q = n / d;
-  const r = n - q * d;
-  if (r === 0n) return q;
-  const twiceR = (r < 0n ? -r : r) * 2n;
+  // Most quotients are exact (a product of broker decimals): compare before subtracting, one
+  // bigint fewer to allocate on the fold's hot path.
+  const m = q * d;
+  if (m === n) return q;
+  const r = n - m;
+  const twiceR = r < 0n ? -(r + r) : r + r;
   const absD = d < 0n ? -d : d;
   if (twiceR > absD || (twiceR === absD && (q & 1n) !== 0n)) {
     return n < 0n !== d < 0n ? q - 1n : q + 1n;

@@ -8,14 +8,30 @@
  * `LedgerInvariantError` on an event `eventProblem` rejects, because that means the journal is
  * corrupt); cash changes only through capital, trades, fees and dividends, so
  * cash + Σ qty × mark = initial + flows + realized + unrealized − fees + dividends.
- * A fill is the fold's hot path (bench/fold.ts): checked and booked without closures, its
- * `touched` built only when read, and the ledger is mutated in place (it is the fold's private
- * working state; callers that need a snapshot copy it).
+ * A fill is the fold's hot path (bench/fold.ts): checked and booked without closures, what it
+ * changed (`trades`, `touched`, `marked`) built only when read, and the ledger is mutated in place
+ * (it is the fold's private working state; callers that need a snapshot copy it).
  */
 import { type Dec, ZERO, div, mul, mulDiv } from './decimal.js';
-import { type LedgerEvent, type CostMethod, type FillBooked, type Side, type FeeCurrency, eventKey } from './events.js';
+import {
+  type LedgerEvent,
+  type CostMethod,
+  type FillBooked,
+  type FillLeg,
+  type Side,
+  type FeeCurrency,
+  eventKey,
+} from './events.js';
 import type { DeploymentId, FillId, Symbol } from './ids.js';
-import { type PositionState, type RoundTrip, applyDividend, applySplit, applyTrade, newPosition } from './position.js';
+import {
+  type PositionState,
+  type RoundTrip,
+  type TradeOutcome,
+  applyDividend,
+  applySplit,
+  applyTrade,
+  newPosition,
+} from './position.js';
 
 export interface Sleeve {
   readonly deployment: DeploymentId;
@@ -154,22 +170,62 @@ const NO_TRIPS: readonly (RoundTrip & { deployment: DeploymentId })[] = Object.f
 const CLOSED: RoundTrip[] = [];
 
 /**
- * What a fill changed. `touched` (the sleeves and the symbol) follows from the trades, so it is
- * built only when read: the fold of a whole journal never reads it.
+ * What a fill changed, built from what its legs booked only when read: the fold of a whole journal
+ * reads the round trips at most, so a fill allocates no trade rows, `touched` or `marked` lists.
  */
 class FillApplied implements Applied {
   readonly duplicate = false;
+  #trades: TradeBooked[] | undefined;
   constructor(
-    readonly trades: readonly TradeBooked[],
+    private readonly event: FillBooked,
+    /** Per leg, in order: its trade's outcome and its deployment's cost method. */
+    private readonly outcomes: readonly TradeOutcome[],
+    private readonly methods: readonly CostMethod[],
     readonly roundTrips: readonly (RoundTrip & { deployment: DeploymentId })[],
-    readonly marked: readonly Symbol[],
+    private readonly markChanged: boolean,
   ) {}
+
+  get trades(): readonly TradeBooked[] {
+    return (this.#trades ??= this.event.legs.map((leg, index) =>
+      tradeBooked(this.event, index, leg, this.outcomes[index]!, this.methods[index]!),
+    ));
+  }
 
   get touched(): ReadonlyMap<DeploymentId, ReadonlySet<Symbol>> {
     const touched = new Map<DeploymentId, ReadonlySet<Symbol>>();
-    for (const t of this.trades) touched.set(t.deployment, new Set([t.symbol]));
+    for (const leg of this.event.legs) touched.set(leg.deployment, new Set([this.event.symbol]));
     return touched;
   }
+
+  get marked(): readonly Symbol[] {
+    return this.markChanged ? [this.event.symbol] : [];
+  }
+}
+
+function tradeBooked(
+  event: FillBooked,
+  index: number,
+  leg: FillLeg,
+  outcome: TradeOutcome,
+  method: CostMethod,
+): TradeBooked {
+  return {
+    fillId: event.id,
+    leg: index,
+    deployment: leg.deployment,
+    symbol: event.symbol,
+    side: leg.side,
+    qty: leg.qty,
+    price: event.price,
+    fee: leg.fee,
+    feeCurrency: leg.feeCurrency,
+    feeExpense: outcome.feeExpense,
+    realizedAverage: outcome.realizedAverage,
+    realizedFifo: outcome.realizedFifo,
+    realizedPnl: method === 'fifo' ? outcome.realizedFifo : outcome.realizedAverage,
+    orderId: event.orderId ?? null,
+    ts: event.ts,
+  };
 }
 
 /**
@@ -285,7 +341,8 @@ function recordMark(ledger: Ledger, symbol: Symbol, mark: Mark): boolean {
 
 function applyFill(ledger: Ledger, event: FillBooked): Applied {
   const { symbol, price, ts, legs } = event;
-  const trades: TradeBooked[] = new Array<TradeBooked>(legs.length);
+  const outcomes = new Array<TradeOutcome>(legs.length);
+  const methods = new Array<CostMethod>(legs.length);
   const closed = CLOSED;
   closed.length = 0;
   let roundTrips = NO_TRIPS;
@@ -295,24 +352,11 @@ function applyFill(ledger: Ledger, event: FillBooked): Applied {
     let pos = sleeve.positions.get(symbol);
     if (!pos) sleeve.positions.set(symbol, (pos = newPosition(symbol)));
     const outcome = applyTrade(pos, leg.side, leg.qty, price, leg.fee, leg.feeCurrency, ts, closed);
-    sleeve.cash = (sleeve.cash + outcome.cashDelta) as Dec;
-    trades[index] = {
-      fillId: event.id,
-      leg: index,
-      deployment: leg.deployment,
-      symbol,
-      side: leg.side,
-      qty: leg.qty,
-      price,
-      fee: leg.fee,
-      feeCurrency: leg.feeCurrency,
-      feeExpense: outcome.feeExpense,
-      realizedAverage: outcome.realizedAverage,
-      realizedFifo: outcome.realizedFifo,
-      realizedPnl: sleeve.costMethod === 'fifo' ? outcome.realizedFifo : outcome.realizedAverage,
-      orderId: event.orderId ?? null,
-      ts,
-    };
+    // Cash pays the notional and a money fee (a base-asset fee is paid by its own units).
+    sleeve.cash = (sleeve.cash - outcome.notional) as Dec;
+    if (leg.feeCurrency === 'quote' && leg.fee !== 0n) sleeve.cash = (sleeve.cash - leg.fee) as Dec;
+    outcomes[index] = outcome;
+    methods[index] = sleeve.costMethod;
     if (closed.length > 0) {
       if (roundTrips === NO_TRIPS) roundTrips = [];
       for (const trip of closed)
@@ -327,8 +371,15 @@ function applyFill(ledger: Ledger, event: FillBooked): Applied {
       closed.length = 0;
     }
   }
-  const marked = recordMark(ledger, symbol, { price, ts, source: 'fill' });
-  return new FillApplied(trades, roundTrips, marked ? [symbol] : []);
+  return new FillApplied(event, outcomes, methods, roundTrips, markFill(ledger, symbol, price, ts));
+}
+
+/** `recordMark` of a fill's price, the mark built only when it is the newest. */
+function markFill(ledger: Ledger, symbol: Symbol, price: Dec, ts: string): boolean {
+  const current = ledger.marks.get(symbol);
+  if (current && current.ts > ts) return false;
+  ledger.marks.set(symbol, { price, ts, source: 'fill' });
+  return true;
 }
 
 /** Every symbol some sleeve holds (qty ≠ 0), sorted. */
