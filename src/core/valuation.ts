@@ -8,6 +8,7 @@
  */
 import { type Dec, quotientString } from './decimal.js';
 import type { CostMethod } from './events.js';
+import type { Figures } from './figures.js';
 import type { Symbol } from './ids.js';
 import { type Mark, type Sleeve, valueAtMark } from './ledger.js';
 import { type PositionState, lotsCost } from './position.js';
@@ -27,21 +28,14 @@ export interface PositionValue {
   readonly dividends: Dec;
 }
 
-export interface SleeveValue {
+/** A sleeve's figures, with what only a sleeve has: its cost method and where its capital came from. */
+export interface SleeveTotals extends Figures {
   readonly method: CostMethod;
   readonly initialCapital: Dec;
   readonly flows: Dec;
-  /** initial + flows: the capital the return is measured against. */
-  readonly capital: Dec;
-  readonly cash: Dec;
-  readonly positionsValue: Dec;
-  readonly equity: Dec;
-  readonly realized: Dec;
-  readonly unrealized: Dec;
-  readonly fees: Dec;
-  readonly dividends: Dec;
-  /** realized + unrealized − fees + dividends. */
-  readonly totalPnl: Dec;
+}
+
+export interface SleeveValue extends SleeveTotals {
   readonly positions: readonly PositionValue[];
 }
 
@@ -61,8 +55,6 @@ export function valuePosition(pos: PositionState, mark: Mark | undefined, method
     dividends: pos.dividends,
   };
 }
-
-export type SleeveTotals = Omit<SleeveValue, 'positions'>;
 
 /**
  * A sleeve's totals at `marks` under `method` (default: the deployment's own), without building a

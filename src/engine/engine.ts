@@ -2,25 +2,29 @@
  * The engine as a service for the edges (CLI, REST, scheduler): run a rebalance (one at a time),
  * read past runs' execution summaries, and aggregate P&L by strategy across deployments.
  */
-import { type Dec, ZERO, toPlain } from '../core/decimal.js';
+import { type Figures, sumFigures } from '../core/figures.js';
 import { HOUSE, type Symbol } from '../core/ids.js';
 import { sleeveTotals } from '../core/valuation.js';
 import { AppError } from '../app/errors.js';
-import { returnPercent } from '../app/journal/projections.js';
+import { type FiguresView, figuresView, pickView } from '../app/performance/figures-view.js';
 import type { ExecutionPolicy } from './execution.js';
 import { type RebalanceDeps, type RebalanceRun, runRebalance } from './rebalance.js';
 import type { ExecutionSummary } from './summary.js';
 
-export interface StrategyTotals {
+/** The figures a strategy's line shows, in its key order. */
+const STRATEGY_FIGURES = [
+  'capital',
+  'equity',
+  'realized_pnl',
+  'unrealized_pnl',
+  'fees',
+  'total_pnl',
+  'return_pct',
+] as const satisfies readonly (keyof FiguresView)[];
+
+export interface StrategyTotals extends Pick<FiguresView, (typeof STRATEGY_FIGURES)[number]> {
   strategy: string;
   deployments: string[];
-  capital: string;
-  equity: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
-  fees: string;
-  total_pnl: string;
-  return_pct: string;
 }
 
 export interface EngineOptions {
@@ -71,53 +75,21 @@ export class Engine {
   /** P&L aggregated by strategy name over its deployments (seed 003's per-strategy view). */
   strategies(): StrategyTotals[] {
     const { ledger } = this.deps.app;
-    const groups = new Map<
-      string,
-      {
-        ids: string[];
-        capital: bigint;
-        equity: bigint;
-        realized: bigint;
-        unrealized: bigint;
-        fees: bigint;
-        total: bigint;
-      }
-    >();
+    const groups = new Map<string, { ids: string[]; sleeves: Figures[] }>();
     for (const id of this.deps.app.deploymentIds()) {
       if (id === HOUSE) continue;
       const info = this.deps.app.deploymentInfo(id)!;
-      const v = sleeveTotals(ledger.sleeves.get(id)!, ledger.marks);
-      const g = groups.get(info.strategy) ?? {
-        ids: [],
-        capital: 0n,
-        equity: 0n,
-        realized: 0n,
-        unrealized: 0n,
-        fees: 0n,
-        total: 0n,
-      };
+      const g = groups.get(info.strategy) ?? { ids: [], sleeves: [] };
       g.ids.push(id);
-      g.capital += v.capital;
-      g.equity += v.equity;
-      g.realized += v.realized;
-      g.unrealized += v.unrealized;
-      g.fees += v.fees;
-      g.total += v.totalPnl;
+      g.sleeves.push(sleeveTotals(ledger.sleeves.get(id)!, ledger.marks));
       groups.set(info.strategy, g);
     }
-    const s = (x: bigint) => toPlain(x as Dec);
     return [...groups]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([strategy, g]) => ({
         strategy,
         deployments: g.ids,
-        capital: s(g.capital),
-        equity: s(g.equity),
-        realized_pnl: s(g.realized),
-        unrealized_pnl: s(g.unrealized),
-        fees: s(g.fees),
-        total_pnl: s(g.total),
-        return_pct: returnPercent(g.total as Dec, (g.capital || ZERO) as Dec),
+        ...pickView(figuresView(sumFigures(g.sleeves)), STRATEGY_FIGURES),
       }));
   }
 }

@@ -10,19 +10,19 @@ import { isTerminal } from '../core/orders.js';
 import { sleeveTotals } from '../core/valuation.js';
 import type { AccountView } from '../app/api.js';
 import { childOrderId } from '../app/journal/account-state.js';
+import { type FiguresView, figuresView, pickView } from '../app/performance/figures-view.js';
 import type { EnginePort } from '../app/ports/engine-port.js';
 import type { ManagerResult } from './manager.js';
 import type { RebalancePlan } from './planner.js';
 
-export interface StrategySummary {
+/** The figures each strategy's summary shows, in its key order (after the allocation). */
+const SUMMARY_FIGURES = ['equity', 'realized_pnl', 'unrealized_pnl', 'total_pnl'] as const;
+
+export interface StrategySummary extends Pick<FiguresView, (typeof SUMMARY_FIGURES)[number]> {
   deployment: string;
   strategy: string;
   signal: string;
   allocation: { symbol: string; weight: string; target_qty: string; delta: string }[];
-  equity: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
-  total_pnl: string;
   orders_placed: number;
   orders_filled: number;
   crossed_qty: string;
@@ -96,10 +96,7 @@ export function buildSummary(input: SummaryInput): ExecutionSummary {
         target_qty: toPlain(run.targets.get(symbol) ?? ZERO),
         delta: toPlain(run.deltas.get(symbol) ?? ZERO),
       })),
-      equity: toPlain(v.equity),
-      realized_pnl: toPlain(v.realized),
-      unrealized_pnl: toPlain(v.unrealized),
-      total_pnl: toPlain(v.totalPnl),
+      ...pickView(figuresView(v), SUMMARY_FIGURES),
       orders_placed: placed,
       orders_filled: filled,
       crossed_qty: toPlain(crossed),

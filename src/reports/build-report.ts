@@ -8,6 +8,7 @@
  * Exact decimals throughout (bigint `Dec`); the same input always gives the same model.
  */
 import { type Dec, ZERO, dec, percentString, toPlain } from '../core/decimal.js';
+import { type Figures, returnPercent, sumFigures } from '../core/figures.js';
 import { HOUSE } from '../core/ids.js';
 import type { HistoryRow } from '../app/ports/store-port.js';
 import { buildActivity, buildClosedPositions } from './report-activity.js';
@@ -41,39 +42,29 @@ const MONTHS = [
   'December',
 ];
 
+/** The figures a `ReportSleeve` carries (no cash / positions split: a report shows neither). */
+const REPORTED = ['capital', 'equity', 'realized', 'unrealized', 'fees', 'dividends', 'totalPnl'] as const;
+
 interface Totals {
-  capital: Dec;
-  equity: Dec;
-  realized: Dec;
-  unrealized: Dec;
-  fees: Dec;
-  dividends: Dec;
-  total: Dec;
+  figures: Pick<Figures, (typeof REPORTED)[number]>;
+  /** The oldest sleeve's creation time. */
   createdAt: number;
 }
 
 function totalsOf(sleeves: readonly ReportSleeve[]): Totals {
-  const t: Totals = {
-    capital: ZERO,
-    equity: ZERO,
-    realized: ZERO,
-    unrealized: ZERO,
-    fees: ZERO,
-    dividends: ZERO,
-    total: ZERO,
-    createdAt: Infinity,
+  const figures = sleeves.map((s) => ({
+    capital: dec(s.capital),
+    equity: dec(s.equity),
+    realized: dec(s.realized_pnl),
+    unrealized: dec(s.unrealized_pnl),
+    fees: dec(s.fees),
+    dividends: dec(s.dividends),
+    totalPnl: dec(s.total_pnl),
+  }));
+  return {
+    figures: sumFigures(figures, REPORTED),
+    createdAt: sleeves.reduce((t, s) => Math.min(t, Date.parse(s.created_at)), Infinity),
   };
-  for (const s of sleeves) {
-    t.capital = (t.capital + dec(s.capital)) as Dec;
-    t.equity = (t.equity + dec(s.equity)) as Dec;
-    t.realized = (t.realized + dec(s.realized_pnl)) as Dec;
-    t.unrealized = (t.unrealized + dec(s.unrealized_pnl)) as Dec;
-    t.fees = (t.fees + dec(s.fees)) as Dec;
-    t.dividends = (t.dividends + dec(s.dividends)) as Dec;
-    t.total = (t.total + dec(s.total_pnl)) as Dec;
-    t.createdAt = Math.min(t.createdAt, Date.parse(s.created_at));
-  }
-  return t;
 }
 
 /** Closes by "scope subject", oldest first. */
@@ -97,8 +88,9 @@ function indexCloses(rows: readonly HistoryRow[]): Map<string, HistoryRow[]> {
 function changeSince(closes: readonly HistoryRow[] | undefined, start: number, t: Totals): string | null {
   let base: HistoryRow | undefined;
   for (const r of closes ?? []) if (Date.parse(r.ts) < start) base = r;
-  if (base) return toPlain((t.total - dec(base.totalPnl)) as Dec);
-  return t.createdAt >= start ? toPlain(t.total) : null;
+  const total = t.figures.totalPnl;
+  if (base) return toPlain((total - dec(base.totalPnl)) as Dec);
+  return t.createdAt >= start ? toPlain(total) : null;
 }
 
 function lineOf(
@@ -108,15 +100,16 @@ function lineOf(
   dayStart: number,
   monthStart: number,
 ): PnlLine {
+  const f = t.figures;
   return {
-    capital: toPlain(t.capital),
-    equity: toPlain(t.equity),
-    allocation_pct: percentString(t.equity, accountEquity, 4),
-    realized_pnl: toPlain(t.realized),
-    unrealized_pnl: toPlain(t.unrealized),
-    fees: toPlain(t.fees),
-    total_pnl: toPlain(t.total),
-    return_pct: percentString(t.total, t.capital, 4),
+    capital: toPlain(f.capital),
+    equity: toPlain(f.equity),
+    allocation_pct: percentString(f.equity, accountEquity, 4),
+    realized_pnl: toPlain(f.realized),
+    unrealized_pnl: toPlain(f.unrealized),
+    fees: toPlain(f.fees),
+    total_pnl: toPlain(f.totalPnl),
+    return_pct: returnPercent(f.totalPnl, f.capital),
     day_change: changeSince(closes, dayStart, t),
     mtd_change: changeSince(closes, monthStart, t),
   };
@@ -196,7 +189,7 @@ export function buildReport(input: ReportInput): ReportModel {
     strategy: s.strategy,
     status: s.status,
     signal: signalOf(run, s.id),
-    ...lineOf(totalsOf([s]), account.equity, closes.get(`deployment ${s.id}`), dayStart, monthStart),
+    ...lineOf(totalsOf([s]), account.figures.equity, closes.get(`deployment ${s.id}`), dayStart, monthStart),
   }));
   const groups = new Map<string, ReportSleeve[]>();
   for (const s of own) groups.set(s.strategy, [...(groups.get(s.strategy) ?? []), s]);
@@ -205,13 +198,13 @@ export function buildReport(input: ReportInput): ReportModel {
     .map(([strategy, members]) => ({
       strategy,
       deployments: members.map((m) => m.id),
-      ...lineOf(totalsOf(members), account.equity, closes.get(`strategy ${strategy}`), dayStart, monthStart),
+      ...lineOf(totalsOf(members), account.figures.equity, closes.get(`strategy ${strategy}`), dayStart, monthStart),
     }));
-  const accountLine = lineOf(account, account.equity, closes.get(`account ${ACCOUNT}`), dayStart, monthStart);
+  const accountLine = lineOf(account, account.figures.equity, closes.get(`account ${ACCOUNT}`), dayStart, monthStart);
   const houseSleeve = input.sleeves.find((s) => s.id === HOUSE);
   // The house has no history rows of its own (the account's rows include it): its changes are
   // the account's minus the deployments'.
-  const house = houseSleeve ? houseLine(houseSleeve, account.equity, accountLine, deployments) : null;
+  const house = houseSleeve ? houseLine(houseSleeve, account.figures.equity, accountLine, deployments) : null;
   const p = localParts(asOf, tz);
   return {
     account_name: input.accountName,
@@ -225,7 +218,7 @@ export function buildReport(input: ReportInput): ReportModel {
       label:
         input.period === 'day' ? formatLocalDate(input.asOf, tz) : `${MONTHS[p.month - 1]} ${p.year} (month to date)`,
     },
-    account: { ...accountLine, dividends: toPlain(account.dividends) },
+    account: { ...accountLine, dividends: toPlain(account.figures.dividends) },
     deployments,
     house,
     strategies,
@@ -233,7 +226,7 @@ export function buildReport(input: ReportInput): ReportModel {
     closed_positions: buildClosedPositions(input, from, asOf),
     activity: buildActivity(input, from, asOf),
     reconciliation: reconciliationOf(input),
-    chart: chartOf(input, strategies, account.total),
+    chart: chartOf(input, strategies, account.figures.totalPnl),
   };
 }
 

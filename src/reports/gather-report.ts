@@ -9,9 +9,10 @@
  */
 import type { AccountView } from '../app/api.js';
 import type { LedgerService } from '../app/journal/ledger-service.js';
-import { sleeveView } from '../app/performance/views.js';
+import { figuresView, pickView } from '../app/performance/figures-view.js';
 import type { HistoryRow } from '../app/ports/store-port.js';
-import { dec, toPlain, type Dec } from '../core/decimal.js';
+import { toPlain } from '../core/decimal.js';
+import { sleeveTotals } from '../core/valuation.js';
 import type {
   ReconciliationInput,
   ReportInput,
@@ -39,6 +40,17 @@ export interface GatherOptions {
 
 const DAY_MS = 86_400_000;
 
+/** A `ReportSleeve`'s figures, in its key order. */
+const SLEEVE_FIGURES = [
+  'capital',
+  'equity',
+  'realized_pnl',
+  'unrealized_pnl',
+  'fees',
+  'dividends',
+  'total_pnl',
+] as const;
+
 /** The latest event time in the folded journal (marks, fills, runs), or undefined when it is empty. */
 export async function lastEventTime(service: LedgerService): Promise<string | undefined> {
   const last = service.lastSeq;
@@ -53,20 +65,14 @@ export async function gatherReportInput(sources: ReportSources, options: GatherO
   // In-memory state first, before any await: one consistent picture of the books.
   const sleeves: ReportSleeve[] = service.deploymentIds().map((id) => {
     const info = service.deploymentInfo(id)!;
-    const v = sleeveView(service.ledger, id, info);
+    const totals = sleeveTotals(service.ledger.sleeves.get(id)!, service.ledger.marks);
     return {
       id,
-      name: v.name,
-      strategy: v.strategy,
-      status: v.status,
+      name: info.name,
+      strategy: info.strategy,
+      status: info.status,
       created_at: info.createdAt,
-      capital: toPlain((dec(v.initial_capital) + dec(v.capital_flows)) as Dec),
-      equity: v.virtual_portfolio_value,
-      realized_pnl: v.realized_pnl,
-      unrealized_pnl: v.unrealized_pnl,
-      fees: v.fees,
-      dividends: v.dividends,
-      total_pnl: v.total_pnl,
+      ...pickView(figuresView(totals), SLEEVE_FIGURES),
     };
   });
   const runs = [...state.rebalances.values()].map((r) => ({ ts: r.ts, summary: r.summary as unknown as SummaryLike }));

@@ -10,6 +10,7 @@
  * /deployments/{id}/metrics` and the execution summary); a change that cannot be known (no close
  * recorded before the period and the subject is older than it) is null, never a guess.
  */
+import type { FiguresView } from '../app/performance/figures-view.js';
 import type { HistoryRow, RoundTripRow } from '../app/ports/store-port.js';
 
 /** The part of an execution summary (src/engine/summary.ts, journaled with each run) a report reads. */
@@ -18,25 +19,26 @@ export interface SummaryLike {
   readonly started_at: string;
   readonly finished_at: string;
   readonly dry_run?: boolean;
-  readonly strategies: readonly {
-    readonly deployment: string;
-    readonly strategy: string;
-    readonly signal: string;
-    readonly allocation: readonly { readonly symbol: string; readonly weight: string }[];
-    readonly equity: string;
-    readonly realized_pnl: string;
-    readonly unrealized_pnl: string;
-    readonly total_pnl: string;
-    readonly orders_placed: number;
-    readonly orders_filled: number;
-    readonly crossed_qty: string;
-    readonly fees_saved: string;
-  }[];
+  readonly strategies: readonly SummaryStrategy[];
   readonly symbols: readonly {
     readonly symbol: string;
     readonly crossed: readonly { readonly deployment: string; readonly side: string; readonly qty: string }[];
   }[];
   readonly account: { readonly reconciled: boolean; readonly differences: readonly Difference[] } | null;
+}
+
+/** Figures of the views (src/app/performance/figures-view.ts), read-only. */
+type Shown<K extends keyof FiguresView> = Readonly<Pick<FiguresView, K>>;
+
+export interface SummaryStrategy extends Shown<'equity' | 'realized_pnl' | 'unrealized_pnl' | 'total_pnl'> {
+  readonly deployment: string;
+  readonly strategy: string;
+  readonly signal: string;
+  readonly allocation: readonly { readonly symbol: string; readonly weight: string }[];
+  readonly orders_placed: number;
+  readonly orders_filled: number;
+  readonly crossed_qty: string;
+  readonly fees_saved: string;
 }
 
 export interface Difference {
@@ -46,21 +48,15 @@ export interface Difference {
   readonly difference: string;
 }
 
-/** A sleeve valued now (the house included), with its deployment's settings. */
-export interface ReportSleeve {
+/** A sleeve valued now (the house included), with its deployment's settings: the figures a report reads. */
+export interface ReportSleeve extends Shown<
+  'capital' | 'equity' | 'realized_pnl' | 'unrealized_pnl' | 'fees' | 'dividends' | 'total_pnl'
+> {
   readonly id: string;
   readonly name: string;
   readonly strategy: string;
   readonly status: string;
   readonly created_at: string;
-  /** initial capital + capital flows. */
-  readonly capital: string;
-  readonly equity: string;
-  readonly realized_pnl: string;
-  readonly unrealized_pnl: string;
-  readonly fees: string;
-  readonly dividends: string;
-  readonly total_pnl: string;
 }
 
 export interface ReportOrder {
@@ -105,17 +101,11 @@ export interface ReportInput {
 }
 
 /** P&L figures shared by deployment, strategy, house and account lines. */
-export interface PnlLine {
-  readonly capital: string;
-  readonly equity: string;
+export interface PnlLine extends Shown<
+  'capital' | 'equity' | 'realized_pnl' | 'unrealized_pnl' | 'fees' | 'total_pnl' | 'return_pct'
+> {
   /** equity ÷ account equity × 100, 4 dp. */
   readonly allocation_pct: string;
-  readonly realized_pnl: string;
-  readonly unrealized_pnl: string;
-  readonly fees: string;
-  readonly total_pnl: string;
-  /** total P&L ÷ capital × 100, 4 dp. */
-  readonly return_pct: string;
   /** Change of total P&L since the last close before the period's day / month started. */
   readonly day_change: string | null;
   readonly mtd_change: string | null;
@@ -209,7 +199,7 @@ export interface ReportModel {
     readonly day: string;
     readonly label: string;
   };
-  readonly account: PnlLine & { readonly dividends: string };
+  readonly account: PnlLine & Shown<'dividends'>;
   readonly deployments: readonly DeploymentLine[];
   readonly house: PnlLine | null;
   readonly strategies: readonly StrategyLine[];

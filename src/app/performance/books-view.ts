@@ -4,11 +4,14 @@
  * the ledger — folded from the journal, or rebuilt from the stored projections (stored-books.ts) —
  * so the two print the same bytes.
  */
-import { type Dec, dec, toPlain } from '../../core/decimal.js';
+import { toPlain } from '../../core/decimal.js';
 import type { CostMethod } from '../../core/events.js';
+import { sumFigures } from '../../core/figures.js';
 import type { DeploymentId, Symbol } from '../../core/ids.js';
 import { type Ledger, netQuantity } from '../../core/ledger.js';
+import { sleeveTotals } from '../../core/valuation.js';
 import type { DeploymentInfo } from '../journal/projections.js';
+import { figuresView } from './figures-view.js';
 import { type SleeveView, sleeveView } from './views.js';
 
 export interface BooksView {
@@ -17,10 +20,7 @@ export interface BooksView {
     readonly deployments: number;
     /** Σ of every sleeve's quantity per symbol any sleeve ever held, by symbol. */
     readonly net_positions: Record<string, string>;
-    readonly virtual_cash: string;
-    readonly virtual_portfolio_value: string;
-    readonly total_pnl: string;
-  };
+  } & Readonly<Pick<SleeveView, 'virtual_cash' | 'virtual_portfolio_value' | 'total_pnl'>>;
 }
 
 /** The books of `ids` (each valued by `method`, default its own cost method). */
@@ -31,6 +31,7 @@ export function booksView(
   method?: CostMethod,
 ): BooksView {
   const views = ids.map((id) => sleeveView(ledger, id, infoOf(id)!, method));
+  const sum = figuresView(sumFigures(ids.map((id) => sleeveTotals(ledger.sleeves.get(id)!, ledger.marks, method))));
   const symbols = new Set<Symbol>();
   for (const s of ledger.sleeves.values()) for (const p of s.positions.keys()) symbols.add(p);
   return {
@@ -38,13 +39,9 @@ export function booksView(
     account: {
       deployments: views.length,
       net_positions: Object.fromEntries([...symbols].sort().map((s) => [s, toPlain(netQuantity(ledger, s))])),
-      virtual_cash: sumOf(views, 'virtual_cash'),
-      virtual_portfolio_value: sumOf(views, 'virtual_portfolio_value'),
-      total_pnl: sumOf(views, 'total_pnl'),
+      virtual_cash: sum.cash,
+      virtual_portfolio_value: sum.equity,
+      total_pnl: sum.total_pnl,
     },
   };
-}
-
-function sumOf(views: SleeveView[], field: 'virtual_cash' | 'virtual_portfolio_value' | 'total_pnl'): string {
-  return toPlain(views.reduce((sum, v) => (sum + dec(v[field])) as Dec, 0n as Dec));
 }

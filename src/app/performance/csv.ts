@@ -5,6 +5,7 @@
  *
  * Entry points: `toCsv(columns, rows)`, `historyCsv`, `snapshotsCsv`.
  */
+import { FIGURE_COLUMNS, SNAPSHOT_COLUMNS } from './figures-view.js';
 import type { HistoryView, SnapshotView } from './performance-api.js';
 
 type Cell = string | number | boolean | null;
@@ -29,16 +30,7 @@ const HISTORY_COLUMNS = [
   'ts',
   'kind',
   'members',
-  'capital',
-  'cash',
-  'positions_value',
-  'equity',
-  'realized_pnl',
-  'unrealized_pnl',
-  'fees',
-  'dividends',
-  'total_pnl',
-  'return_pct',
+  ...FIGURE_COLUMNS,
   'pnl_change',
   'period_return',
   'gross_exposure',
@@ -53,19 +45,7 @@ export function historyCsv(view: HistoryView): string {
 
 export function snapshotsCsv(deployment: string, rows: readonly SnapshotView[]): string {
   return toCsv(
-    [
-      'deployment_id',
-      'ts',
-      'cash',
-      'positions_value',
-      'equity',
-      'realized_pnl',
-      'unrealized_pnl',
-      'fees',
-      'dividends',
-      'total_pnl',
-      'return_pct',
-    ],
+    ['deployment_id', 'ts', ...SNAPSHOT_COLUMNS],
     rows.map((r) => ({ deployment_id: deployment, ...r })),
   );
 }

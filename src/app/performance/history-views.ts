@@ -10,6 +10,7 @@
 import { type Dec, ZERO, dec, toPlain } from '../../core/decimal.js';
 import { dailyReturns, timeWeightedReturn } from '../../core/stats.js';
 import { AppError } from '../errors.js';
+import { storedFiguresView } from './figures-view.js';
 import type { HistoryKind } from './history.js';
 import type { HistoryEntryView, RangeInput } from './performance-api.js';
 import type { HistoryRow } from '../ports/store-port.js';
@@ -95,15 +96,7 @@ function entryOf(row: HistoryRow, period: string, prevTotal: Dec, periodReturn: 
     kind: row.kind as HistoryKind,
     members: row.members,
     capital: row.capital,
-    cash: row.cash,
-    positions_value: row.positionsValue,
-    equity: row.equity,
-    realized_pnl: row.realizedPnl,
-    unrealized_pnl: row.unrealizedPnl,
-    fees: row.fees,
-    dividends: row.dividends,
-    total_pnl: row.totalPnl,
-    return_pct: row.returnPct,
+    ...storedFiguresView(row),
     pnl_change: toPlain((dec(row.totalPnl) - prevTotal) as Dec),
     period_return: periodReturn === null ? null : toPlain(periodReturn),
     gross_exposure: row.grossExposure,

@@ -11,11 +11,13 @@
  */
 import { type Dec, ZERO, abs, toPlain } from '../../core/decimal.js';
 import { type DeploymentId, HOUSE } from '../../core/ids.js';
+import { type Figures, NO_FIGURES, addFigures } from '../../core/figures.js';
 import { type SleeveValue, valueSleeve } from '../../core/valuation.js';
 import type { AccountState } from '../journal/account-state.js';
 import { tradingDay } from '../marks/market-hours.js';
-import { metricsRow, returnPercent } from '../journal/projections.js';
+import { metricsRow } from '../journal/projections.js';
 import type { HistoryRow, MetricsRow } from '../ports/store-port.js';
+import { figuresView } from './figures-view.js';
 
 export type HistoryKind = 'close' | 'rebalance';
 export const HISTORY_KINDS: readonly HistoryKind[] = ['close', 'rebalance'];
@@ -23,47 +25,19 @@ export type HistoryScope = 'deployment' | 'strategy' | 'account';
 /** The subject of the account's row. */
 export const ACCOUNT = 'account';
 
+/** A subject's figures, with how many sleeves they sum and their open positions. */
 interface Totals {
+  figures: Figures;
   members: number;
-  capital: Dec;
-  cash: Dec;
-  positionsValue: Dec;
-  equity: Dec;
-  realized: Dec;
-  unrealized: Dec;
-  fees: Dec;
-  dividends: Dec;
-  totalPnl: Dec;
   gross: Dec;
   open: number;
 }
 
-const emptyTotals = (): Totals => ({
-  members: 0,
-  capital: ZERO,
-  cash: ZERO,
-  positionsValue: ZERO,
-  equity: ZERO,
-  realized: ZERO,
-  unrealized: ZERO,
-  fees: ZERO,
-  dividends: ZERO,
-  totalPnl: ZERO,
-  gross: ZERO,
-  open: 0,
-});
+const emptyTotals = (): Totals => ({ figures: NO_FIGURES, members: 0, gross: ZERO, open: 0 });
 
 function addSleeve(t: Totals, v: SleeveValue): void {
   t.members++;
-  t.capital = (t.capital + v.capital) as Dec;
-  t.cash = (t.cash + v.cash) as Dec;
-  t.positionsValue = (t.positionsValue + v.positionsValue) as Dec;
-  t.equity = (t.equity + v.equity) as Dec;
-  t.realized = (t.realized + v.realized) as Dec;
-  t.unrealized = (t.unrealized + v.unrealized) as Dec;
-  t.fees = (t.fees + v.fees) as Dec;
-  t.dividends = (t.dividends + v.dividends) as Dec;
-  t.totalPnl = (t.totalPnl + v.totalPnl) as Dec;
+  t.figures = addFigures(t.figures, v);
   for (const p of v.positions) {
     if (p.qty === 0n) continue;
     t.gross = (t.gross + abs(p.marketValue)) as Dec;
@@ -72,6 +46,7 @@ function addSleeve(t: Totals, v: SleeveValue): void {
 }
 
 function row(scope: HistoryScope, subject: string, kind: HistoryKind, ts: string, t: Totals): HistoryRow {
+  const f = figuresView(t.figures);
   return {
     scope,
     subject,
@@ -79,16 +54,16 @@ function row(scope: HistoryScope, subject: string, kind: HistoryKind, ts: string
     ts,
     day: tradingDay(ts),
     members: t.members,
-    capital: toPlain(t.capital),
-    cash: toPlain(t.cash),
-    positionsValue: toPlain(t.positionsValue),
-    equity: toPlain(t.equity),
-    realizedPnl: toPlain(t.realized),
-    unrealizedPnl: toPlain(t.unrealized),
-    fees: toPlain(t.fees),
-    dividends: toPlain(t.dividends),
-    totalPnl: toPlain(t.totalPnl),
-    returnPct: returnPercent(t.totalPnl, t.capital),
+    capital: f.capital,
+    cash: f.cash,
+    positionsValue: f.positions_value,
+    equity: f.equity,
+    realizedPnl: f.realized_pnl,
+    unrealizedPnl: f.unrealized_pnl,
+    fees: f.fees,
+    dividends: f.dividends,
+    totalPnl: f.total_pnl,
+    returnPct: f.return_pct,
     grossExposure: toPlain(t.gross),
     openPositions: t.open,
   };

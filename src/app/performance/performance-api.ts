@@ -9,6 +9,7 @@
  * `AppError` NOT_FOUND; a bad range throws VALIDATION_FAILED.
  */
 import type { DeploymentId } from '../../core/ids.js';
+import type { FiguresView } from './figures-view.js';
 import type { HistoryKind } from './history.js';
 
 /** Inclusive bounds: a date ("2025-01-02", the whole day) or an ISO-8601 time. */
@@ -98,26 +99,14 @@ export interface StrategyView {
 
 export type HistoryPeriod = 'daily' | 'monthly' | 'all';
 
-export interface HistoryEntryView {
+export interface HistoryEntryView extends FiguresView {
   /** YYYY-MM-DD for daily and `all` rows, YYYY-MM for monthly ones. */
   period: string;
   /** The row's time (monthly: the month's last close). */
   ts: string;
   kind: HistoryKind;
-  /** Deployments summed. */
+  /** Deployments summed. The figures follow (total P&L: cumulative, since the subject started). */
   members: number;
-  capital: string;
-  cash: string;
-  positions_value: string;
-  equity: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
-  fees: string;
-  dividends: string;
-  /** Cumulative, since the subject started. */
-  total_pnl: string;
-  /** total P&L ÷ capital × 100, 4 dp. */
-  return_pct: string;
   /** Change of total P&L since the previous row (monthly: the previous month's end). */
   pnl_change: string;
   /** Time-weighted return of the period (monthly: the month's daily returns linked); null when undefined. */
@@ -133,17 +122,9 @@ export interface HistoryView {
   rows: HistoryEntryView[];
 }
 
-export interface SnapshotView {
+/** A `deployment_metrics` snapshot: the figures but capital, at `ts`. */
+export interface SnapshotView extends Omit<FiguresView, 'capital'> {
   ts: string;
-  cash: string;
-  positions_value: string;
-  equity: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
-  fees: string;
-  dividends: string;
-  total_pnl: string;
-  return_pct: string;
 }
 
 export interface EquitySeriesView {

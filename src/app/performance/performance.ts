@@ -14,6 +14,7 @@ import { drawdownSeries, downsampleEquity, downsampleMinMax, type EquityPoint } 
 import { type DeploymentId, HOUSE } from '../../core/ids.js';
 import { dailyReturns, growthCurve } from '../../core/stats.js';
 import { AppError } from '../errors.js';
+import { storedFiguresView } from './figures-view.js';
 import { ACCOUNT, type HistoryScope } from './history.js';
 import { type Range, historyEntries, monthlyEntries, parseRange, splitRange } from './history-views.js';
 import type {
@@ -228,16 +229,5 @@ function performanceCurve(rows: readonly MetricsRow[]): EquityPoint[] | undefine
 }
 
 function snapshotView(r: MetricsRow): SnapshotView {
-  return {
-    ts: r.ts,
-    cash: r.cash,
-    positions_value: r.positionsValue,
-    equity: r.equity,
-    realized_pnl: r.realizedPnl,
-    unrealized_pnl: r.unrealizedPnl,
-    fees: r.fees,
-    dividends: r.dividends,
-    total_pnl: r.totalPnl,
-    return_pct: r.returnPct,
-  };
+  return { ts: r.ts, ...storedFiguresView(r) };
 }

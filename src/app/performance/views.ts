@@ -7,7 +7,8 @@ import type { CostMethod } from '../../core/events.js';
 import type { DeploymentId } from '../../core/ids.js';
 import { type Ledger, markPrice } from '../../core/ledger.js';
 import { type SleeveTotals, sleeveTotals, valueSleeve } from '../../core/valuation.js';
-import { type DeploymentInfo, returnPercent } from '../journal/projections.js';
+import type { DeploymentInfo } from '../journal/projections.js';
+import { type FiguresView, PNL_COLUMNS, figuresView, pickView } from './figures-view.js';
 
 export interface PositionView {
   symbol: string;
@@ -26,7 +27,11 @@ export interface PositionView {
   dividends: string;
 }
 
-export interface SleeveView {
+/**
+ * A sleeve's figures with seed 000's public names for cash, positions value and equity
+ * (`virtual_*`), then its P&L figures; its capital shows as initial capital and flows.
+ */
+export interface SleeveView extends Pick<FiguresView, (typeof PNL_COLUMNS)[number]> {
   id: string;
   name: string;
   strategy: string;
@@ -37,18 +42,11 @@ export interface SleeveView {
   virtual_cash: string;
   virtual_positions_value: string;
   virtual_portfolio_value: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
-  fees: string;
-  dividends: string;
-  total_pnl: string;
-  return_pct: string;
   positions: PositionView[];
 }
 
 const s = (d: Dec) => toPlain(d);
 
-/** The sleeve of `id` valued at the ledger's marks, by `method` (default: the deployment's). */
 /** A sleeve's totals as users see them, without its positions (no per-position quotient). */
 export function sleeveSummaryView(
   ledger: Ledger,
@@ -62,6 +60,7 @@ export function sleeveSummaryView(
 }
 
 function summaryOf(v: SleeveTotals, id: DeploymentId, info: DeploymentInfo): Omit<SleeveView, 'positions'> {
+  const f = figuresView(v);
   return {
     id,
     name: info.name,
@@ -70,15 +69,10 @@ function summaryOf(v: SleeveTotals, id: DeploymentId, info: DeploymentInfo): Omi
     cost_method: v.method,
     initial_capital: s(v.initialCapital),
     capital_flows: s(v.flows),
-    virtual_cash: s(v.cash),
-    virtual_positions_value: s(v.positionsValue),
-    virtual_portfolio_value: s(v.equity),
-    realized_pnl: s(v.realized),
-    unrealized_pnl: s(v.unrealized),
-    fees: s(v.fees),
-    dividends: s(v.dividends),
-    total_pnl: s(v.totalPnl),
-    return_pct: returnPercent(v.totalPnl, v.capital),
+    virtual_cash: f.cash,
+    virtual_positions_value: f.positions_value,
+    virtual_portfolio_value: f.equity,
+    ...pickView(f, PNL_COLUMNS),
   };
 }
 

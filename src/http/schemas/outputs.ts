@@ -14,7 +14,9 @@ import type {
   OrderView,
   TradePage,
 } from '../../app/api.js';
+import { PNL_COLUMNS } from '../../app/performance/figures-view.js';
 import type { PositionView } from '../../app/performance/views.js';
+import { figureFields } from './figures.js';
 import { doc } from './registry.js';
 
 const named = <T extends z.ZodType>(id: string, schema: T): T => doc(schema, { id });
@@ -114,12 +116,7 @@ export const metricsSchema = named(
     virtual_cash: decimal,
     virtual_positions_value: decimal,
     virtual_portfolio_value: decimal,
-    realized_pnl: decimal,
-    unrealized_pnl: decimal,
-    fees: decimal,
-    dividends: decimal,
-    total_pnl: decimal,
-    return_pct: decimal,
+    ...figureFields(decimal, PNL_COLUMNS),
     buying_power: decimal,
     reserved_cash: decimal,
     open_orders: z.number().int().nonnegative(),

@@ -17,7 +17,9 @@ import type {
   StatsView,
   StrategyView,
 } from '../../app/performance/performance-api.js';
+import { FIGURE_COLUMNS, SNAPSHOT_COLUMNS } from '../../app/performance/figures-view.js';
 import { isoTimeInput } from './common.js';
+import { figureFields } from './figures.js';
 import { doc } from './registry.js';
 
 function build() {
@@ -169,16 +171,7 @@ function build() {
           ts: time,
           kind,
           members: z.number().int().nonnegative(),
-          capital: decimal,
-          cash: decimal,
-          positions_value: decimal,
-          equity: decimal,
-          realized_pnl: decimal,
-          unrealized_pnl: decimal,
-          fees: decimal,
-          dividends: decimal,
-          total_pnl: decimal,
-          return_pct: decimal,
+          ...figureFields(decimal, FIGURE_COLUMNS),
           pnl_change: decimal,
           period_return: ratio,
           gross_exposure: decimal,
@@ -192,15 +185,7 @@ function build() {
     'Snapshot',
     z.object({
       ts: time,
-      cash: decimal,
-      positions_value: decimal,
-      equity: decimal,
-      realized_pnl: decimal,
-      unrealized_pnl: decimal,
-      fees: decimal,
-      dividends: decimal,
-      total_pnl: decimal,
-      return_pct: decimal,
+      ...figureFields(decimal, SNAPSHOT_COLUMNS),
     }) satisfies z.ZodType<SnapshotView>,
   );
 
