@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore, openWriterStore, redactUrl } from '../src/adapters/sql/open-store.js';
 import type { Commit } from './capture-store.js';
-import { type IngestInput, TARGET_PERCENT, benchIngest } from './ingest.js';
+import { type IngestInput, TARGET_PERCENT, type Took, benchIngest, startClock } from './ingest.js';
 import { type Value, commitRows, insertSql } from './raw-tables.js';
-import { type SummaryRow, int, now } from './report.js';
+import { type SummaryRow, int } from './report.js';
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const MAX_PARAMETERS = 65535;
@@ -55,7 +55,7 @@ function valuesText(rows: number, columns: number): string {
   return text;
 }
 
-async function rawInsert(url: string, schema: string, commits: readonly Commit[]): Promise<number> {
+async function rawInsert(url: string, schema: string, commits: readonly Commit[]): Promise<Took> {
   await (await openStore(withSchema(url, schema))).close(); // the same schema, migrated by the real code
   const client = new pg.Client({ connectionString: withoutSchema(url), options: `-c search_path=${schema}` });
   await client.connect();
@@ -74,9 +74,9 @@ async function rawInsert(url: string, schema: string, commits: readonly Commit[]
   };
   try {
     if (commits.length > 0) await write(commits[0]!);
-    const start = now();
+    const took = startClock();
     for (let i = 1; i < commits.length; i++) await write(commits[i]!);
-    return now() - start;
+    return took();
   } finally {
     await client.end();
   }

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { openStore, openWriterStore } from '../src/adapters/sql/open-store.js';
 import type { Commit } from './capture-store.js';
-import { type IngestInput, benchIngest } from './ingest.js';
+import { type IngestInput, type Took, benchIngest, startClock } from './ingest.js';
 import { type TableSpec, commitRows, insertSql } from './raw-tables.js';
-import { type SummaryRow, now } from './report.js';
+import type { SummaryRow } from './report.js';
 
-async function rawInsert(file: string, commits: readonly Commit[]): Promise<number> {
+async function rawInsert(file: string, commits: readonly Commit[]): Promise<Took> {
   await (await openStore(file)).close(); // the same schema, migrated by the real code
   const db = new Sqlite(file);
   try {
@@ -32,9 +32,9 @@ async function rawInsert(file: string, commits: readonly Commit[]): Promise<numb
       }
     });
     if (commits.length > 0) write(commits[0]!);
-    const start = now();
+    const took = startClock();
     for (let i = 1; i < commits.length; i++) write(commits[i]!);
-    return now() - start;
+    return took();
   } finally {
     db.close();
   }

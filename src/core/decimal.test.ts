@@ -26,6 +26,23 @@ describe('decimal', () => {
     assert.equal(toPlain(dec('-.25')), '-0.25');
   });
 
+  it('prints every decimal as dividing its units by the scale does', () => {
+    // The plain way: whole part and fraction by bigint division, the fraction's trailing zeros cut.
+    const divided = (a: bigint): string => {
+      const abs = a < 0n ? -a : a;
+      const frac = (abs % 10n ** 18n).toString().padStart(18, '0').replace(/0+$/, '');
+      return (a < 0n ? '-' : '') + (abs / 10n ** 18n).toString() + (frac === '' ? '' : '.' + frac);
+    };
+    const edges = [0n, 1n, -1n, 10n ** 18n, -(10n ** 18n), 10n ** 17n, 10n ** 19n + 1n, 123_450_000_000_000_000_000n];
+    for (const v of edges) assert.equal(toPlain(v as Dec), divided(v), String(v));
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 45n), max: 10n ** 45n }), (v) => {
+        assert.equal(toPlain(v as Dec), divided(v));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('rejects what is not a decimal, saying why', () => {
     assert.match(decimalProblem('1e5')!, /not a decimal number/);
     assert.match(decimalProblem('abc')!, /not a decimal number/);

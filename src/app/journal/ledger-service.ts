@@ -251,6 +251,7 @@ export class LedgerService {
   async check(
     events: readonly JournalEvent[],
     payloads: readonly string[] = events.map(encodeEvent),
+    keys: readonly string[] = events.map(journalKey),
   ): Promise<BatchProblem[]> {
     const problems: BatchProblem[] = [];
     const created = new Set<DeploymentId>();
@@ -261,7 +262,7 @@ export class LedgerService {
     const hasDeployment = (id: DeploymentId) => ledger.sleeves.has(id) || created.has(id);
     const hasOrder = (id: string) => orders.has(id) || submitted.has(id);
     for (const [index, event] of events.entries()) {
-      const key = journalKey(event);
+      const key = keys[index]!;
       const payload = payloads[index]!;
       // A status report says nothing new once its status and filled qty are journaled (the REST
       // answer and the stream both report "new"): a known key is enough, no need to read it back.
@@ -313,7 +314,8 @@ export class LedgerService {
     }
     if (unreadable.length > 0)
       throw new AppError('VALIDATION_FAILED', describe(unreadable[0]!), { problems: unreadable });
-    const problems = await this.check(events, payloads);
+    const keys = events.map(journalKey);
+    const problems = await this.check(events, payloads, keys);
     if (problems.length > 0) {
       const conflict = problems.find((p) => p.message.includes('already journaled'));
       throw new AppError(conflict ? 'JOURNAL_CONFLICT' : 'VALIDATION_FAILED', describe(problems[0]!), { problems });
@@ -334,7 +336,7 @@ export class LedgerService {
         seq++;
         records.push({
           seq,
-          key: journalKey(event),
+          key: keys[index]!,
           type: event.type,
           payload: payloads[index]!,
           tsEvent: event.ts,
@@ -398,6 +400,9 @@ export class LedgerService {
   }
 
   private projectionsOf(results: readonly { effects: Effects; seq: number }[], snapshotAt?: string): Projections {
+    // Deployments whose own row changed (created, status): a fill changes only a sleeve's
+    // balance and positions, so it writes those rows, not its deployment's again.
+    const changed = new Set<DeploymentId>();
     const touched = new Map<DeploymentId, Set<Symbol>>();
     const touch = (deployment: DeploymentId) => {
       let set = touched.get(deployment);
@@ -409,7 +414,10 @@ export class LedgerService {
     const roundTrips: RoundTripRow[] = [];
     const orders = new Map<string, OrderState>();
     for (const { effects, seq } of results) {
-      for (const d of effects.deployments) touch(d);
+      for (const d of effects.deployments) {
+        changed.add(d);
+        touch(d);
+      }
       for (const o of effects.orders) orders.set(o.id, o);
       const applied = effects.applied;
       if (!applied) continue;
@@ -427,7 +435,7 @@ export class LedgerService {
     const positions = [];
     for (const [deployment, symbols] of touched) {
       const sleeve = ledger.sleeves.get(deployment)!;
-      deployments.push(deploymentRow(sleeve, infos.get(deployment)!));
+      if (changed.has(deployment)) deployments.push(deploymentRow(sleeve, infos.get(deployment)!));
       balances.push(balanceRow(sleeve));
       for (const symbol of symbols) positions.push(positionRow(deployment, sleeve.positions.get(symbol)!));
     }
