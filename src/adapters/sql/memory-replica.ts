@@ -9,7 +9,7 @@
  * the outer store's.
  */
 import Sqlite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
@@ -42,8 +42,8 @@ class NestingDialect extends SqliteDialect {
 
 export async function openMemoryReplica(image?: Uint8Array) {
   const raw = image ? new Sqlite(Buffer.from(image)) : new Sqlite(':memory:');
-  const db = new Kysely<Database>({ dialect: new NestingDialect(raw) });
-  await migrateToLatest(db as Kysely<unknown>);
+  const db = new Kysely<Database>({ dialect: new NestingDialect(raw), plugins: [new CamelCasePlugin()] });
+  await migrateToLatest(db.withoutPlugins() as Kysely<unknown>);
   const store = new SqlStore(db, 'sqlite', ':memory:', undefined, raw);
   // The image may carry the local lease of the replica it was taken from: start a fresh one.
   raw.prepare('DELETE FROM writer_lease').run();

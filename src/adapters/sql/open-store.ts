@@ -75,12 +75,13 @@ export async function openWriterStore(
 // Each driver is imported when its kind of store is opened: a SQLite store never loads pg, nor a
 // PostgreSQL one better-sqlite3 (start-up time of the CLI).
 async function openSqlite(path: string): Promise<SqlStore> {
-  const [{ default: Sqlite }, { Kysely, SqliteDialect }, { migrateToLatest }, { SqlStore }] = await Promise.all([
-    import('better-sqlite3'),
-    import('kysely'),
-    import('./migrations.js'),
-    import('./sql-store.js'),
-  ]);
+  const [{ default: Sqlite }, { CamelCasePlugin, Kysely, SqliteDialect }, { migrateToLatest }, { SqlStore }] =
+    await Promise.all([
+      import('better-sqlite3'),
+      import('kysely'),
+      import('./migrations.js'),
+      import('./sql-store.js'),
+    ]);
   let database: Sqlite.Database;
   try {
     database = new Sqlite(path);
@@ -90,8 +91,9 @@ async function openSqlite(path: string): Promise<SqlStore> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  await migrateToLatest(db as Kysely<unknown>);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new CamelCasePlugin()] });
+  // Migrations name the tables as they are (snake_case), without the plugin (schema.ts).
+  await migrateToLatest(db.withoutPlugins() as Kysely<unknown>);
   return new SqlStore(db, 'sqlite', path, undefined, database);
 }
 
@@ -102,18 +104,18 @@ async function openPostgres(url: string): Promise<SqlStore> {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`invalid schema name '${schema}' in the PostgreSQL URL (lowercase letters, digits, _)`);
   }
-  const [{ default: pg }, { Kysely, PostgresDialect, sql }, { migrateToLatest }, { SqlStore }] = await Promise.all([
-    import('pg'),
-    import('kysely'),
-    import('./migrations.js'),
-    import('./sql-store.js'),
-  ]);
+  const [{ default: pg }, { CamelCasePlugin, Kysely, PostgresDialect, sql }, { migrateToLatest }, { SqlStore }] =
+    await Promise.all([import('pg'), import('kysely'), import('./migrations.js'), import('./sql-store.js')]);
   const config = {
     connectionString: parsed.toString(),
     connectionTimeoutMillis: 5000,
     // Names the process in pg_stat_activity (an operator, or the failover drill, finds its sessions).
     application_name: `subledger pid ${process.pid}`,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // bigint columns (seq, epoch, lease times in ms) as numbers, as better-sqlite3 returns them, so a
+    // row read is the port's row on both back-ends (schema.ts). pg returns int8 as a string because
+    // it may exceed 2^53; none of these can (counts, and times in ms).
+    types: { getTypeParser: bigintAsNumber(pg.types) },
   };
   const pool = new pg.Pool({ ...config, max: 10 });
   // A pooled connection the server ended (restart, pg_terminate_backend) is dropped from the pool
@@ -121,10 +123,12 @@ async function openPostgres(url: string): Promise<SqlStore> {
   pool.on('error', () => undefined);
   // … and so is one in use: its query fails (and says why) instead.
   pool.on('connect', (client) => void client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   try {
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-    await migrateToLatest(db as Kysely<unknown>, schema ?? undefined);
+    // Migrations name the tables as they are (snake_case), without the plugin (schema.ts).
+    const tables = db.withoutPlugins() as Kysely<unknown>;
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(tables);
+    await migrateToLatest(tables, schema ?? undefined);
   } catch (error) {
     await db.destroy();
     throw new Error(`cannot use the PostgreSQL database at ${redactUrl(url)}: ${(error as Error).message}`, {
@@ -136,6 +140,12 @@ async function openPostgres(url: string): Promise<SqlStore> {
     channel,
     listen: (onCommit) => listenFor(() => new pg.Client(config), channel, onCommit),
   });
+}
+
+function bigintAsNumber(types: typeof import('pg').types): typeof import('pg').types.getTypeParser {
+  const int8 = types.builtins.INT8;
+  return ((oid: number, format?: 'text' | 'binary') =>
+    oid === int8 && format !== 'binary' ? Number : types.getTypeParser(oid, format)) as typeof types.getTypeParser;
 }
 
 /**

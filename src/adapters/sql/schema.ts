@@ -4,6 +4,16 @@
  * Every decimal column is TEXT holding an exact decimal string: SQLite has no exact decimal type
  * (NUMERIC affinity would turn "0.1" into a binary float), and one representation on both back-ends
  * keeps the store contract identical.
+ *
+ * Names are camelCase: the store's Kysely runs `CamelCasePlugin` (open-store.ts, memory-replica.ts), which
+ * turns every identifier into the snake_case the tables have (`deploymentId` → `deployment_id`,
+ * `deploymentTrades` → `deployment_trades`) and every column of a result back. So a row read is
+ * already the port's row (store-port.ts) and a port row is written as it is. Raw SQL (migrations,
+ * sqlite-commit.ts, sqlite-books.ts, pg-commit.ts) keeps the snake_case names. No name here has a
+ * digit or two capitals in a row, the cases where the plugin's options would matter.
+ *
+ * bigint columns (seq, epoch, lease times) are numbers on both back-ends: open-store.ts has pg
+ * parse int8 to a number (every one is a count or a time in ms, far below 2^53).
  */
 import type { Generated } from 'kysely';
 
@@ -12,36 +22,36 @@ export interface JournalTable {
   key: string;
   type: string;
   payload: string;
-  ts_event: string;
-  ts_recorded: string;
+  tsEvent: string;
+  tsRecorded: string;
 }
 
 export interface DeploymentsTable {
   id: string;
   name: string;
   strategy: string;
-  initial_capital: string;
-  cost_method: string;
+  initialCapital: string;
+  costMethod: string;
   status: string;
   limits: string;
-  created_at: string;
-  updated_at: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface BalancesTable {
-  deployment_id: string;
+  deploymentId: string;
   cash: string;
-  capital_flows: string;
+  capitalFlows: string;
 }
 
 export interface PositionsTable {
-  deployment_id: string;
+  deploymentId: string;
   symbol: string;
   qty: string;
-  cost_basis: string;
-  avg_cost: string;
-  realized_pnl_average: string;
-  realized_pnl_fifo: string;
+  costBasis: string;
+  avgCost: string;
+  realizedPnlAverage: string;
+  realizedPnlFifo: string;
   fees: string;
   dividends: string;
   lots: string;
@@ -49,48 +59,48 @@ export interface PositionsTable {
 }
 
 export interface TradesTable {
-  fill_id: string;
+  fillId: string;
   leg: number;
   seq: number;
-  deployment_id: string;
+  deploymentId: string;
   symbol: string;
   side: string;
   qty: string;
   price: string;
   fee: string;
-  fee_currency: string;
-  fee_expense: string;
-  realized_pnl: string;
-  realized_pnl_average: string;
-  realized_pnl_fifo: string;
-  order_id: string | null;
+  feeCurrency: string;
+  feeExpense: string;
+  realizedPnl: string;
+  realizedPnlAverage: string;
+  realizedPnlFifo: string;
+  orderId: string | null;
   ts: string;
 }
 
 export interface OrdersTable {
   id: string;
-  deployment_id: string;
-  broker_order_id: string | null;
+  deploymentId: string;
+  brokerOrderId: string | null;
   symbol: string;
   side: string;
   qty: string;
-  order_type: string;
-  limit_price: string | null;
-  time_in_force: string;
-  reserve_price: string;
+  orderType: string;
+  limitPrice: string | null;
+  timeInForce: string;
+  reservePrice: string;
   status: string;
-  filled_qty: string;
-  filled_avg_price: string | null;
+  filledQty: string;
+  filledAvgPrice: string | null;
   reason: string | null;
-  idempotency_key: string | null;
-  created_at: string;
-  updated_at: string;
+  idempotencyKey: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface MarksTable {
   symbol: string;
   price: string;
-  split_divisor: string | null;
+  splitDivisor: string | null;
   ts: string;
   source: string;
 }
@@ -98,26 +108,26 @@ export interface MarksTable {
 export interface RoundTripsTable {
   seq: number;
   idx: number;
-  deployment_id: string;
+  deploymentId: string;
   symbol: string;
-  opened_at: string;
-  closed_at: string;
-  realized_pnl: string;
+  openedAt: string;
+  closedAt: string;
+  realizedPnl: string;
   fees: string;
 }
 
 export interface MetricsTable {
-  deployment_id: string;
+  deploymentId: string;
   ts: string;
   cash: string;
-  positions_value: string;
+  positionsValue: string;
   equity: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
   fees: string;
   dividends: string;
-  total_pnl: string;
-  return_pct: string;
+  totalPnl: string;
+  returnPct: string;
 }
 
 export interface PnlHistoryTable {
@@ -129,55 +139,53 @@ export interface PnlHistoryTable {
   members: number;
   capital: string;
   cash: string;
-  positions_value: string;
+  positionsValue: string;
   equity: string;
-  realized_pnl: string;
-  unrealized_pnl: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
   fees: string;
   dividends: string;
-  total_pnl: string;
-  return_pct: string;
-  gross_exposure: string;
-  open_positions: number;
+  totalPnl: string;
+  returnPct: string;
+  grossExposure: string;
+  openPositions: number;
 }
 
 export interface KeyValueTable {
   name: string;
   value: string;
-  updated_at: Generated<string>;
+  updatedAt: Generated<string>;
 }
 
 export interface Database {
   journal: JournalTable;
   deployments: DeploymentsTable;
-  deployment_balances: BalancesTable;
-  deployment_positions: PositionsTable;
-  deployment_trades: TradesTable;
+  deploymentBalances: BalancesTable;
+  deploymentPositions: PositionsTable;
+  deploymentTrades: TradesTable;
   marks: MarksTable;
-  round_trips: RoundTripsTable;
-  deployment_metrics: MetricsTable;
+  roundTrips: RoundTripsTable;
+  deploymentMetrics: MetricsTable;
   cursors: KeyValueTable;
   orders: OrdersTable;
-  pnl_history: PnlHistoryTable;
-  writer_lease: WriterLeaseTable;
+  pnlHistory: PnlHistoryTable;
+  writerLease: WriterLeaseTable;
   checkpoints: CheckpointsTable;
 }
 
 export interface CheckpointsTable {
-  /** bigint: pg returns it as a string. */
-  seq: number | string;
+  seq: number;
   key: string;
   format: string;
   state: string;
-  written_at: string;
+  writtenAt: string;
 }
 
 export interface WriterLeaseTable {
   name: string;
-  /** bigint: pg returns it as a string. */
-  epoch: number | string;
+  epoch: number;
   /** JSON of the LeaseHolder. */
   holder: string;
-  since: number | string;
-  expires_at: number | string;
+  since: number;
+  expiresAt: number;
 }

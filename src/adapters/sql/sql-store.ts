@@ -3,8 +3,13 @@
  *
  * `commit` runs one transaction: journal rows are plain INSERTs (a duplicate key or seq aborts the
  * whole transaction and surfaces as `JournalConflictError`), projection rows are upserts, trades
- * and round trips inserts. Rows go in multi-row statements of at most `CHUNK` rows, below both
- * SQLite's and PostgreSQL's bound-parameter limits.
+ * and round trips inserts. The rows are written by statements of their own: on SQLite
+ * sqlite-commit.ts's (prepared once), on PostgreSQL pg-commit.ts's (one per table). Kysely writes the
+ * rest (fence, cursors, history, checkpoints, SQLite's `replaceProjections`) in multi-row
+ * statements of at most `CHUNK` rows, below both back-ends' bound-parameter limits.
+ *
+ * Rows are the port's rows as they are: the Kysely instance runs CamelCasePlugin (schema.ts), so
+ * no row is mapped, but the writer lease's (`toLease`).
  *
  * Fencing: every write transaction starts with `UPDATE writer_lease … WHERE epoch = <ours>`. The
  * row lock it takes (PostgreSQL) or the write lock (SQLite) orders it against a takeover's own
@@ -44,6 +49,7 @@ import {
   WriterFencedError,
 } from '../../app/ports/store-port.js';
 import type { Database } from './schema.js';
+import { writePgProjections, writePgRows } from './pg-commit.js';
 import { SqliteCommitter, type SqliteHandle } from './sqlite-commit.js';
 
 const CHUNK = 500;
@@ -60,223 +66,43 @@ function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-const toJournal = (r: Database['journal']): JournalRecord => ({
-  seq: Number(r.seq),
-  key: r.key,
-  type: r.type,
-  payload: r.payload,
-  tsEvent: r.ts_event,
-  tsRecorded: r.ts_recorded,
-});
-
-const toDeployment = (r: Database['deployments']): DeploymentRow => ({
-  id: r.id,
-  name: r.name,
-  strategy: r.strategy,
-  initialCapital: r.initial_capital,
-  costMethod: r.cost_method,
-  status: r.status,
-  limits: r.limits,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toPosition = (r: Database['deployment_positions']): PositionRow => ({
-  deploymentId: r.deployment_id,
-  symbol: r.symbol,
-  qty: r.qty,
-  costBasis: r.cost_basis,
-  avgCost: r.avg_cost,
-  realizedPnlAverage: r.realized_pnl_average,
-  realizedPnlFifo: r.realized_pnl_fifo,
-  fees: r.fees,
-  dividends: r.dividends,
-  lots: r.lots,
-  trip: r.trip,
-});
-
-const toTrade = (r: Database['deployment_trades']): TradeRow => ({
-  fillId: r.fill_id,
-  leg: Number(r.leg),
-  seq: Number(r.seq),
-  deploymentId: r.deployment_id,
-  symbol: r.symbol,
-  side: r.side,
-  qty: r.qty,
-  price: r.price,
-  fee: r.fee,
-  feeCurrency: r.fee_currency,
-  feeExpense: r.fee_expense,
-  realizedPnl: r.realized_pnl,
-  realizedPnlAverage: r.realized_pnl_average,
-  realizedPnlFifo: r.realized_pnl_fifo,
-  orderId: r.order_id,
-  ts: r.ts,
-});
-
-const toMetrics = (r: Database['deployment_metrics']): MetricsRow => ({
-  deploymentId: r.deployment_id,
-  ts: r.ts,
-  cash: r.cash,
-  positionsValue: r.positions_value,
-  equity: r.equity,
-  realizedPnl: r.realized_pnl,
-  unrealizedPnl: r.unrealized_pnl,
-  fees: r.fees,
-  dividends: r.dividends,
-  totalPnl: r.total_pnl,
-  returnPct: r.return_pct,
-});
-
-const fromDeployment = (r: DeploymentRow): Database['deployments'] => ({
-  id: r.id,
-  name: r.name,
-  strategy: r.strategy,
-  initial_capital: r.initialCapital,
-  cost_method: r.costMethod,
-  status: r.status,
-  limits: r.limits,
-  created_at: r.createdAt,
-  updated_at: r.updatedAt,
-});
-
-const fromPosition = (r: PositionRow): Database['deployment_positions'] => ({
-  deployment_id: r.deploymentId,
-  symbol: r.symbol,
-  qty: r.qty,
-  cost_basis: r.costBasis,
-  avg_cost: r.avgCost,
-  realized_pnl_average: r.realizedPnlAverage,
-  realized_pnl_fifo: r.realizedPnlFifo,
-  fees: r.fees,
-  dividends: r.dividends,
-  lots: r.lots,
-  trip: r.trip,
-});
-
-const fromTrade = (r: TradeRow): Database['deployment_trades'] => ({
-  fill_id: r.fillId,
-  leg: r.leg,
-  seq: r.seq,
-  deployment_id: r.deploymentId,
-  symbol: r.symbol,
-  side: r.side,
-  qty: r.qty,
-  price: r.price,
-  fee: r.fee,
-  fee_currency: r.feeCurrency,
-  fee_expense: r.feeExpense,
-  realized_pnl: r.realizedPnl,
-  realized_pnl_average: r.realizedPnlAverage,
-  realized_pnl_fifo: r.realizedPnlFifo,
-  order_id: r.orderId,
-  ts: r.ts,
-});
-
-const fromOrder = (r: OrderRow): Database['orders'] => ({
-  id: r.id,
-  deployment_id: r.deploymentId,
-  broker_order_id: r.brokerOrderId,
-  symbol: r.symbol,
-  side: r.side,
-  qty: r.qty,
-  order_type: r.orderType,
-  limit_price: r.limitPrice,
-  time_in_force: r.timeInForce,
-  reserve_price: r.reservePrice,
-  status: r.status,
-  filled_qty: r.filledQty,
-  filled_avg_price: r.filledAvgPrice,
-  reason: r.reason,
-  idempotency_key: r.idempotencyKey,
-  created_at: r.createdAt,
-  updated_at: r.updatedAt,
-});
-
-const toOrder = (r: Database['orders']): OrderRow => ({
-  id: r.id,
-  deploymentId: r.deployment_id,
-  brokerOrderId: r.broker_order_id,
-  symbol: r.symbol,
-  side: r.side,
-  qty: r.qty,
-  orderType: r.order_type,
-  limitPrice: r.limit_price,
-  timeInForce: r.time_in_force,
-  reservePrice: r.reserve_price,
-  status: r.status,
-  filledQty: r.filled_qty,
-  filledAvgPrice: r.filled_avg_price,
-  reason: r.reason,
-  idempotencyKey: r.idempotency_key,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const fromMetrics = (r: MetricsRow): Database['deployment_metrics'] => ({
-  deployment_id: r.deploymentId,
-  ts: r.ts,
-  cash: r.cash,
-  positions_value: r.positionsValue,
-  equity: r.equity,
-  realized_pnl: r.realizedPnl,
-  unrealized_pnl: r.unrealizedPnl,
-  fees: r.fees,
-  dividends: r.dividends,
-  total_pnl: r.totalPnl,
-  return_pct: r.returnPct,
-});
-
-const fromHistory = (r: HistoryRow): Database['pnl_history'] => ({
-  scope: r.scope,
-  subject: r.subject,
-  kind: r.kind,
-  ts: r.ts,
-  day: r.day,
-  members: r.members,
-  capital: r.capital,
-  cash: r.cash,
-  positions_value: r.positionsValue,
-  equity: r.equity,
-  realized_pnl: r.realizedPnl,
-  unrealized_pnl: r.unrealizedPnl,
-  fees: r.fees,
-  dividends: r.dividends,
-  total_pnl: r.totalPnl,
-  return_pct: r.returnPct,
-  gross_exposure: r.grossExposure,
-  open_positions: r.openPositions,
-});
-
-const toHistory = (r: Database['pnl_history']): HistoryRow => ({
-  scope: r.scope,
-  subject: r.subject,
-  kind: r.kind,
-  ts: r.ts,
-  day: r.day,
-  members: Number(r.members),
-  capital: r.capital,
-  cash: r.cash,
-  positionsValue: r.positions_value,
-  equity: r.equity,
-  realizedPnl: r.realized_pnl,
-  unrealizedPnl: r.unrealized_pnl,
-  fees: r.fees,
-  dividends: r.dividends,
-  totalPnl: r.total_pnl,
-  returnPct: r.return_pct,
-  grossExposure: r.gross_exposure,
-  openPositions: Number(r.open_positions),
-});
-
 const LEASE = 'writer';
 
-const toLease = (r: Database['writer_lease']): WriterLease => ({
-  epoch: Number(r.epoch),
+/**
+ * The one row that is not the port's row as it is: the holder is JSON text (a LeaseHolder), and
+ * the lease's name (its key) is not part of a WriterLease. Every other table reads and writes as
+ * the port's rows: CamelCasePlugin maps the names (schema.ts) and bigints are numbers on both
+ * back-ends (open-store.ts).
+ */
+const toLease = (r: Database['writerLease']): WriterLease => ({
+  epoch: r.epoch,
   holder: JSON.parse(r.holder) as LeaseHolder,
-  since: Number(r.since),
-  expiresAt: Number(r.expires_at),
+  since: r.since,
+  expiresAt: r.expiresAt,
 });
+
+/**
+ * deployment_trades' columns in TradeRow's order: `order_id` came last (migration 0003's ALTER
+ * TABLE), and a row's key order shows where rows are compared as JSON text (replay.ts).
+ */
+const TRADE_COLUMNS = [
+  'fillId',
+  'leg',
+  'seq',
+  'deploymentId',
+  'symbol',
+  'side',
+  'qty',
+  'price',
+  'fee',
+  'feeCurrency',
+  'feeExpense',
+  'realizedPnl',
+  'realizedPnlAverage',
+  'realizedPnlFifo',
+  'orderId',
+  'ts',
+] as const satisfies readonly (keyof TradeRow)[];
 
 /** How a PostgreSQL store tells followers of its commits (open-store.ts builds it). */
 export interface JournalNotifier {
@@ -314,7 +140,7 @@ export class SqlStore implements StorePort {
     const epoch = this.epoch;
     if (epoch === undefined) throw new NotWriterError(what);
     const result = await tx
-      .updateTable('writer_lease')
+      .updateTable('writerLease')
       .set({ epoch })
       .where('name', '=', LEASE)
       .where('epoch', '=', epoch)
@@ -337,19 +163,19 @@ export class SqlStore implements StorePort {
       epoch: expectedEpoch + 1,
       holder: JSON.stringify(holder),
       since: now,
-      expires_at: now + ttlMs,
+      expiresAt: now + ttlMs,
     };
     if (expectedEpoch === 0) {
       try {
-        await this.db.insertInto('writer_lease').values(row).execute();
+        await this.db.insertInto('writerLease').values(row).execute();
       } catch (error) {
         if (isUniqueViolation(error)) return undefined; // another process claimed it first
         throw error;
       }
     } else {
       const result = await this.db
-        .updateTable('writer_lease')
-        .set({ epoch: row.epoch, holder: row.holder, since: row.since, expires_at: row.expires_at })
+        .updateTable('writerLease')
+        .set({ epoch: row.epoch, holder: row.holder, since: row.since, expiresAt: row.expiresAt })
         .where('name', '=', LEASE)
         .where('epoch', '=', expectedEpoch)
         .executeTakeFirst();
@@ -363,8 +189,8 @@ export class SqlStore implements StorePort {
     const epoch = this.epoch;
     if (epoch === undefined) throw new NotWriterError('renew the writer lease');
     const result = await this.db
-      .updateTable('writer_lease')
-      .set({ expires_at: now + ttlMs })
+      .updateTable('writerLease')
+      .set({ expiresAt: now + ttlMs })
       .where('name', '=', LEASE)
       .where('epoch', '=', epoch)
       .executeTakeFirst();
@@ -378,8 +204,8 @@ export class SqlStore implements StorePort {
     if (epoch === undefined) return;
     this.epoch = undefined;
     await this.db
-      .updateTable('writer_lease')
-      .set({ expires_at: 0 })
+      .updateTable('writerLease')
+      .set({ expiresAt: 0 })
       .where('name', '=', LEASE)
       .where('epoch', '=', epoch)
       .execute();
@@ -390,7 +216,7 @@ export class SqlStore implements StorePort {
       await this.db.transaction().execute(async (tx) => {
         await this.fence(tx, 'commit');
         if (this.committer) this.committer.write(journal, projections);
-        else await writeRows(tx, journal, projections);
+        else await writePgRows(tx, journal, projections);
         await keepProjectionsSeq(tx, journal, projections);
         const last = journal[journal.length - 1];
         if (this.notifier && last)
@@ -407,14 +233,7 @@ export class SqlStore implements StorePort {
   }
 
   async readJournal(afterSeq: number, limit: number): Promise<JournalRecord[]> {
-    const rows = await this.db
-      .selectFrom('journal')
-      .selectAll()
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-    return rows.map(toJournal);
+    return this.db.selectFrom('journal').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   }
 
   async journalStats(): Promise<{ count: number; lastSeq: number }> {
@@ -426,28 +245,26 @@ export class SqlStore implements StorePort {
   }
 
   async journalEntry(key: string): Promise<JournalRecord | undefined> {
-    const row = await this.db.selectFrom('journal').selectAll().where('key', '=', key).executeTakeFirst();
-    return row ? toJournal(row) : undefined;
+    return this.db.selectFrom('journal').selectAll().where('key', '=', key).executeTakeFirst();
   }
 
   async deployments(): Promise<DeploymentRow[]> {
-    return (await this.db.selectFrom('deployments').selectAll().orderBy('id').execute()).map(toDeployment);
+    return this.db.selectFrom('deployments').selectAll().orderBy('id').execute();
   }
 
   async balances(): Promise<BalanceRow[]> {
-    const rows = await this.db.selectFrom('deployment_balances').selectAll().orderBy('deployment_id').execute();
-    return rows.map((r) => ({ deploymentId: r.deployment_id, cash: r.cash, capitalFlows: r.capital_flows }));
+    return this.db.selectFrom('deploymentBalances').selectAll().orderBy('deploymentId').execute();
   }
 
   async positions(deploymentId?: string): Promise<PositionRow[]> {
-    let q = this.db.selectFrom('deployment_positions').selectAll();
-    if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
-    return (await q.orderBy('deployment_id').orderBy('symbol').execute()).map(toPosition);
+    let q = this.db.selectFrom('deploymentPositions').selectAll();
+    if (deploymentId !== undefined) q = q.where('deploymentId', '=', deploymentId);
+    return q.orderBy('deploymentId').orderBy('symbol').execute();
   }
 
   async trades(query: TradeQuery): Promise<TradeRow[]> {
-    let q = this.db.selectFrom('deployment_trades').selectAll();
-    if (query.deploymentId !== undefined) q = q.where('deployment_id', '=', query.deploymentId);
+    let q = this.db.selectFrom('deploymentTrades').select(TRADE_COLUMNS);
+    if (query.deploymentId !== undefined) q = q.where('deploymentId', '=', query.deploymentId);
     if (query.symbol !== undefined) q = q.where('symbol', '=', query.symbol);
     if (query.from !== undefined) q = q.where('ts', '>=', query.from);
     if (query.to !== undefined) q = q.where('ts', '<', query.to);
@@ -457,48 +274,30 @@ export class SqlStore implements StorePort {
         eb.or([eb('seq', '>', after.seq), eb.and([eb('seq', '=', after.seq), eb('leg', '>', after.leg)])]),
       );
     }
-    const rows = await q.orderBy('seq').orderBy('leg').limit(query.limit).execute();
-    return rows.map(toTrade);
+    return q.orderBy('seq').orderBy('leg').limit(query.limit).execute();
   }
 
   async marks(): Promise<MarkRow[]> {
-    const rows = await this.db.selectFrom('marks').selectAll().orderBy('symbol').execute();
-    return rows.map((r) => ({
-      symbol: r.symbol,
-      price: r.price,
-      splitDivisor: r.split_divisor,
-      ts: r.ts,
-      source: r.source,
-    }));
+    return this.db.selectFrom('marks').selectAll().orderBy('symbol').execute();
   }
 
   async roundTrips(deploymentId?: string): Promise<RoundTripRow[]> {
-    let q = this.db.selectFrom('round_trips').selectAll();
-    if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
-    const rows = await q.orderBy('seq').orderBy('idx').execute();
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      idx: Number(r.idx),
-      deploymentId: r.deployment_id,
-      symbol: r.symbol,
-      openedAt: r.opened_at,
-      closedAt: r.closed_at,
-      realizedPnl: r.realized_pnl,
-      fees: r.fees,
-    }));
+    let q = this.db.selectFrom('roundTrips').selectAll();
+    if (deploymentId !== undefined) q = q.where('deploymentId', '=', deploymentId);
+    return q.orderBy('seq').orderBy('idx').execute();
   }
 
   async metrics(deploymentId: string, from?: string, to?: string): Promise<MetricsRow[]> {
-    let q = this.db.selectFrom('deployment_metrics').selectAll().where('deployment_id', '=', deploymentId);
+    let q = this.db.selectFrom('deploymentMetrics').selectAll().where('deploymentId', '=', deploymentId);
     if (from !== undefined) q = q.where('ts', '>=', from);
     if (to !== undefined) q = q.where('ts', '<', to);
-    return (await q.orderBy('ts').execute()).map(toMetrics);
+    return q.orderBy('ts').execute();
   }
 
   async orders(deploymentId?: string): Promise<OrderRow[]> {
     let q = this.db.selectFrom('orders').selectAll();
-    if (deploymentId !== undefined) q = q.where('deployment_id', '=', deploymentId);
-    return (await q.orderBy('created_at').orderBy('id').execute()).map(toOrder);
+    if (deploymentId !== undefined) q = q.where('deploymentId', '=', deploymentId);
+    return q.orderBy('createdAt').orderBy('id').execute();
   }
 
   async writeHistory(rows: readonly HistoryRow[]): Promise<void> {
@@ -507,24 +306,24 @@ export class SqlStore implements StorePort {
       await this.fence(tx, 'write history');
       for (const part of chunks(rows, 200)) {
         await tx
-          .insertInto('pnl_history')
-          .values(part.map(fromHistory))
+          .insertInto('pnlHistory')
+          .values(part)
           .onConflict((oc) =>
             oc.columns(['scope', 'subject', 'kind', 'ts']).doUpdateSet((eb) => ({
               day: eb.ref('excluded.day'),
               members: eb.ref('excluded.members'),
               capital: eb.ref('excluded.capital'),
               cash: eb.ref('excluded.cash'),
-              positions_value: eb.ref('excluded.positions_value'),
+              positionsValue: eb.ref('excluded.positionsValue'),
               equity: eb.ref('excluded.equity'),
-              realized_pnl: eb.ref('excluded.realized_pnl'),
-              unrealized_pnl: eb.ref('excluded.unrealized_pnl'),
+              realizedPnl: eb.ref('excluded.realizedPnl'),
+              unrealizedPnl: eb.ref('excluded.unrealizedPnl'),
               fees: eb.ref('excluded.fees'),
               dividends: eb.ref('excluded.dividends'),
-              total_pnl: eb.ref('excluded.total_pnl'),
-              return_pct: eb.ref('excluded.return_pct'),
-              gross_exposure: eb.ref('excluded.gross_exposure'),
-              open_positions: eb.ref('excluded.open_positions'),
+              totalPnl: eb.ref('excluded.totalPnl'),
+              returnPct: eb.ref('excluded.returnPct'),
+              grossExposure: eb.ref('excluded.grossExposure'),
+              openPositions: eb.ref('excluded.openPositions'),
             })),
           )
           .execute();
@@ -533,12 +332,12 @@ export class SqlStore implements StorePort {
   }
 
   async history(query: HistoryQuery): Promise<HistoryRow[]> {
-    let q = this.db.selectFrom('pnl_history').selectAll().where('scope', '=', query.scope);
+    let q = this.db.selectFrom('pnlHistory').selectAll().where('scope', '=', query.scope);
     if (query.subject !== undefined) q = q.where('subject', '=', query.subject);
     if (query.kind !== undefined) q = q.where('kind', '=', query.kind);
     if (query.from !== undefined) q = q.where('ts', '>=', query.from);
     if (query.to !== undefined) q = q.where('ts', '<=', query.to);
-    return (await q.orderBy('subject').orderBy('ts').orderBy('kind').execute()).map(toHistory);
+    return q.orderBy('subject').orderBy('ts').orderBy('kind').execute();
   }
 
   async getCursor(name: string): Promise<string | undefined> {
@@ -552,8 +351,8 @@ export class SqlStore implements StorePort {
       await this.fence(tx, `set cursor ${name}`);
       await tx
         .insertInto('cursors')
-        .values({ name, value, updated_at: updatedAt })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+        .values({ name, value, updatedAt })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value, updatedAt }))
         .execute();
     });
   }
@@ -568,16 +367,18 @@ export class SqlStore implements StorePort {
       await this.fence(tx, 'replace projections');
       for (const table of [
         'deployments',
-        'deployment_balances',
-        'deployment_positions',
-        'deployment_trades',
+        'deploymentBalances',
+        'deploymentPositions',
+        'deploymentTrades',
         'marks',
-        'round_trips',
+        'roundTrips',
         'orders',
       ] as const) {
         await tx.deleteFrom(table).execute();
       }
-      await writeProjections(tx, { ...projections, metrics: [] });
+      const rows = { ...projections, metrics: [] };
+      if (this.committer) await writeProjections(tx, rows);
+      else await writePgProjections(tx, rows);
       const last = await tx
         .selectFrom('journal')
         .select((eb) => eb.fn.max('seq').as('last'))
@@ -592,19 +393,13 @@ export class SqlStore implements StorePort {
       await this.fence(tx, 'write a checkpoint');
       await tx
         .insertInto('checkpoints')
-        .values({
-          seq: checkpoint.seq,
-          key: checkpoint.key,
-          format: checkpoint.format,
-          state: checkpoint.state,
-          written_at: checkpoint.writtenAt,
-        })
+        .values(checkpoint)
         .onConflict((oc) =>
           oc.column('seq').doUpdateSet({
             key: checkpoint.key,
             format: checkpoint.format,
             state: checkpoint.state,
-            written_at: checkpoint.writtenAt,
+            writtenAt: checkpoint.writtenAt,
           }),
         )
         .execute();
@@ -616,15 +411,12 @@ export class SqlStore implements StorePort {
         .execute();
       const oldest = kept[kept.length - 1];
       if (kept.length === CHECKPOINTS_KEPT && oldest)
-        await tx.deleteFrom('checkpoints').where('seq', '<', Number(oldest.seq)).execute();
+        await tx.deleteFrom('checkpoints').where('seq', '<', oldest.seq).execute();
     });
   }
 
   async latestCheckpoint(): Promise<Checkpoint | undefined> {
-    const row = await this.db.selectFrom('checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    return row
-      ? { seq: Number(row.seq), key: row.key, format: row.format, state: row.state, writtenAt: row.written_at }
-      : undefined;
+    return this.db.selectFrom('checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
   }
 
   /** PostgreSQL only: SQLite has no NOTIFY (a follower of a SQLite store polls). */
@@ -641,7 +433,7 @@ export class SqlStore implements StorePort {
 }
 
 async function leaseIn(db: Kysely<Database>): Promise<WriterLease | undefined> {
-  const row = await db.selectFrom('writer_lease').selectAll().where('name', '=', LEASE).executeTakeFirst();
+  const row = await db.selectFrom('writerLease').selectAll().where('name', '=', LEASE).executeTakeFirst();
   return row ? toLease(row) : undefined;
 }
 
@@ -668,7 +460,7 @@ async function keepProjectionsSeq(
   if (first === 1) return setProjectionsSeq(tx, last);
   const moved = await tx
     .updateTable('cursors')
-    .set({ value: String(last), updated_at: new Date().toISOString() })
+    .set({ value: String(last), updatedAt: new Date().toISOString() })
     .where('name', '=', PROJECTIONS_SEQ_CURSOR)
     .where('value', '=', String(first - 1))
     .executeTakeFirst();
@@ -680,8 +472,8 @@ async function setProjectionsSeq(tx: Transaction<Database>, seq: number): Promis
   const updatedAt = new Date().toISOString();
   await tx
     .insertInto('cursors')
-    .values({ name: PROJECTIONS_SEQ_CURSOR, value, updated_at: updatedAt })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: updatedAt }))
+    .values({ name: PROJECTIONS_SEQ_CURSOR, value, updatedAt })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value, updatedAt }))
     .execute();
 }
 
@@ -689,68 +481,44 @@ async function clearProjectionsSeq(tx: Transaction<Database>): Promise<void> {
   await tx.deleteFrom('cursors').where('name', '=', PROJECTIONS_SEQ_CURSOR).execute();
 }
 
-/** A commit's rows through Kysely, in multi-row statements (PostgreSQL; SQLite uses sqlite-commit.ts). */
-async function writeRows(
-  tx: Transaction<Database>,
-  journal: readonly JournalRecord[],
-  projections: Projections,
-): Promise<void> {
-  for (const part of chunks(journal)) {
-    await tx
-      .insertInto('journal')
-      .values(
-        part.map((r) => ({
-          seq: r.seq,
-          key: r.key,
-          type: r.type,
-          payload: r.payload,
-          ts_event: r.tsEvent,
-          ts_recorded: r.tsRecorded,
-        })),
-      )
-      .execute();
-  }
-  await writeProjections(tx, projections);
-}
-
 async function writeProjections(tx: Transaction<Database>, p: Projections): Promise<void> {
   for (const part of chunks(p.deployments)) {
     await tx
       .insertInto('deployments')
-      .values(part.map(fromDeployment))
+      .values(part)
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           name: eb.ref('excluded.name'),
           strategy: eb.ref('excluded.strategy'),
           status: eb.ref('excluded.status'),
           limits: eb.ref('excluded.limits'),
-          updated_at: eb.ref('excluded.updated_at'),
+          updatedAt: eb.ref('excluded.updatedAt'),
         })),
       )
       .execute();
   }
   for (const part of chunks(p.balances)) {
     await tx
-      .insertInto('deployment_balances')
-      .values(part.map((r) => ({ deployment_id: r.deploymentId, cash: r.cash, capital_flows: r.capitalFlows })))
+      .insertInto('deploymentBalances')
+      .values(part)
       .onConflict((oc) =>
         oc
-          .column('deployment_id')
-          .doUpdateSet((eb) => ({ cash: eb.ref('excluded.cash'), capital_flows: eb.ref('excluded.capital_flows') })),
+          .column('deploymentId')
+          .doUpdateSet((eb) => ({ cash: eb.ref('excluded.cash'), capitalFlows: eb.ref('excluded.capitalFlows') })),
       )
       .execute();
   }
   for (const part of chunks(p.positions)) {
     await tx
-      .insertInto('deployment_positions')
-      .values(part.map(fromPosition))
+      .insertInto('deploymentPositions')
+      .values(part)
       .onConflict((oc) =>
-        oc.columns(['deployment_id', 'symbol']).doUpdateSet((eb) => ({
+        oc.columns(['deploymentId', 'symbol']).doUpdateSet((eb) => ({
           qty: eb.ref('excluded.qty'),
-          cost_basis: eb.ref('excluded.cost_basis'),
-          avg_cost: eb.ref('excluded.avg_cost'),
-          realized_pnl_average: eb.ref('excluded.realized_pnl_average'),
-          realized_pnl_fifo: eb.ref('excluded.realized_pnl_fifo'),
+          costBasis: eb.ref('excluded.costBasis'),
+          avgCost: eb.ref('excluded.avgCost'),
+          realizedPnlAverage: eb.ref('excluded.realizedPnlAverage'),
+          realizedPnlFifo: eb.ref('excluded.realizedPnlFifo'),
           fees: eb.ref('excluded.fees'),
           dividends: eb.ref('excluded.dividends'),
           lots: eb.ref('excluded.lots'),
@@ -760,24 +528,16 @@ async function writeProjections(tx: Transaction<Database>, p: Projections): Prom
       .execute();
   }
   for (const part of chunks(p.trades)) {
-    await tx.insertInto('deployment_trades').values(part.map(fromTrade)).execute();
+    await tx.insertInto('deploymentTrades').values(part).execute();
   }
   for (const part of chunks(p.marks)) {
     await tx
       .insertInto('marks')
-      .values(
-        part.map((r) => ({
-          symbol: r.symbol,
-          price: r.price,
-          split_divisor: r.splitDivisor,
-          ts: r.ts,
-          source: r.source,
-        })),
-      )
+      .values(part)
       .onConflict((oc) =>
         oc.column('symbol').doUpdateSet((eb) => ({
           price: eb.ref('excluded.price'),
-          split_divisor: eb.ref('excluded.split_divisor'),
+          splitDivisor: eb.ref('excluded.splitDivisor'),
           ts: eb.ref('excluded.ts'),
           source: eb.ref('excluded.source'),
         })),
@@ -785,53 +545,39 @@ async function writeProjections(tx: Transaction<Database>, p: Projections): Prom
       .execute();
   }
   for (const part of chunks(p.roundTrips)) {
-    await tx
-      .insertInto('round_trips')
-      .values(
-        part.map((r) => ({
-          seq: r.seq,
-          idx: r.idx,
-          deployment_id: r.deploymentId,
-          symbol: r.symbol,
-          opened_at: r.openedAt,
-          closed_at: r.closedAt,
-          realized_pnl: r.realizedPnl,
-          fees: r.fees,
-        })),
-      )
-      .execute();
+    await tx.insertInto('roundTrips').values(part).execute();
   }
   for (const part of chunks(p.orders)) {
     await tx
       .insertInto('orders')
-      .values(part.map(fromOrder))
+      .values(part)
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
-          broker_order_id: eb.ref('excluded.broker_order_id'),
+          brokerOrderId: eb.ref('excluded.brokerOrderId'),
           status: eb.ref('excluded.status'),
-          filled_qty: eb.ref('excluded.filled_qty'),
-          filled_avg_price: eb.ref('excluded.filled_avg_price'),
+          filledQty: eb.ref('excluded.filledQty'),
+          filledAvgPrice: eb.ref('excluded.filledAvgPrice'),
           reason: eb.ref('excluded.reason'),
-          updated_at: eb.ref('excluded.updated_at'),
+          updatedAt: eb.ref('excluded.updatedAt'),
         })),
       )
       .execute();
   }
   for (const part of chunks(p.metrics)) {
     await tx
-      .insertInto('deployment_metrics')
-      .values(part.map(fromMetrics))
+      .insertInto('deploymentMetrics')
+      .values(part)
       .onConflict((oc) =>
-        oc.columns(['deployment_id', 'ts']).doUpdateSet((eb) => ({
+        oc.columns(['deploymentId', 'ts']).doUpdateSet((eb) => ({
           cash: eb.ref('excluded.cash'),
-          positions_value: eb.ref('excluded.positions_value'),
+          positionsValue: eb.ref('excluded.positionsValue'),
           equity: eb.ref('excluded.equity'),
-          realized_pnl: eb.ref('excluded.realized_pnl'),
-          unrealized_pnl: eb.ref('excluded.unrealized_pnl'),
+          realizedPnl: eb.ref('excluded.realizedPnl'),
+          unrealizedPnl: eb.ref('excluded.unrealizedPnl'),
           fees: eb.ref('excluded.fees'),
           dividends: eb.ref('excluded.dividends'),
-          total_pnl: eb.ref('excluded.total_pnl'),
-          return_pct: eb.ref('excluded.return_pct'),
+          totalPnl: eb.ref('excluded.totalPnl'),
+          returnPct: eb.ref('excluded.returnPct'),
         })),
       )
       .execute();
