@@ -39,6 +39,11 @@ export interface SleeveValue extends SleeveTotals {
   readonly positions: readonly PositionValue[];
 }
 
+/** Average cost (cost basis ÷ qty) as an exact quotient string (≥ 20 significant digits), "0" when flat. */
+export function averageCostText(costBasis: Dec, qty: Dec): string {
+  return qty === 0n ? '0' : quotientString(costBasis, qty);
+}
+
 export function valuePosition(pos: PositionState, mark: Mark | undefined, method: CostMethod): PositionValue {
   const costBasis = method === 'fifo' ? lotsCost(pos) : pos.cost;
   const marketValue = mark ? valueAtMark(pos.qty, mark) : costBasis;
@@ -46,7 +51,7 @@ export function valuePosition(pos: PositionState, mark: Mark | undefined, method
     symbol: pos.symbol,
     qty: pos.qty,
     costBasis,
-    avgCost: pos.qty === 0n ? '0' : quotientString(costBasis, pos.qty),
+    avgCost: averageCostText(costBasis, pos.qty),
     mark: mark ?? null,
     marketValue,
     realized: method === 'fifo' ? pos.realizedFifo : pos.realizedAverage,

@@ -7,7 +7,7 @@ import { returnPercent } from '../../core/figures.js';
 import type { DeploymentId, Symbol } from '../../core/ids.js';
 import type { Ledger, Sleeve, TradeBooked } from '../../core/ledger.js';
 import type { Lot, PositionState, RoundTrip } from '../../core/position.js';
-import { sleeveTotals, valuePosition } from '../../core/valuation.js';
+import { averageCostText, sleeveTotals } from '../../core/valuation.js';
 import type { DeploymentSettings } from './journal-codec.js';
 import type { OrderState } from '../../core/orders.js';
 import type {
@@ -53,7 +53,7 @@ export function positionRow(deployment: DeploymentId, pos: PositionState): Posit
     symbol: pos.symbol,
     qty: toPlain(pos.qty),
     costBasis: toPlain(pos.cost),
-    avgCost: valuePosition(pos, undefined, 'average').avgCost,
+    avgCost: averageCostText(pos.cost, pos.qty), // the average method's, as a view shows it
     realizedPnlAverage: toPlain(pos.realizedAverage),
     realizedPnlFifo: toPlain(pos.realizedFifo),
     fees: toPlain(pos.fees),

@@ -9,10 +9,8 @@ import type { CostMethod } from '../../core/events.js';
 import { sumFigures } from '../../core/figures.js';
 import type { DeploymentId, Symbol } from '../../core/ids.js';
 import { type Ledger, netQuantity } from '../../core/ledger.js';
-import { sleeveTotals } from '../../core/valuation.js';
 import type { DeploymentInfo } from '../journal/projections.js';
-import { figuresView } from './figures-view.js';
-import { type SleeveView, sleeveView } from './views.js';
+import { type SleeveView, sleeveViewOf, valuedSleeve } from './views.js';
 
 export interface BooksView {
   readonly deployments: SleeveView[];
@@ -30,8 +28,10 @@ export function booksView(
   infoOf: (id: DeploymentId) => DeploymentInfo | undefined,
   method?: CostMethod,
 ): BooksView {
-  const views = ids.map((id) => sleeveView(ledger, id, infoOf(id)!, method));
-  const sum = figuresView(sumFigures(ids.map((id) => sleeveTotals(ledger.sleeves.get(id)!, ledger.marks, method))));
+  // Each sleeve valued once: its view and the account's totals are both read from that value.
+  const values = ids.map((id) => valuedSleeve(ledger, id, method));
+  const views = values.map((v, i) => sleeveViewOf(v, ids[i]!, infoOf(ids[i]!)!));
+  const sum = sumFigures(values, ['cash', 'equity', 'totalPnl']);
   const symbols = new Set<Symbol>();
   for (const s of ledger.sleeves.values()) for (const p of s.positions.keys()) symbols.add(p);
   return {
@@ -39,9 +39,9 @@ export function booksView(
     account: {
       deployments: views.length,
       net_positions: Object.fromEntries([...symbols].sort().map((s) => [s, toPlain(netQuantity(ledger, s))])),
-      virtual_cash: sum.cash,
-      virtual_portfolio_value: sum.equity,
-      total_pnl: sum.total_pnl,
+      virtual_cash: toPlain(sum.cash),
+      virtual_portfolio_value: toPlain(sum.equity),
+      total_pnl: toPlain(sum.totalPnl),
     },
   };
 }

@@ -6,7 +6,7 @@ import { type Dec, toPlain } from '../../core/decimal.js';
 import type { CostMethod } from '../../core/events.js';
 import type { DeploymentId } from '../../core/ids.js';
 import { type Ledger, markPrice } from '../../core/ledger.js';
-import { type SleeveTotals, sleeveTotals, valueSleeve } from '../../core/valuation.js';
+import { type SleeveTotals, type SleeveValue, sleeveTotals, valueSleeve } from '../../core/valuation.js';
 import type { DeploymentInfo } from '../journal/projections.js';
 import { type FiguresView, PNL_COLUMNS, figuresView, pickView } from './figures-view.js';
 
@@ -78,9 +78,18 @@ function summaryOf(v: SleeveTotals, id: DeploymentId, info: DeploymentInfo): Omi
 
 /** The sleeve of `id` valued at the ledger's marks, by `method` (default: the deployment's), with its positions. */
 export function sleeveView(ledger: Ledger, id: DeploymentId, info: DeploymentInfo, method?: CostMethod): SleeveView {
+  return sleeveViewOf(valuedSleeve(ledger, id, method), id, info);
+}
+
+/** The sleeve of `id` valued at the ledger's marks, by `method` (default: the deployment's). */
+export function valuedSleeve(ledger: Ledger, id: DeploymentId, method?: CostMethod): SleeveValue {
   const sleeve = ledger.sleeves.get(id);
   if (!sleeve) throw new Error(`no sleeve for deployment '${id}'`);
-  const v = valueSleeve(sleeve, ledger.marks, method);
+  return valueSleeve(sleeve, ledger.marks, method);
+}
+
+/** The view of a sleeve already valued (`valuedSleeve`). */
+export function sleeveViewOf(v: SleeveValue, id: DeploymentId, info: DeploymentInfo): SleeveView {
   return {
     ...summaryOf(v, id, info),
     positions: v.positions.map((p) => ({
